@@ -1,0 +1,55 @@
+"""The ``ivr-text`` command: one Typer app with a sub-app or command per analysis.
+
+Exit codes: 0 ok, 1 bad input (one clear line on stderr), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Annotated, Optional
+
+import typer
+
+from ivr_text import __version__
+from ivr_text.cli import common
+
+app = typer.Typer(
+    name="ivr-text",
+    help="Call-centre text and IVR analytics for Chinese telecom customer service.\n\n"
+         "Example: ivr-text demo --out reports/demo",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"ivr-text {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True,
+                                                    help="Show the version and exit.")] = None,
+    quiet: common.QuietOpt = False,
+) -> None:
+    common.set_quiet(quiet)
+
+
+# Each module under ivr_text/cli/ registers its commands with ``register(app)``; it imports heavy libraries
+# (jieba, scikit-learn, gensim) inside the command functions so that ``--help`` stays fast.
+COMMAND_MODULES = ("samples", "text", "classify", "topics", "ivr", "churn", "report", "demo")
+
+for _name in COMMAND_MODULES:
+    importlib.import_module(f"ivr_text.cli.{_name}").register(app)
+
+
+def run() -> None:  # console-script entry point
+    app()
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,688 @@
+"""Table I/O shared by every command: formats, encodings, column mapping, schema checks, rejected rows.
+
+``read_table`` / ``iter_table`` read CSV, TSV, Parquet and JSON Lines (by extension or ``fmt``), detect
+UTF-8 (with or without BOM), GBK and GB18030, rename columns through a mapping ({canonical: source}), check
+the schema of an input kind, convert values, and move every unusable row into ``Table.rejected`` with a
+``reason``. ``Table.read == Table.used + len(Table.rejected)`` always holds.
+
+Memory: ``iter_table`` reads ``chunksize`` rows at a time and only the columns the kind needs, so peak
+memory is bounded by one chunk plus what the caller keeps. ``write_table`` writes CSV (UTF-8 with BOM, so
+Excel shows Chinese correctly), TSV, Parquet, JSON and JSON Lines.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator, Mapping
+
+import numpy as np
+import pandas as pd
+
+from ivr_text.errors import InputError
+
+# --------------------------------------------------------------------------------------------- schemas
+
+#: Column types understood by the converters.
+TYPES = ("str", "text", "datetime", "float", "int", "period", "bool")
+
+
+@dataclass(frozen=True)
+class Schema:
+    """Columns an input kind needs (``required``) and may carry (``optional``), with their types.
+
+    ``extra_numeric``: keep every other column that is numeric (e.g. usage measures).
+    """
+
+    kind: str
+    required: Mapping[str, str]
+    optional: Mapping[str, str] = field(default_factory=dict)
+    extra_numeric: bool = False
+
+    @property
+    def columns(self) -> dict[str, str]:
+        return {**self.required, **self.optional}
+
+
+SCHEMAS: dict[str, Schema] = {
+    s.kind: s
+    for s in [
+        Schema(
+            "ivr_events",
+            {"call_id": "str", "ts": "datetime", "node": "str", "event": "str"},
+            {"key": "str", "segment": "str", "caller_id": "str"},
+        ),
+        Schema(
+            "call_records",
+            {"call_id": "str", "ivr_start": "datetime", "ivr_end": "datetime", "outcome": "str"},
+            {
+                "service": "str", "segment": "str", "caller_id": "str",
+                "queue_start": "datetime", "queue_end": "datetime",
+                "agent_start": "datetime", "agent_end": "datetime",
+            },
+        ),
+        Schema(
+            "complaints",
+            {"text": "text"},
+            {"id": "str", "label": "str", "cause": "str", "ts": "datetime",
+             "customer_id": "str", "channel": "str"},
+        ),
+        Schema(
+            "feedback",
+            {"customer_id": "str", "ts": "datetime"},
+            {"cause": "str", "channel": "str"},
+        ),
+        Schema("usage", {"customer_id": "str", "period": "period"}, {}, extra_numeric=True),
+        Schema("labels", {"customer_id": "str", "churned": "bool"}, {"churn_period": "period"}),
+    ]
+}
+
+FORMATS = {
+    ".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".tab": "tsv",
+    ".parquet": "parquet", ".pq": "parquet",
+    ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json",
+}
+
+
+# --------------------------------------------------------------------------------------------- tables
+
+
+@dataclass
+class Table:
+    """Rows of one input file: ``data`` (used, typed, canonical column names) and ``rejected``.
+
+    ``rejected`` holds the offending rows' values with ``source_row`` (line in a text file, counting the
+    header as line 1; row number in Parquet) and ``reason``.
+    """
+
+    data: pd.DataFrame
+    rejected: pd.DataFrame
+    source: str
+    read: int
+    encoding: str | None = None
+    kind: str | None = None
+
+    @property
+    def used(self) -> int:
+        return len(self.data)
+
+    def reject(self, mask: pd.Series | np.ndarray, reason: str | pd.Series) -> int:
+        """Move rows of ``data`` where ``mask`` is true to ``rejected`` with ``reason``; return how many."""
+        mask = np.asarray(mask, dtype=bool)
+        n = int(mask.sum())
+        if n:
+            bad = self.data.loc[mask].copy()
+            bad["reason"] = reason if isinstance(reason, str) else np.asarray(reason)[mask]
+            self.rejected = _concat([self.rejected, bad])
+            self.data = self.data.loc[~mask]
+        return n
+
+    def summary(self) -> str:
+        """One line: ``FILE: read N = used U + rejected R``."""
+        return f"{self.source}: read {self.read:,} = used {self.used:,} + rejected {len(self.rejected):,}"
+
+    def top_reasons(self, k: int = 5) -> list[tuple[str, int]]:
+        if self.rejected.empty:
+            return []
+        generic = self.rejected["reason"].astype(str).str.replace(r"'[^']*'$", "'…'", regex=True)
+        return list(generic.value_counts().head(k).items())
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    frames = [f for f in frames if f is not None and len(f.columns)]
+    if not frames:
+        return pd.DataFrame(columns=["source_row", "reason"])
+    nonempty = [f for f in frames if len(f)]
+    if not nonempty:
+        return frames[0].iloc[:0]
+    return pd.concat(nonempty, ignore_index=True, sort=False)
+
+
+# --------------------------------------------------------------------------------------------- encodings
+
+
+def detect_encoding(path: str | Path, sample_bytes: int = 1 << 20) -> str:
+    """Guess the text encoding of ``path``: ``utf-8-sig``, ``utf-8``, ``gb18030`` (covers GBK) or another.
+
+    A file that is mostly valid UTF-8 with a few GBK cells (mixed exports) is read as UTF-8; the odd cells
+    are repaired cell by cell on reading.
+    """
+    with open(path, "rb") as fh:
+        raw = fh.read(sample_bytes)
+    if raw.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    non_ascii = sum(1 for b in raw if b >= 0x80) if len(raw) < 4096 else int(
+        np.count_nonzero(np.frombuffer(raw, dtype=np.uint8) >= 0x80))
+    if non_ascii == 0:
+        return "utf-8"
+    decoded = raw.decode("utf-8", errors="surrogateescape")
+    bad = len(_SURROGATES.findall(decoded))
+    if len(raw) == sample_bytes:  # a multi-byte character may be cut at the end of the sample
+        bad -= len(_SURROGATES.findall(decoded[-3:]))
+    if bad <= 0.3 * non_ascii:
+        return "utf-8"
+    try:
+        raw.decode("gb18030")
+        return "gb18030"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw).best()
+    return best.encoding if best else "utf-8"
+
+
+_SURROGATES = re.compile("[\udc80-\udcff]")
+
+
+def _repair_cell(value: str) -> str | None:
+    """Re-decode a cell whose bytes were not valid in the file's encoding (GBK inside UTF-8); None if hopeless."""
+    raw = value.encode("utf-8", errors="surrogateescape")
+    for enc in ("gb18030", "utf-8"):
+        try:
+            return raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def _repair_encoding(df: pd.DataFrame, reasons: "_Reasons") -> None:
+    for col in df.columns:
+        s = df[col]
+        if s.dtype != object:
+            continue
+        values = s[s.map(type) == str] if len(s) < 64 else s.dropna()
+        try:
+            "".join(v for v in values if isinstance(v, str)).encode("utf-8")
+            continue  # fast path: no lone surrogates anywhere in this column
+        except UnicodeEncodeError:
+            pass
+        bad = s.map(lambda v: isinstance(v, str) and _SURROGATES.search(v) is not None)
+        fixed = s[bad].map(_repair_cell)
+        df.loc[bad, col] = fixed
+        reasons.add(fixed.isna().reindex(s.index, fill_value=False), f"column '{col}': undecodable bytes")
+
+
+# --------------------------------------------------------------------------------------------- reading
+
+
+def resolve_format(path: str | Path, fmt: str | None = None) -> str:
+    if fmt:
+        fmt = fmt.lower().lstrip(".")
+        if fmt not in set(FORMATS.values()):
+            raise InputError(f"{path}: unknown format '{fmt}' (use csv, tsv, parquet, jsonl or json)")
+        return fmt
+    suffixes = [s.lower() for s in Path(path).suffixes]
+    if suffixes and suffixes[-1] in (".gz", ".bz2", ".zip", ".xz") and len(suffixes) > 1:
+        suffixes = suffixes[:-1]
+    if suffixes and suffixes[-1] in FORMATS:
+        return FORMATS[suffixes[-1]]
+    raise InputError(f"{path}: cannot tell the format from the extension; pass --format csv|tsv|parquet|jsonl")
+
+
+def parse_mapping(items: Iterable[str] | Mapping[str, str] | None) -> dict[str, str]:
+    """``["call_id=CALLID", "ts=EVENT_TIME"]`` → ``{"call_id": "CALLID", "ts": "EVENT_TIME"}``."""
+    if not items:
+        return {}
+    if isinstance(items, Mapping):
+        return dict(items)
+    out: dict[str, str] = {}
+    for item in items:
+        canonical, sep, source = item.partition("=")
+        if not sep or not canonical.strip() or not source.strip():
+            raise InputError(f"--map '{item}': expected CANONICAL=SOURCE, e.g. --map call_id=CALLID")
+        out[canonical.strip()] = source.strip()
+    return out
+
+
+def read_header(path: str | Path, fmt: str | None = None, encoding: str | None = None) -> list[str]:
+    """Column names of a file, as written in it."""
+    path = Path(path)
+    fmt = resolve_format(path, fmt)
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            return list(pq.read_schema(path).names)
+        except Exception as exc:  # pyarrow raises several types for corrupt files
+            raise InputError(f"{path}: not a readable Parquet file ({exc.__class__.__name__})") from None
+    enc = encoding or detect_encoding(path)
+    with open(path, encoding=enc, errors="surrogateescape", newline="") as fh:
+        if fmt in ("jsonl", "json"):
+            for line in fh:
+                line = line.strip()
+                if line:
+                    if line.startswith("["):
+                        return []
+                    try:
+                        return list(json.loads(line).keys())
+                    except (json.JSONDecodeError, AttributeError):
+                        raise InputError(f"{path}: line 1 is not a JSON object") from None
+            return []
+        first = fh.readline()
+    if not first.strip():
+        return []
+    return next(csv.reader([first], delimiter="\t" if fmt == "tsv" else ","))
+
+
+def _check_columns(path, header: list[str], schema: Schema | None, mapping: dict[str, str],
+                   wanted: Iterable[str] | None) -> dict[str, str]:
+    """Return {source column: canonical column} to read; raise on missing or duplicate columns."""
+    if not header:
+        raise InputError(f"{path}: empty file (no header row)")
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            raise InputError(f"{path}: duplicate column '{name}' in the header")
+        seen.add(name)
+    for canonical, source in mapping.items():
+        if source not in seen:
+            raise InputError(f"{path}: column '{source}' (mapped to {canonical}) not found; "
+                             f"columns are: {', '.join(header[:20])}")
+    source_of = {c: c for c in header if c not in mapping.values()}
+    source_of.update({canon: src for canon, src in mapping.items()})
+    if schema is None:
+        cols = list(wanted) if wanted else list(source_of)
+        missing = [c for c in cols if c not in source_of]
+        if missing:
+            raise InputError(f"{path}: missing column '{missing[0]}'")
+        return {source_of[c]: c for c in cols}
+    for col in schema.required:
+        if col not in source_of:
+            hint = f"; use --map {col}=YOUR_COLUMN" if header else ""
+            raise InputError(f"{path}: missing required column '{col}' for {schema.kind}{hint} "
+                             f"(columns: {', '.join(header[:20])})")
+    keep = [c for c in schema.columns if c in source_of]
+    if wanted:
+        for c in wanted:
+            if c not in source_of:
+                raise InputError(f"{path}: missing column '{c}' (columns: {', '.join(header[:20])})")
+            if c not in keep:
+                keep.append(c)
+    if schema.extra_numeric and not wanted:
+        keep += [c for c in source_of if c not in keep]
+    return {source_of[c]: c for c in keep}
+
+
+class _Reasons:
+    """Per-row rejection reasons for one chunk (first reason wins)."""
+
+    def __init__(self, index: pd.Index):
+        self.reason = pd.Series(pd.NA, index=index, dtype="object")
+
+    def add(self, mask: pd.Series, reason: str | pd.Series) -> None:
+        mask = mask & self.reason.isna()
+        if mask.any():
+            self.reason[mask] = reason if isinstance(reason, str) else reason[mask]
+
+
+def iter_table(
+    path: str | Path,
+    kind: str | Schema | None = None,
+    *,
+    mapping: Mapping[str, str] | Iterable[str] | None = None,
+    fmt: str | None = None,
+    encoding: str | None = None,
+    columns: Iterable[str] | None = None,
+    chunksize: int = 500_000,
+) -> Iterator[Table]:
+    """Read ``path`` in chunks of ``chunksize`` rows; each chunk is a checked, typed :class:`Table`.
+
+    ``kind`` names a schema in :data:`SCHEMAS` (or is a :class:`Schema`); ``columns`` adds columns beyond
+    it (e.g. a user-chosen text column) or, without a kind, selects the columns to read.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: file not found")
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory, expected a file")
+    schema = SCHEMAS[kind] if isinstance(kind, str) else kind
+    if isinstance(kind, str) and kind not in SCHEMAS:
+        raise ValueError(f"unknown input kind {kind!r}")
+    fmt = resolve_format(path, fmt)
+    mapping = parse_mapping(mapping)
+    enc = None if fmt == "parquet" else (encoding or detect_encoding(path))
+    if enc:
+        try:
+            codecs.lookup(enc)
+        except LookupError:
+            raise InputError(f"{path}: unknown encoding '{enc}'") from None
+    header = read_header(path, fmt, enc)
+    if fmt == "json" and not header:  # a JSON array of records
+        yield from _json_array_tables(path, schema, mapping, columns, enc)
+        return
+    wanted = list(columns) if columns else None
+    selected = _check_columns(path, header, schema, mapping, wanted)
+    types = dict(schema.columns) if schema else {}
+    for c in wanted or []:
+        types.setdefault(c, "text" if c == "text" else "str")
+
+    if fmt == "parquet":
+        raw_chunks = _parquet_chunks(path, list(selected), chunksize)
+    elif fmt in ("jsonl", "json"):
+        raw_chunks = _jsonl_chunks(path, list(selected), chunksize, enc)
+    else:
+        raw_chunks = _csv_chunks(path, list(selected), chunksize, enc, "\t" if fmt == "tsv" else ",")
+    for raw, source_rows, bad_lines in raw_chunks:
+        raw = raw.rename(columns=selected)
+        yield _typed_table(raw, source_rows, bad_lines, types, schema, str(path), enc)
+
+
+def read_table(path: str | Path, kind: str | Schema | None = None, **kwargs) -> Table:
+    """Read a whole file as one :class:`Table` (see :func:`iter_table` for the arguments)."""
+    parts = list(iter_table(path, kind, **kwargs))
+    if not parts:
+        raise InputError(f"{path}: no rows")
+    first = parts[0]
+    if len(parts) == 1:
+        return first
+    return Table(
+        data=pd.concat([p.data for p in parts], ignore_index=True),
+        rejected=_concat([p.rejected for p in parts]),
+        source=first.source,
+        read=sum(p.read for p in parts),
+        encoding=first.encoding,
+        kind=first.kind,
+    )
+
+
+def _csv_chunks(path, usecols, chunksize, encoding, sep):
+    """Yield (raw frame of strings, source line numbers, bad-line rows) chunk by chunk."""
+    reader_kwargs = dict(
+        sep=sep, dtype=str, chunksize=chunksize, encoding=encoding,
+        encoding_errors="surrogateescape", on_bad_lines="warn", skip_blank_lines=True,
+        keep_default_na=False, na_values=[""],
+    )
+    line_offset = 1  # header is line 1
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            reader = pd.read_csv(path, **reader_kwargs)
+            produced = False
+            for chunk in reader:
+                produced = True
+                bad = _bad_lines_from(caught)
+                caught.clear()
+                n = len(chunk)
+                lines = np.arange(n) + line_offset + 1
+                if bad:
+                    lines = _shift_for_bad_lines(lines, sorted(b[0] for b in bad))
+                line_offset = int(lines[-1]) if n else line_offset + len(bad)
+                chunk = chunk[usecols]  # all columns are parsed so that rows with extra fields are caught
+                chunk.index = pd.RangeIndex(n)
+                yield chunk, lines, bad
+            if not produced:
+                yield pd.DataFrame(columns=usecols), np.array([], dtype=int), []
+        except pd.errors.EmptyDataError:
+            raise InputError(f"{path}: empty file (no header row)") from None
+        except pd.errors.ParserError as exc:
+            msg = str(exc).strip().splitlines()[0]
+            raise InputError(f"{path}: cannot parse as {sep!r}-separated text: {msg}") from None
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{path}: not valid {encoding} text ({exc.reason}); try --encoding") from None
+
+
+_BAD_LINE = re.compile(r"Skipping line (\d+): (.*)")
+
+
+def _bad_lines_from(caught) -> list[tuple[int, str]]:
+    out = []
+    for w in caught:
+        for m in _BAD_LINE.finditer(str(w.message)):
+            out.append((int(m.group(1)), m.group(2).strip()))
+    return out
+
+
+def _shift_for_bad_lines(lines: np.ndarray, bad: list[int]) -> np.ndarray:
+    """Line numbers of kept rows when the parser skipped the ``bad`` lines."""
+    lines = lines.copy()
+    for b in bad:
+        lines[lines >= b] += 1
+    return lines
+
+
+def _parquet_chunks(path, columns, chunksize):
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(path)
+        start = 0
+        produced = False
+        for batch in pf.iter_batches(batch_size=chunksize, columns=columns):
+            df = batch.to_pandas()
+            produced = True
+            yield df, np.arange(start, start + len(df)) + 1, []
+            start += len(df)
+        if not produced:
+            yield pd.DataFrame(columns=columns), np.array([], dtype=int), []
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(f"{path}: not a readable Parquet file ({exc.__class__.__name__}: {exc})") from None
+
+
+def _jsonl_chunks(path, columns, chunksize, encoding):
+    rows, lines, bad = [], [], []
+    with open(path, encoding=encoding, errors="surrogateescape") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+                if not isinstance(obj, dict):
+                    raise ValueError
+            except ValueError:
+                bad.append((lineno, "invalid JSON object"))
+                continue
+            rows.append([obj.get(c) for c in columns])
+            lines.append(lineno)
+            if len(rows) >= chunksize:
+                yield pd.DataFrame(rows, columns=columns), np.array(lines), bad
+                rows, lines, bad = [], [], []
+    yield pd.DataFrame(rows, columns=columns), np.array(lines, dtype=int), bad
+
+
+def _json_array_tables(path, schema, mapping, columns, encoding):
+    with open(path, encoding=encoding, errors="surrogateescape") as fh:
+        try:
+            records = json.load(fh)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}: invalid JSON at line {exc.lineno}: {exc.msg}") from None
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise InputError(f"{path}: expected a JSON array of objects or JSON Lines")
+    header = list(dict.fromkeys(k for r in records for k in r))
+    selected = _check_columns(path, header, schema, mapping, list(columns) if columns else None)
+    raw = pd.DataFrame([[r.get(c) for c in selected] for r in records], columns=list(selected))
+    types = dict(schema.columns) if schema else {}
+    for c in columns or []:
+        types.setdefault(c, "str")
+    yield _typed_table(raw.rename(columns=selected), np.arange(len(raw)) + 1, [], types, schema,
+                       str(path), encoding)
+
+
+# --------------------------------------------------------------------------------------------- typing
+
+_TRUE = {"1", "true", "t", "yes", "y", "是", "churn", "churned", "流失", "1.0"}
+_FALSE = {"0", "false", "f", "no", "n", "否", "active", "stay", "在网", "0.0"}
+_CN_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(?:(\d{1,2})\s*[日号])?")
+
+
+def _to_str(s: pd.Series) -> pd.Series:
+    out = s.astype(object).where(s.notna(), None)
+    is_float = out.map(lambda v: isinstance(v, float))
+    if is_float.any():  # 12345.0 from a numeric column → "12345"
+        out[is_float] = out[is_float].map(lambda v: str(int(v)) if float(v).is_integer() else str(v))
+    out = out.map(lambda v: v.strip() if isinstance(v, str) else (None if v is None else str(v)))
+    return out.where(out.map(lambda v: v is not None and v != ""), None)
+
+
+def _to_datetime(s: pd.Series) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
+    text = s.astype("string").str.strip()
+    out = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    retry = out.isna() & text.notna()
+    if retry.any():
+        fixed = text[retry].str.replace(_CN_DATE, lambda m: f"{m[1]}-{m[2]}-{m[3] or 1}", regex=True)
+        fixed = fixed.str.replace("/", "-", regex=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out[retry] = pd.to_datetime(fixed, format="mixed", errors="coerce")
+    return out
+
+
+def _to_period(s: pd.Series) -> pd.Series:
+    """YYYY-MM, YYYYMM, YYYY/MM, 2024年1月 or a date → canonical ``YYYY-MM`` string."""
+    text = s.astype("string").str.strip()
+    m = text.str.extract(r"^(\d{4})\s*[-/年.]?\s*(\d{1,2})\s*月?(?:[-/.]\d{1,2}.*)?$")
+    year = pd.to_numeric(m[0], errors="coerce")
+    month = pd.to_numeric(m[1], errors="coerce")
+    ok = year.between(1900, 2200) & month.between(1, 12)
+    out = pd.Series(None, index=s.index, dtype=object)
+    out[ok] = (year[ok].astype(int).astype(str) + "-" + month[ok].astype(int).astype(str).str.zfill(2))
+    return out
+
+
+def _to_bool(s: pd.Series) -> pd.Series:
+    text = s.astype("string").str.strip().str.lower()
+    out = pd.Series(pd.NA, index=s.index, dtype="boolean")
+    out[text.isin(_TRUE)] = True
+    out[text.isin(_FALSE)] = False
+    return out
+
+
+def _convert(s: pd.Series, typ: str) -> pd.Series:
+    if typ in ("str", "text"):
+        return _to_str(s)
+    if typ == "datetime":
+        return _to_datetime(s)
+    if typ == "float":
+        return pd.to_numeric(s, errors="coerce").astype(float)
+    if typ == "int":
+        num = pd.to_numeric(s, errors="coerce")
+        return num.where(num.isna() | (num == np.floor(num))).astype("Int64")
+    if typ == "period":
+        return _to_period(s)
+    if typ == "bool":
+        return _to_bool(s)
+    raise ValueError(f"unknown column type {typ!r}")
+
+
+def _typed_table(raw: pd.DataFrame, source_rows: np.ndarray, bad_lines, types: dict[str, str],
+                 schema: Schema | None, source: str, encoding: str | None) -> Table:
+    reasons = _Reasons(raw.index)
+    _repair_encoding(raw, reasons)
+    required = set(schema.required) if schema else set()
+    data = {}
+    for col in raw.columns:
+        typ = types.get(col)
+        if typ is None:
+            if schema is not None and schema.extra_numeric:
+                conv = pd.to_numeric(raw[col], errors="coerce")
+                if conv.notna().sum() == 0 and raw[col].notna().any():
+                    continue  # not a numeric column: not a measure
+                typ = "float"
+            else:
+                typ = "str"
+        present = raw[col].notna() & (raw[col].astype("string").str.strip() != "")
+        conv = _convert(raw[col], typ)
+        if col in required:
+            reasons.add(~present, f"missing value in required column '{col}'")
+        unparseable = present & conv.isna()
+        if unparseable.any():
+            shown = raw[col].astype("string").str.slice(0, 40)
+            reasons.add(unparseable, f"column '{col}': unparseable {typ} '" + shown.fillna("") + "'")
+        data[col] = conv
+    typed = pd.DataFrame(data, index=raw.index)
+    bad = reasons.reason.notna().to_numpy()
+    rejected = raw.loc[bad].copy()
+    rejected.insert(0, "source_row", source_rows[bad])
+    rejected["reason"] = reasons.reason[bad].to_numpy()
+    if bad_lines:
+        skipped = pd.DataFrame({"source_row": [b[0] for b in bad_lines],
+                                "reason": [f"malformed row: {b[1]}" for b in bad_lines]})
+        rejected = _concat([rejected, skipped])
+    used = typed.loc[~bad].reset_index(drop=True)
+    used.attrs["source_rows"] = source_rows[~bad]
+    return Table(data=used, rejected=rejected.reset_index(drop=True), source=source,
+                 read=len(raw) + len(bad_lines), encoding=encoding, kind=schema.kind if schema else None)
+
+
+def first_problem(table: Table) -> str | None:
+    """The first rejected row as a one-line message naming file, column and row (for ``--strict``)."""
+    if table.rejected.empty:
+        return None
+    row = table.rejected.iloc[0]
+    where = "row" if table.source.endswith((".parquet", ".pq")) else "line"
+    return f"{table.source}: {where} {row['source_row']}: {row['reason']}"
+
+
+# --------------------------------------------------------------------------------------------- writing
+
+
+def write_table(df: pd.DataFrame, path: str | Path, fmt: str | None = None) -> Path:
+    """Write ``df`` to ``path`` as CSV, TSV, Parquet, JSON (array of records) or JSON Lines."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fmt = resolve_format(path, fmt) if (fmt or path.suffix) else "csv"
+    if fmt in ("csv", "tsv"):
+        df.to_csv(path, index=False, encoding="utf-8-sig", sep="\t" if fmt == "tsv" else ",")
+    elif fmt == "parquet":
+        df.to_parquet(path, index=False)
+    elif fmt == "json":
+        path.write_text(df.to_json(orient="records", force_ascii=False, date_format="iso", indent=1),
+                        encoding="utf-8")
+    else:
+        df.to_json(path, orient="records", lines=True, force_ascii=False, date_format="iso")
+    return path
+
+
+def write_rejected(tables: Table | Iterable[Table], out_dir: str | Path, name: str) -> Path:
+    """Write the rejected rows of one or more tables to ``OUT_DIR/rejected_NAME.csv`` (always written)."""
+    tables = [tables] if isinstance(tables, Table) else list(tables)
+    frames = []
+    for t in tables:
+        r = t.rejected.copy()
+        r.insert(0, "source_file", t.source)
+        frames.append(r)
+    rejected = _concat(frames)
+    if rejected.empty:
+        rejected = pd.DataFrame(columns=["source_file", "source_row", "reason"])
+    return write_table(rejected, Path(out_dir) / f"rejected_{name}.csv")
+
+
+def write_json(obj, path: str | Path) -> Path:
+    """Write a JSON document (UTF-8, Chinese kept readable, NaN as null)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(_jsonable(obj), ensure_ascii=False, indent=2), encoding="utf-8")
+    return path
+
+
+def _jsonable(obj):
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (np.floating, float)):
+        return None if not np.isfinite(obj) else float(obj)
+    if isinstance(obj, (pd.Timestamp,)):
+        return obj.isoformat()
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    return obj
+
+
+__all__ = [
+    "SCHEMAS", "Schema", "Table", "detect_encoding", "iter_table", "read_table", "read_header",
+    "parse_mapping", "write_table", "write_rejected", "write_json", "first_problem", "resolve_format",
+]
