@@ -197,14 +197,13 @@ def _repair_encoding(df: pd.DataFrame, reasons: "_Reasons") -> None:
     for col in df.columns:
         s = df[col]
         if s.dtype != object:
-            continue
-        values = s[s.map(type) == str] if len(s) < 64 else s.dropna()
+            continue  # typed or Arrow-backed columns cannot hold undecodable bytes
         try:
-            "".join(v for v in values if isinstance(v, str)).encode("utf-8")
+            "".join(v for v in s.dropna().tolist() if isinstance(v, str)).encode("utf-8")
             continue  # fast path: no lone surrogates anywhere in this column
         except UnicodeEncodeError:
             pass
-        bad = s.map(lambda v: isinstance(v, str) and _SURROGATES.search(v) is not None)
+        bad = s.map(lambda v: isinstance(v, str) and _SURROGATES.search(v) is not None).astype(bool)
         fixed = s[bad].map(_repair_cell)
         df.loc[bad, col] = fixed
         reasons.add(fixed.isna().reindex(s.index, fill_value=False), f"column '{col}': undecodable bytes")
@@ -396,7 +395,7 @@ def read_table(path: str | Path, kind: str | Schema | None = None, **kwargs) -> 
 def _csv_chunks(path, usecols, chunksize, encoding, sep):
     """Yield (raw frame of strings, source line numbers, bad-line rows) chunk by chunk."""
     reader_kwargs = dict(
-        sep=sep, dtype=str, chunksize=chunksize, encoding=encoding,
+        sep=sep, dtype=object, chunksize=chunksize, encoding=encoding,
         encoding_errors="surrogateescape", on_bad_lines="warn", skip_blank_lines=True,
         keep_default_na=False, na_values=[""],
     )
@@ -515,12 +514,18 @@ _CN_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(?:(\d{1,2})\s*[日号
 
 
 def _to_str(s: pd.Series) -> pd.Series:
-    out = s.astype(object).where(s.notna(), None)
-    is_float = out.map(lambda v: isinstance(v, float))
-    if is_float.any():  # 12345.0 from a numeric column → "12345"
-        out[is_float] = out[is_float].map(lambda v: str(int(v)) if float(v).is_integer() else str(v))
-    out = out.map(lambda v: v.strip() if isinstance(v, str) else (None if v is None else str(v)))
-    return out.where(out.map(lambda v: v is not None and v != ""), None)
+    """Strings, stripped; empty → missing. Numbers read from typed files keep their integer form (12345.0 → 12345).
+
+    Clean categorical columns (e.g. dictionary-encoded Parquet) stay categorical: cheap for large logs.
+    """
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        cats = s.cat.categories.astype("string")
+        if ((cats.str.strip() == cats) & (cats != "")).all():
+            return s
+    if pd.api.types.is_float_dtype(s):
+        s = s.map(lambda v: v if v != v else (str(int(v)) if float(v).is_integer() else str(v)))
+    out = s.astype("string").str.strip()
+    return out.mask(out == "")
 
 
 def _to_datetime(s: pd.Series) -> pd.Series:
@@ -591,8 +596,9 @@ def _typed_table(raw: pd.DataFrame, source_rows: np.ndarray, bad_lines, types: d
                 typ = "float"
             else:
                 typ = "str"
-        present = raw[col].notna() & (raw[col].astype("string").str.strip() != "")
-        conv = _convert(raw[col], typ)
+        as_text = _to_str(raw[col])
+        present = as_text.notna()
+        conv = as_text if typ in ("str", "text") else _convert(raw[col], typ)
         if col in required:
             reasons.add(~present, f"missing value in required column '{col}'")
         unparseable = present & conv.isna()
