@@ -37,7 +37,7 @@ StrictOpt = Annotated[
     bool, typer.Option("--strict", help="Fail on the first unusable row instead of rejecting it."),
 ]
 
-_state = {"quiet": False}
+_state: dict = {"quiet": False, "ledger": []}
 
 
 def set_quiet(quiet: bool) -> None:
@@ -98,10 +98,17 @@ def load(path: Path | str, kind: str | None, *, mapping: Iterable[str] | None = 
 
 
 def report_rows(table) -> None:
-    """Print ``FILE: read N = used U + rejected R`` and the commonest reasons."""
+    """Print ``FILE: read N = used U + rejected R`` and the commonest reasons; remember them for the demo's index."""
+    _state["ledger"].append({"file": table.source, "kind": table.kind, "read": table.read, "used": table.used,
+                             "rejected": len(table.rejected), "encoding": table.encoding})
     echo(table.summary())
     for reason, count in table.top_reasons(3):
         echo(f"  rejected {count:,}: {reason}")
+
+
+def ledger() -> list[dict]:
+    """Row accounting of every input loaded in this process (file, kind, read, used, rejected)."""
+    return list(_state["ledger"])
 
 
 def done(*paths: Path | str) -> None:
