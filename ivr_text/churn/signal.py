@@ -1,0 +1,342 @@
+"""The feedback–usage churn signal: per customer and period, phase, score, warning level and reasons.
+
+Phases follow the operators' feedback–usage curve: ``stable`` (few complaints, steady usage) →
+``problem`` (complaints rise, usage holds) → ``silent_decline`` (complaints fall back after a peak while
+usage drops: the warning phase). ``usage_decline`` is a drop without a complaint history;
+``insufficient_history`` lacks a usage baseline; ``no_usage`` has no usage row in the period.
+The operator rules (bill down ≥ 15 % three months running, ≥ 2 complaints in 3 months, ≥ 3 repeated fault
+reports) and every threshold come from ``churn_rules.yaml``. ``signal_score`` = 1 − ∏(1 − wᵢ·cᵢ) over
+components cᵢ ∈ [0, 1], so it stays in [0, 1] and rises with each piece of evidence; the weights are prior
+assumptions (``churn evaluate`` fits evidence-based weights). Everything is computed on dense
+(customers × periods) arrays: 1 M customers × 12 months + 3 M events in about 15 s (benchmarks/bench_churn.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ivr_text.churn.flags import join_flags
+from ivr_text.churn.panel import Panel
+from ivr_text.churn.periods import period_label
+from ivr_text.churn.windows import lag_max, lag_mean, lag_sum, run_length, runs_of, shifted
+
+PHASES = ("insufficient_history", "no_usage", "stable", "problem", "silent_decline", "usage_decline")
+LEVELS = ("none", "low", "medium", "high")
+
+
+@dataclass
+class Signal:
+    """Per (customer × period) arrays of the signal, aligned with ``panel``."""
+
+    panel: Panel
+    config: dict
+    feedback_recent: np.ndarray
+    feedback_baseline: np.ndarray
+    feedback_trend: np.ndarray
+    feedback_peak: np.ndarray
+    feedback_window: np.ndarray
+    usage: np.ndarray
+    usage_baseline: np.ndarray
+    usage_index: np.ndarray
+    usage_change: np.ndarray
+    bill_change: np.ndarray | None
+    phase: np.ndarray            # int8 codes into PHASES
+    score: np.ndarray            # float32 in [0, 1]
+    level: np.ndarray            # int8 codes into LEVELS
+    rules: dict                  # rule name → (C × P) bool
+    rules_skipped: dict          # rule name → reason
+    primary: str
+
+
+def compute_signal(panel: Panel, config: dict) -> Signal:
+    """Compute every signal array from a :func:`~ivr_text.churn.panel.build_panel` panel."""
+    w = config["windows"]
+    recent, base_w, peak_w = int(w["recent"]), int(w["baseline"]), int(w["peak"])
+    min_base = int(w.get("min_baseline", 2))
+    ph = config["phases"]
+    # baseline: the `base_w` periods before the recent window, so a fresh decline is compared with before
+    base_lo, base_hi = recent, recent + base_w - 1
+
+    fb = panel.feedback.astype(np.float32)
+    fb_recent = lag_sum(fb, 0, recent - 1).astype(np.float32)
+    fb_base = (lag_sum(fb, base_lo, base_hi) / np.maximum(
+        np.minimum(np.arange(panel.n_periods) - base_lo + 1, base_w), 1)).astype(np.float32)
+    fb_base[:, np.arange(panel.n_periods) < base_lo] = np.nan
+    fb_trend = (fb_recent / recent - fb_base).astype(np.float32)
+    peak, peak_lag = lag_max(panel.feedback, peak_w)
+    fb_window = lag_sum(fb, 0, peak_w - 1).astype(np.float32)
+
+    index_sum = np.zeros(panel.has_usage.shape)
+    index_n = np.zeros(panel.has_usage.shape, dtype=np.float32)
+    base_of = {}
+    for name, grid in panel.measures.items():
+        base = lag_mean(grid, base_lo, base_hi, min_base)
+        base_of[name] = base
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = np.clip(grid / base, 0.0, 3.0)
+        ok = np.isfinite(ratio) & (base > 0)
+        index_sum += np.where(ok, ratio, 0.0)
+        index_n += ok
+    with np.errstate(invalid="ignore", divide="ignore"):
+        usage_index = (index_sum / index_n).astype(np.float32)
+    usage_index[index_n == 0] = np.nan
+    del index_sum
+    usage_change = usage_index - 1.0
+    primary = next((m for m in config.get("usage", {}).get("primary", []) if m in panel.measures),
+                   next(iter(panel.measures)))
+
+    # ---- phases
+    drop = usage_change <= -float(ph["decline_threshold"])
+    elevated_now = fb_recent >= float(ph["problem_min_feedback"])
+    elevated_history = fb_window >= float(ph["problem_min_feedback"])
+    fallen_back = (peak_lag > 0) & (panel.feedback <= float(ph["fall_ratio"]) * peak) & (peak > 0)
+    silent = elevated_history & fallen_back & drop
+    phase = np.full(panel.has_usage.shape, PHASES.index("stable"), dtype=np.int8)
+    phase[np.isnan(usage_change)] = PHASES.index("insufficient_history")
+    phase[elevated_now] = PHASES.index("problem")
+    phase[drop & ~elevated_history] = PHASES.index("usage_decline")
+    phase[silent] = PHASES.index("silent_decline")
+    phase[~panel.has_usage] = PHASES.index("no_usage")
+
+    # ---- operator rules
+    rules, skipped, bill_change = _rules(panel, config, fb, base_of)
+
+    # ---- score (noisy-OR of weighted components)
+    sc = config["score"]
+    comp = [
+        (float(sc["usage_decline"]["weight"]),
+         np.clip(-np.nan_to_num(usage_change) / float(sc["usage_decline"]["full_at"]), 0, 1)),
+        (float(sc["feedback_history"]["weight"]),
+         np.clip(fb_window / float(sc["feedback_history"]["full_at"]), 0, 1)),
+        (float(sc["silent_decline"]["weight"]), silent),
+    ]
+    rule_cfg = config.get("rules", {})
+    comp += [(float(rule_cfg[name].get("weight", 0.0)), fired) for name, fired in rules.items()]
+    keep = np.ones(panel.has_usage.shape, dtype=np.float32)
+    for weight, c in comp:
+        keep *= (1.0 - np.clip(weight, 0, 1) * c).astype(np.float32)
+    score = (1.0 - keep).astype(np.float32)
+    score[~panel.has_usage & (fb_window == 0)] = 0.0
+
+    level = np.zeros(score.shape, dtype=np.int8)
+    for i, name in enumerate(LEVELS[1:], start=1):
+        level[score >= float(config["warning_levels"][name])] = i
+    return Signal(panel=panel, config=config, feedback_recent=fb_recent, feedback_baseline=fb_base,
+                  feedback_trend=fb_trend, feedback_peak=peak.astype(np.int32), feedback_window=fb_window,
+                  usage=panel.measures[primary].astype(np.float32), usage_baseline=base_of[primary],
+                  usage_index=usage_index, usage_change=usage_change, bill_change=bill_change, phase=phase,
+                  score=score, level=level, rules=rules, rules_skipped=skipped, primary=primary)
+
+
+def _rules(panel: Panel, config: dict, fb: np.ndarray, base_of: dict):
+    cfg = config.get("rules", {})
+    rules, skipped, bill_change = {}, {}, None
+    if "bill_decline" in cfg:
+        r = cfg["bill_decline"]
+        column, months, drop = r.get("column", "bill"), int(r.get("months", 3)), float(r.get("drop", 0.15))
+        if column not in panel.measures:
+            skipped["bill_decline"] = f"usage has no column '{column}'"
+        else:
+            bill = panel.measures[column]
+            w = config["windows"]
+            run_base = lag_mean(bill, months, months + int(w["baseline"]) - 1, int(w.get("min_baseline", 2)))
+            with np.errstate(invalid="ignore", divide="ignore"):
+                bill_change = (bill / base_of.get(column, run_base) - 1.0).astype(np.float32)
+                if r.get("compare", "baseline") == "previous":
+                    down = bill <= (1 - drop) * shifted(bill, 1, np.nan)
+                    rules["bill_decline"] = runs_of(down, months)
+                else:
+                    # each month of the run is `drop` below the baseline measured before the run started
+                    fired = np.ones(bill.shape, dtype=bool)
+                    for lag in range(months):
+                        fired &= shifted(bill, lag, np.nan) <= (1 - drop) * run_base
+                    rules["bill_decline"] = fired & (run_base > 0)
+    if "complaints_recent" in cfg:
+        r = cfg["complaints_recent"]
+        rules["complaints_recent"] = lag_sum(panel.complaints.astype(np.float32), 0, int(r.get("months", 3)) - 1) \
+            >= float(r.get("min_count", 2))
+    if "repeated_faults" in cfg:
+        r = cfg["repeated_faults"]
+        if panel.events["cause"].isna().all():
+            skipped["repeated_faults"] = "feedback has no cause column/values"
+        else:
+            rules["repeated_faults"] = lag_sum(panel.faults.astype(np.float32), 0, int(r.get("months", 6)) - 1) \
+                >= float(r.get("min_count", 3))
+    return rules, skipped, bill_change
+
+
+# ------------------------------------------------------------------------------------------ outputs
+
+
+def rule_descriptions(config: dict) -> dict[str, str]:
+    """Rule name → Chinese description with its thresholds filled in."""
+    out = {}
+    for name, r in config.get("rules", {}).items():
+        try:
+            out[name] = str(r.get("description", name)).format(**r)
+        except (KeyError, ValueError, IndexError):
+            out[name] = str(r.get("description", name))
+    return out
+
+
+def _reason_flags(sig: Signal, rows: np.ndarray | slice):
+    labels = sig.config["phases"]["labels"]
+    decline = float(sig.config["phases"]["decline_threshold"])
+    desc = rule_descriptions(sig.config)
+    names = list(sig.rules)
+    flags = [sig.phase.reshape(-1)[rows] == PHASES.index("silent_decline"),
+             np.nan_to_num(sig.usage_change.reshape(-1)[rows]) <= -decline]
+    text = [f"{labels['silent_decline']}（投诉回落、用量下降）", f"用量较基线下降≥{decline:.0%}"]
+    for n in names:
+        flags.append(sig.rules[n].reshape(-1)[rows])
+        text.append(desc[n])
+    return np.column_stack(flags), text, names
+
+
+def observed_rows(p: Panel) -> np.ndarray:
+    """(C × P) mask: periods between a customer's first and last usage row or feedback event."""
+    seen = p.has_usage | (p.feedback > 0)
+    P = seen.shape[1]
+    first = np.where(seen.any(axis=1), seen.argmax(axis=1), P)
+    last = P - 1 - seen[:, ::-1].argmax(axis=1)
+    t = np.arange(P)
+    return (t[None, :] >= first[:, None]) & (t[None, :] <= last[:, None])
+
+
+def customer_periods(sig: Signal, include_all: bool = False) -> pd.DataFrame:
+    """Tidy table, one row per customer and period between the customer's first and last observation."""
+    p = sig.panel
+    C, P = p.has_usage.shape
+    rows = np.ones(C * P, dtype=bool) if include_all else observed_rows(p).reshape(-1)
+    idx = np.flatnonzero(rows)
+    code, col = np.divmod(idx, P)
+    flags, text, names = _reason_flags(sig, idx)
+    rule_flags = flags[:, 2:]
+
+    def cat(values_codes, categories):
+        return pd.Categorical.from_codes(values_codes, categories=list(categories))
+
+    def flat(a):
+        return a.reshape(-1)[idx]
+
+    reasons = join_flags(flags, text)
+    fired = join_flags(rule_flags, names, sep=";")
+    out = pd.DataFrame({
+        "customer_id": pd.Categorical.from_codes(code, categories=pd.Index(p.customers)),
+        "period": cat(col, p.periods()),
+        "feedback_count": flat(p.feedback),
+        "feedback_recent": flat(sig.feedback_recent),
+        "feedback_baseline": flat(sig.feedback_baseline),
+        "feedback_trend": flat(sig.feedback_trend),
+        "feedback_peak": flat(sig.feedback_peak),
+        "usage": flat(sig.usage),
+        "usage_baseline": flat(sig.usage_baseline).astype(np.float32),
+        "usage_index": flat(sig.usage_index),
+        "usage_change": flat(sig.usage_change),
+    })
+    if sig.bill_change is not None:
+        out["bill_change"] = flat(sig.bill_change)
+    out["phase"] = cat(flat(sig.phase), PHASES)
+    out["signal_score"] = flat(sig.score).round(4)
+    out["warning_level"] = cat(flat(sig.level), LEVELS)
+    out["rules_fired"] = pd.Categorical(fired)
+    out["reasons"] = pd.Categorical(reasons)
+    out.attrs["usage_measure"] = sig.primary
+    return out
+
+
+def _top_causes(p: Panel, codes: np.ndarray, lo_col: int, hi_col: int, k: int) -> pd.Series:
+    """'cause×n; cause×n' of the ``k`` commonest feedback causes of ``codes`` within columns lo..hi."""
+    ev = p.events
+    sel = ev[(ev["col"] >= lo_col) & (ev["col"] <= hi_col) & ev["code"].isin(codes) & ev["cause"].notna()]
+    if sel.empty:
+        return pd.Series("", index=codes, dtype=object)
+    counts = sel.groupby(["code", "cause"], observed=True).size().rename("n").reset_index()
+    counts = counts.sort_values(["code", "n", "cause"], ascending=[True, False, True])
+    top = counts.groupby("code").head(k)
+    text = top["cause"].astype(str) + "×" + top["n"].astype(str)
+    joined = text.groupby(top["code"]).agg("; ".join)
+    return joined.reindex(codes).fillna("")
+
+
+def warning_list(sig: Signal, as_of: int | None = None, min_level: str | None = None) -> pd.DataFrame:
+    """流失预警名单: customers at or above ``min_level`` in period ``as_of`` (a period index), ranked."""
+    p = sig.panel
+    col = p.n_periods - 1 if as_of is None else p.column_of(as_of)
+    if not 0 <= col < p.n_periods:
+        raise ValueError(f"as-of period {period_label(as_of)} is outside {p.info['first_period']}..{p.info['last_period']}")
+    wl = sig.config.get("warning_list", {})
+    min_code = LEVELS.index(min_level or wl.get("min_level", "low"))
+    warned_since = run_length(sig.level >= min_code)[:, col] if min_code > 0 else None
+    codes = np.flatnonzero(sig.level[:, col] >= max(min_code, 1))
+    score = sig.score[codes, col]
+    order = np.lexsort((-sig.feedback_window[codes, col], -score))
+    codes = codes[order]
+    idx = codes * p.n_periods + col
+    flags, text, names = _reason_flags(sig, idx)
+    peak_w = int(sig.config["windows"]["peak"])
+    causes = _top_causes(p, codes, col - peak_w + 1, col, int(wl.get("top_causes", 3)))
+    out = pd.DataFrame({
+        "rank": np.arange(1, len(codes) + 1),
+        "customer_id": p.customers[codes],
+        "period": period_label(p.first_period + col),
+        "signal_score": sig.score[codes, col].round(4),
+        "warning_level": np.asarray(LEVELS, dtype=object)[sig.level[codes, col]],
+        "phase": np.asarray(PHASES, dtype=object)[sig.phase[codes, col]],
+        "phase_label": [sig.config["phases"]["labels"].get(PHASES[i], PHASES[i]) for i in sig.phase[codes, col]],
+        "periods_warned": warned_since[codes] if warned_since is not None else 1,
+        "feedback_recent": sig.feedback_recent[codes, col],
+        "feedback_in_peak_window": sig.feedback_window[codes, col],
+        "feedback_peak": sig.feedback_peak[codes, col],
+        "usage": sig.usage[codes, col],
+        "usage_baseline": sig.usage_baseline[codes, col],
+        "usage_change": sig.usage_change[codes, col].round(4),
+    })
+    if sig.bill_change is not None:
+        out["bill_change"] = sig.bill_change[codes, col].round(4)
+    out["rules_fired"] = join_flags(flags[:, 2:], names, sep=";")
+    out["top_causes"] = causes.to_numpy()
+    out["reasons"] = join_flags(flags, text)
+    return out
+
+
+def phase_summary(sig: Signal) -> pd.DataFrame:
+    """Cohorts by phase per period: customers, mean feedback, mean usage index, mean score."""
+    p = sig.panel
+    C, P = p.has_usage.shape
+    observed = observed_rows(p).reshape(-1)
+    key = (np.arange(P)[None, :] * len(PHASES) + sig.phase).reshape(-1)
+    n = np.bincount(key[observed], minlength=P * len(PHASES))
+
+    def mean(a):
+        a = a.reshape(-1).astype(np.float64)
+        ok = ~np.isnan(a) & observed
+        s = np.bincount(key[ok], weights=a[ok], minlength=P * len(PHASES))
+        k = np.bincount(key[ok], minlength=P * len(PHASES))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return s / k
+
+    periods = np.repeat(p.periods(), len(PHASES))
+    out = pd.DataFrame({"period": periods, "phase": np.tile(PHASES, P), "customers": n,
+                        "feedback_mean": mean(p.feedback), "usage_index_mean": mean(sig.usage_index),
+                        "signal_score_mean": mean(sig.score)})
+    return out[out["customers"] > 0].reset_index(drop=True)
+
+
+def signal_summary(sig: Signal, as_of: int | None = None) -> dict:
+    """Counts for the run: matching, phases and warning levels at ``as_of`` (default the last period)."""
+    p = sig.panel
+    col = p.n_periods - 1 if as_of is None else p.column_of(as_of)
+    info = {k: v for k, v in p.info.items() if not k.startswith("_")}
+    info["as_of"] = period_label(p.first_period + col)
+    active = p.has_usage[:, col] | (p.feedback[:, col] > 0)
+    info["phases_at_as_of"] = {PHASES[i]: int(((sig.phase[:, col] == i) & active).sum()) for i in range(len(PHASES))}
+    info["warning_levels_at_as_of"] = {LEVELS[i]: int(((sig.level[:, col] == i) & active).sum())
+                                       for i in range(len(LEVELS))}
+    info["rules_fired_at_as_of"] = {n: int(r[:, col].sum()) for n, r in sig.rules.items()}
+    info["rules_skipped"] = sig.rules_skipped
+    info["usage_measure"] = sig.primary
+    return info
