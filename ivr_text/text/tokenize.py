@@ -1,0 +1,275 @@
+"""Domain tokeniser for Chinese complaint text: normalise, mask, segment, canonicalise synonyms, drop stopwords.
+
+``Tokenizer`` is a plain callable (``tok(text) -> list[str]``) that drops into scikit-learn unchanged
+(``TfidfVectorizer(tokenizer=tok, lowercase=False, token_pattern=None)``), pickles (only its configuration; the
+native segmenter is rebuilt lazily in the receiving process) and is safe in worker processes.
+
+How a text is cut: after :func:`~ivr_text.text.normalize_text`, the text is split into runs. Runs of Chinese
+characters go to the segmentation engine (rjieba → jieba_fast → jieba, all with jieba's dictionary plus ours);
+everything else is handled here: placeholders (``<PHONE>``) and masked runs (``******``) are single tokens,
+numbers and Latin words stay whole with their inner ``.-_/:`` (10086, 5g, 100m, 59.5, cmnet-nq-b-ftto-304501),
+dictionary words mixing Latin and Chinese (sim卡, 5g套餐) are matched whole, punctuation and whitespace are
+dropped. A number followed by a unit (元, 兆, gb, 个月, ...) becomes one token (59元). Synonym variants are in
+the engine's dictionary, so multi-word variants (网很卡) come out as one token and map to their canonical term.
+
+The Chinese tokens of :meth:`Tokenizer.segment` equal those of ``jieba.lcut`` on the normalised text with the
+same dictionaries (``benchmarks/bench_tokenize.py`` measures the share of identical lines).
+
+Speed (2-core machine, ``benchmarks/bench_tokenize.py --mb 6``): see the module's benchmark output; batch
+``tokenize_many`` segments many texts per engine call, skips repeated texts and can use worker processes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from ivr_text.text import lexicon
+from ivr_text.text.engines import make_engine
+from ivr_text.text.normalize import normalize_text, to_text
+from ivr_text.text.pii import MASK_RUN, PLACEHOLDERS
+
+__all__ = ["Tokenizer", "HAN"]
+
+#: Characters jieba segments as Chinese (its ``re_han_default`` range).
+HAN = "\u4e00-\u9fd5"
+_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+_ALNUM = r"[0-9a-z]+(?:[._\-/:+&#'][0-9a-z]+)*%?"
+_OTHER = rf"[^\W_0-9a-z{HAN}]+"  # letters of other scripts, rare CJK
+
+
+def _run_pattern(mixed_words: Iterable[str]) -> re.Pattern:
+    """Runs: group 1 Chinese (to the engine); group 2 a finished token; anything else is skipped."""
+    specials = [re.escape(p) for p in PLACEHOLDERS] + [r"\*{3,}"]
+    mixed = sorted(set(mixed_words), key=len, reverse=True)
+    alternatives = specials + [re.escape(w) for w in mixed] + [_ALNUM, _OTHER]
+    return re.compile(rf"([{HAN}]+)|({'|'.join(alternatives)})")
+
+
+class Tokenizer:
+    """Normalise (optional), mask PII, segment, canonicalise synonyms and remove stopwords.
+
+    Parameters
+    ----------
+    user_dicts, stopwords, synonyms:
+        Extra files (a path or several) added to the shipped ``telecom_dict.txt``, ``stopwords.txt`` and
+        ``synonyms.txt``. See :mod:`ivr_text.text.lexicon` for the formats.
+    keep_stopwords: keep stopwords in the output.
+    normalize: run :func:`normalize_text` first (turn off only for text that is already normalised).
+    mask: mask PII while normalising (the default; ``False`` opts out explicitly).
+    engine: ``"auto"`` (fastest installed), ``"rjieba"``, ``"jieba_fast"`` or ``"jieba"``.
+    hmm: let the engine find unknown words with jieba's HMM (as ``jieba.lcut`` does by default).
+    default_dicts: include the shipped word lists (``False``: only the files given here).
+    units: extra unit files; ``merge_units=False`` keeps numbers and units apart.
+    cache_size: how many recent texts ``tok(text)`` remembers (repeated texts are common in feedback).
+    """
+
+    _default: "Tokenizer | None" = None
+    _default_lock = threading.Lock()
+
+    def __init__(self, user_dicts=(), stopwords=None, synonyms=None, keep_stopwords: bool = False,
+                 normalize: bool = True, mask: bool = True, *, engine: str = "auto", hmm: bool = True,
+                 default_dicts: bool = True, units=None, merge_units: bool = True, cache_size: int = 20000):
+        self.user_dicts = lexicon.as_paths(user_dicts)
+        self.stopword_files = lexicon.as_paths(stopwords)
+        self.synonym_files = lexicon.as_paths(synonyms)
+        self.unit_files = lexicon.as_paths(units)
+        self.keep_stopwords = bool(keep_stopwords)
+        self.normalize = bool(normalize)
+        self.mask = bool(mask)
+        self.engine_name = engine
+        self.hmm = bool(hmm)
+        self.default_dicts = bool(default_dicts)
+        self.merge_units = bool(merge_units)
+        self.cache_size = int(cache_size)
+        self._load_lists()
+        self._engine = None
+        self._cache: dict[str, list[str]] = {}
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def default(cls) -> "Tokenizer":
+        """The shared default tokenizer (shipped dictionaries, masking on), built once per process."""
+        if cls._default is None:
+            with cls._default_lock:
+                if cls._default is None:
+                    cls._default = cls()
+        return cls._default
+
+    @classmethod
+    def from_config(cls, path: str | Path, **overrides) -> "Tokenizer":
+        """A tokenizer from a YAML file with keys of the constructor (file paths relative to the YAML file)."""
+        import yaml
+
+        from ivr_text.errors import InputError
+
+        path = Path(path)
+        try:
+            conf = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except FileNotFoundError:
+            raise InputError(f"{path}: config file not found") from None
+        except yaml.YAMLError as exc:
+            raise InputError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+        if not isinstance(conf, dict):
+            raise InputError(f"{path}: expected a mapping of tokenizer options")
+        conf = conf.get("tokenizer", conf)
+        allowed = {"user_dicts", "stopwords", "synonyms", "keep_stopwords", "normalize", "mask", "engine", "hmm",
+                   "default_dicts", "units", "merge_units", "cache_size"}
+        unknown = set(conf) - allowed
+        if unknown:
+            raise InputError(f"{path}: unknown tokenizer option(s) {', '.join(sorted(unknown))}")
+        for key in ("user_dicts", "stopwords", "synonyms", "units"):
+            if conf.get(key) is not None:
+                conf[key] = [path.parent / p for p in lexicon.as_paths(conf[key])]
+        conf.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**conf)
+
+    def _load_lists(self) -> None:
+        from ivr_text.resources import dictionary_path
+
+        def files(shipped: str, extra: tuple[Path, ...]) -> tuple[Path, ...]:
+            return ((dictionary_path(shipped),) if self.default_dicts else ()) + extra
+
+        self.synonyms = lexicon.load_synonyms(files(lexicon.SHIPPED_SYNONYMS, self.synonym_files))
+        words = lexicon.load_user_words(files(lexicon.SHIPPED_USER_DICT, self.user_dicts))
+        for term in self.synonyms:  # variants and canonicals are single tokens
+            words.setdefault(term, None)
+        self.words = words
+        self.stopwords = lexicon.load_stopwords(files(lexicon.SHIPPED_STOPWORDS, self.stopword_files))
+        self.units = lexicon.load_units(files(lexicon.SHIPPED_UNITS, self.unit_files)) if self.merge_units \
+            else frozenset()
+        mixed = [w for w in words if re.search(f"[{HAN}]", w) and re.search("[0-9a-z]", w)
+                 and re.fullmatch(rf"[{HAN}0-9a-z._\-]+", w)]
+        self._runs = _run_pattern(mixed)
+
+    @property
+    def engine(self):
+        """The segmentation engine, built on first use (and again after unpickling)."""
+        if self._engine is None:
+            self._engine = make_engine(self.engine_name, self.words, self.hmm)
+        return self._engine
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_engine"] = None
+        state["_cache"] = {}
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+
+    def __repr__(self) -> str:
+        extra = [str(p) for p in self.user_dicts + self.stopword_files + self.synonym_files]
+        return (f"Tokenizer(engine={self.engine_name!r}, mask={self.mask}, keep_stopwords={self.keep_stopwords}, "
+                f"extra_files={extra})")
+
+    # ------------------------------------------------------------------ single texts
+
+    def normalize_one(self, text) -> str:
+        """The text as this tokenizer sees it (normalised and masked per its settings)."""
+        return normalize_text(text, mask=self.mask) if self.normalize else to_text(text)
+
+    def __call__(self, text) -> list[str]:
+        key = text if isinstance(text, str) else to_text(text)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return list(cached)
+        tokens = self.tokenize_many([key])[0]
+        if self.cache_size > 0:
+            if len(self._cache) >= self.cache_size:
+                self._cache = {}  # simple and thread-safe: start afresh when full
+            self._cache[key] = tokens
+        return list(tokens)
+
+    def segment(self, text) -> list[str]:
+        """Raw segmentation of the normalised text: no stopword removal, synonyms or unit merging."""
+        return self._segment_normalized([self.normalize_one(text)])[0]
+
+    # ------------------------------------------------------------------ batches
+
+    def tokenize_many(self, texts: Iterable, n_jobs: int = 1, chunk_size: int = 2000) -> list[list[str]]:
+        """Tokens of every text, equal to ``[tok(t) for t in texts]``; repeated texts are tokenised once.
+
+        ``n_jobs``: worker processes (``-1`` = all cores); small inputs stay in this process.
+        """
+        texts = list(texts)
+        keys = [t if isinstance(t, str) else to_text(t) for t in texts]
+        index: dict[str, int] = {}
+        positions = [index.setdefault(k, len(index)) for k in keys]
+        unique = list(index)
+        workers = _workers(n_jobs)
+        if workers > 1 and len(unique) >= 2 * chunk_size:
+            from ivr_text.text.parallel import map_chunks
+
+            results = map_chunks(self, unique, workers, chunk_size)
+        else:
+            results = []
+            for start in range(0, len(unique), chunk_size):
+                results.extend(self._tokenize_chunk(unique[start:start + chunk_size]))
+        return [list(results[p]) for p in positions]
+
+    def _tokenize_chunk(self, texts: Sequence[str]) -> list[list[str]]:
+        normalized = [self.normalize_one(t) for t in texts]
+        return [self._compose(tokens) for tokens in self._segment_normalized(normalized)]
+
+    def _segment_normalized(self, normalized: Sequence[str]) -> list[list[str]]:
+        findall = self._runs.findall
+        parts_per_text = [findall(t) for t in normalized]
+        runs = [han for parts in parts_per_text for han, _ in parts if han]
+        cut = iter(self.engine.cut_runs(runs))
+        out = []
+        for parts in parts_per_text:
+            tokens: list[str] = []
+            for han, other in parts:
+                if han:
+                    tokens.extend(next(cut))
+                elif other[0] == "*":
+                    tokens.append(MASK_RUN)
+                else:
+                    tokens.append(other)
+            out.append(tokens)
+        return out
+
+    def _compose(self, tokens: list[str]) -> list[str]:
+        units = self.units
+        if units:
+            tokens = _merge_units(tokens, units)
+        syn = self.synonyms
+        if self.keep_stopwords:
+            return [syn.get(t, t) for t in tokens]
+        stop = self.stopwords
+        return [c for t in tokens if (c := syn.get(t, t)) not in stop]
+
+
+def _merge_units(tokens: list[str], units: frozenset[str]) -> list[str]:
+    """Join a number with the unit after it; units the engine cut in two (个 + 月) are joined too."""
+    merged: list[str] = []
+    i, n = 0, len(tokens)
+    while i < n:
+        tok = tokens[i]
+        if i + 1 < n and _NUMBER.fullmatch(tok):
+            nxt = tokens[i + 1]
+            if i + 2 < n and nxt + tokens[i + 2] in units:
+                merged.append(tok + nxt + tokens[i + 2])
+                i += 3
+                continue
+            if nxt in units:
+                merged.append(tok + nxt)
+                i += 2
+                continue
+        merged.append(tok)
+        i += 1
+    return merged
+
+
+def _workers(n_jobs: int | None) -> int:
+    cpus = os.cpu_count() or 1
+    if n_jobs is None or n_jobs == 0:
+        return 1
+    if n_jobs < 0:
+        return max(1, cpus + 1 + n_jobs)
+    return int(n_jobs)
