@@ -1,0 +1,84 @@
+"""Settings of the IVR analysis, read from ``dictionaries/ivr.yaml`` or a user's copy (config as data).
+
+Guarantees: unknown keys are an :class:`InputError` naming the key; missing keys take the shipped defaults.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from ivr_text.errors import InputError
+from ivr_text.resources import dictionary_path
+
+EVENTS = ("enter", "key", "no_input", "no_match", "transfer", "hangup", "complete")
+TERMINAL = ("complete", "transfer", "hangup")
+OUTCOMES = ("complete", "transfer", "hangup", "unknown")
+
+
+@dataclass
+class IvrConfig:
+    """All thresholds of the analysis; see ``dictionaries/ivr.yaml`` for their meaning."""
+
+    event_aliases: dict[str, list[str]] = field(default_factory=dict)
+    outcome_aliases: dict[str, list[str]] = field(default_factory=dict)
+    unknown_callers: list[str] = field(default_factory=list)
+    max_call_seconds: float = 14400
+    repeat_window_hours: float = 24
+    hotspots: dict = field(default_factory=dict)
+    advice: dict = field(default_factory=dict)
+    paths: dict = field(default_factory=dict)
+
+    def event_lookup(self) -> dict[str, str]:
+        """Lower-cased spelling → canonical event name."""
+        out = {e: e for e in EVENTS}
+        for canon, names in self.event_aliases.items():
+            if canon not in EVENTS:
+                raise InputError(f"ivr config: event_aliases: unknown event '{canon}' (use {', '.join(EVENTS)})")
+            out.update({str(n).strip().lower(): canon for n in names})
+        return out
+
+    def outcome_lookup(self) -> dict[str, str]:
+        out = {o: o for o in OUTCOMES}
+        for canon, names in self.outcome_aliases.items():
+            if canon not in OUTCOMES:
+                raise InputError(f"ivr config: outcome_aliases: unknown outcome '{canon}' "
+                                 f"(use {', '.join(OUTCOMES)})")
+            out.update({str(n).strip().lower(): canon for n in names})
+        return out
+
+
+def _defaults() -> dict:
+    with open(dictionary_path("ivr.yaml"), encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def _merge(base: dict, over: dict, where: str) -> dict:
+    out = copy.deepcopy(base)
+    for k, v in over.items():
+        if k not in base:
+            raise InputError(f"{where}: unknown setting '{k}' (known: {', '.join(base)})")
+        out[k] = _merge(base[k], v, f"{where}: {k}") if isinstance(base[k], dict) and isinstance(v, dict) \
+            and k not in ("event_aliases", "outcome_aliases") else v
+    return out
+
+
+def load_config(path: str | Path | None = None, **overrides) -> IvrConfig:
+    """Shipped defaults, updated from ``path`` (YAML) and then from ``overrides`` (``hotspots={"min_calls": 5}``)."""
+    data = _defaults()
+    if path is not None:
+        path = Path(path)
+        if not path.exists():
+            raise InputError(f"{path}: file not found")
+        try:
+            user = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise InputError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+        if not isinstance(user, dict):
+            raise InputError(f"{path}: expected a mapping of settings")
+        data = _merge(data, user, str(path))
+    data = _merge(data, {k: v for k, v in overrides.items() if v is not None}, "ivr config")
+    return IvrConfig(**data)

@@ -1,0 +1,212 @@
+"""Self-service KPIs (overall and by segment), per-node metrics and hot spots, from a :class:`CallLog`.
+
+Definitions (per call, by its terminal event): self-service = ended ``complete``; transfer = ended
+``transfer`` (reached an agent); abandon = ended ``hangup``; unknown end = no terminal event. Seconds are
+measured from the call's first event to its terminal event. Repeat call = the same identified caller
+starts another call within ``repeat_window_hours`` of this call's start. A node's ``mean_seconds`` is the
+mean time from entering it to the next node entered or the call's end.
+Hot-spot rate rankings use the Wilson lower bound and a minimum number of calls, so a node seen three
+times cannot top them. All computations are numpy bincounts/groupbys: about 1 s for 1.7 M calls.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ivr_text.ivr.calllog import (ENTER, NO_INPUT, NO_MATCH, NS, OUT_COMPLETE, OUT_HANGUP, OUT_TRANSFER,
+                                  OUT_UNKNOWN, TRANSFER, CallLog)
+from ivr_text.ivr.menu import Menu
+from ivr_text.ivr.paths import EnteredNodes, entered_nodes
+
+NODE_COLUMNS = ["node", "label", "depth", "position", "visits", "calls", "hangups", "hangup_rate", "transfers",
+                "transfer_rate", "completions", "no_input", "no_match", "loops", "mean_seconds",
+                "kind", "parent", "key", "call_share", "transfer_requests", "in_menu"]
+
+
+def wilson_lower(count, n, z: float = 1.96) -> np.ndarray:
+    """Wilson score lower bound of ``count / n`` (0 where n = 0)."""
+    count = np.asarray(count, dtype=float)
+    n = np.asarray(n, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = count / n
+        z2 = z * z
+        centre = p + z2 / (2 * n)
+        margin = z * np.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
+        out = (centre - margin) / (1 + z2 / n)
+    return np.where(n > 0, np.clip(out, 0, 1), 0.0)
+
+
+def _rate(a, b):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(np.asarray(b) > 0, np.asarray(a, dtype=float) / np.asarray(b), np.nan)
+
+
+# ------------------------------------------------------------------------------------------ KPIs
+
+
+def call_frame(log: CallLog, repeat_window_hours: float) -> pd.DataFrame:
+    """One row per call: outcome, seconds, segment code, repeated (bool, or NA without caller ids)."""
+    seconds = (log.call_end - log.call_start) / NS
+    repeated = np.zeros(log.n_calls, dtype=bool)
+    known = np.zeros(log.n_calls, dtype=bool)
+    if log.call_caller is not None and log.n_calls:
+        known = log.call_caller >= 0
+        idx = np.flatnonzero(known)
+        o = idx[np.lexsort((log.call_start[idx], log.call_caller[idx]))]
+        same = log.call_caller[o][1:] == log.call_caller[o][:-1]
+        gap = (log.call_start[o][1:] - log.call_start[o][:-1]) / NS
+        repeated[o[:-1][same & (gap <= repeat_window_hours * 3600)]] = True
+    return pd.DataFrame({"outcome": log.call_outcome, "seconds": seconds, "segment": log.call_segment,
+                         "repeated": repeated, "known_caller": known})
+
+
+def _kpis_of(df: pd.DataFrame, has_callers: bool) -> dict:
+    n = len(df)
+    out = {o: int((df["outcome"] == code).sum()) for o, code in
+           (("complete", OUT_COMPLETE), ("transfer", OUT_TRANSFER), ("hangup", OUT_HANGUP),
+            ("unknown", OUT_UNKNOWN))}
+    def mean_sec(code):  # noqa: E306
+        s = df.loc[df["outcome"] == code, "seconds"]
+        return float(s.mean()) if len(s) else None
+    known = int(df["known_caller"].sum())
+    return {
+        "calls": n,
+        "self_service_rate": out["complete"] / n if n else None,
+        "transfer_rate": out["transfer"] / n if n else None,
+        "abandon_rate": out["hangup"] / n if n else None,
+        "unknown_end_rate": out["unknown"] / n if n else None,
+        "mean_self_service_seconds": mean_sec(OUT_COMPLETE),
+        "mean_seconds_before_transfer": mean_sec(OUT_TRANSFER),
+        "mean_call_seconds": float(df["seconds"].mean()) if n else None,
+        "repeat_call_rate": (int(df["repeated"].sum()) / known if known else None) if has_callers else None,
+        "identified_callers_calls": known if has_callers else None,
+        "outcome_counts": out,
+    }
+
+
+def kpis(log: CallLog, repeat_window_hours: float = 24) -> dict:
+    """Overall KPIs plus ``by_segment`` (segment name → the same KPIs) and the date range."""
+    df = call_frame(log, repeat_window_hours)
+    has_callers = log.call_caller is not None
+    out = _kpis_of(df, has_callers)
+    if log.n_calls:
+        out["date_range"] = {"first_call": pd.Timestamp(int(log.call_start.min())).isoformat(),
+                             "last_call": pd.Timestamp(int(log.call_start.max())).isoformat()}
+    else:
+        out["date_range"] = {"first_call": None, "last_call": None}
+    by = {}
+    if len(log.segment_names):
+        for code, part in df[df["segment"] >= 0].groupby("segment", sort=True):
+            by[str(log.segment_names[code])] = _kpis_of(part, has_callers)
+        if (df["segment"] < 0).any():
+            by["(none)"] = _kpis_of(df[df["segment"] < 0], has_callers)
+    out["by_segment"] = by
+    return out
+
+
+# ------------------------------------------------------------------------------------------ nodes
+
+
+def node_metrics(log: CallLog, menu: Menu, ent: EnteredNodes | None = None) -> pd.DataFrame:
+    """One row per node seen in the log or defined in the menu (columns :data:`NODE_COLUMNS`)."""
+    ent = ent or entered_nodes(log)
+    n = log.n_nodes
+    visits = np.bincount(ent.node, minlength=n)
+    # distinct calls at a node: entered it, or ended there
+    width = np.int64(n)
+    pairs = np.r_[ent.call.astype(np.int64) * width + ent.node, np.arange(log.n_calls, dtype=np.int64) * width
+                  + log.call_node]
+    uniq_pairs = pd.unique(pairs) if len(pairs) else pairs
+    calls = np.bincount((uniq_pairs % width).astype(np.int64), minlength=n)
+    entered_pairs = pd.unique(pairs[:len(ent.node)]) if len(ent.node) else pairs[:0]
+    calls_entered = np.bincount((entered_pairs % width).astype(np.int64), minlength=n)
+    by_out = lambda code: np.bincount(log.call_node[log.call_outcome == code], minlength=n)  # noqa: E731
+    hangups, transfers, completions = by_out(OUT_HANGUP), by_out(OUT_TRANSFER), by_out(OUT_COMPLETE)
+    no_input = np.bincount(log.row_node[log.row_event == NO_INPUT], minlength=n)
+    no_match = np.bincount(log.row_node[log.row_event == NO_MATCH], minlength=n)
+
+    # dwell: from entering a node to the next node entered or the call's end (terminal or last event)
+    last_of_call = np.r_[ent.call[1:] != ent.call[:-1], True] if len(ent.call) else np.array([], dtype=bool)
+    nxt = np.r_[ent.ts[1:], 0] if len(ent.ts) else ent.ts
+    nxt = np.where(last_of_call, log.call_end[ent.call] if len(ent.call) else nxt, nxt)
+    dwell = (nxt - ent.ts) / NS
+    dwell_sum = np.bincount(ent.node, weights=dwell, minlength=n)
+
+    # where transfers were asked for: the node itself, or for agent nodes the node entered before it
+    kinds = np.array([menu.nodes[nm].kind if nm in menu.nodes else "" for nm in log.node_names], dtype=object)
+    requests = transfers.copy()
+    agent_nodes = kinds == "agent"
+    if agent_nodes.any() and len(ent.call):
+        tcalls = np.flatnonzero((log.call_outcome == OUT_TRANSFER) & agent_nodes[log.call_node])
+        requests = np.bincount(log.call_node[(log.call_outcome == OUT_TRANSFER) & ~agent_nodes[log.call_node]],
+                               minlength=n)
+        starts = np.r_[0, np.cumsum(ent.length)]
+        # previous non-agent node entered before the end: walk back over trailing agent nodes (vectorised)
+        prev = np.full(len(tcalls), -1, dtype=np.int64)
+        cursor = starts[tcalls + 1] - 1
+        alive = cursor >= starts[tcalls]
+        for _ in range(int(ent.length.max()) if len(ent.length) else 0):
+            if not alive.any():
+                break
+            nodes_here = ent.node[np.where(alive, cursor, 0)]
+            hit = alive & ~agent_nodes[nodes_here]
+            prev[hit] = nodes_here[hit]
+            alive &= ~hit
+            cursor -= 1
+            alive &= cursor >= starts[tcalls]
+        requests += np.bincount(np.where(prev >= 0, prev, log.call_node[tcalls]), minlength=n)
+
+    menu_table = menu.table().set_index("node") if menu.nodes else pd.DataFrame()
+    names = log.node_names
+    def col(name, default):  # noqa: E306
+        if menu_table.empty:
+            return [default] * n
+        return [menu_table[name].get(nm, default) if nm in menu_table.index else default for nm in names]
+    df = pd.DataFrame({
+        "node": names, "label": [menu.label(nm) for nm in names],
+        "depth": pd.array(col("depth", None), dtype="Int64"), "position": pd.array(col("position", None),
+                                                                                     dtype="Int64"),
+        "visits": visits, "calls": calls, "hangups": hangups, "hangup_rate": _rate(hangups, calls),
+        "transfers": transfers, "transfer_rate": _rate(transfers, calls), "completions": completions,
+        "no_input": no_input, "no_match": no_match, "loops": visits - calls_entered,
+        "mean_seconds": _rate(dwell_sum, visits), "kind": col("kind", ""), "parent": col("parent", None),
+        "key": col("key", None), "call_share": _rate(calls, np.full(n, log.n_calls)),
+        "transfer_requests": requests, "in_menu": [nm in menu.nodes and not menu.inferred for nm in names],
+    })
+    return df[NODE_COLUMNS]
+
+
+# ------------------------------------------------------------------------------------------ hot spots
+
+HOTSPOT_COLUMNS = ["type", "node", "label", "depth", "kind", "calls", "count", "rate", "rate_lower",
+                   "share_of_type", "rank_by_count", "rank_by_rate", "eligible"]
+
+
+def hotspots(nodes: pd.DataFrame, min_calls: int = 30, z: float = 1.96, top: int | None = 20) -> pd.DataFrame:
+    """Drop-off (hang-up) and transfer points ranked by count and by rate.
+
+    Rate ranks use the Wilson lower bound and only nodes reached by ``min_calls`` calls or more
+    (``eligible``); transfer points count ``transfer_requests`` (an agent node's transfers are credited to
+    the menu node the caller came from). ``top`` keeps, per type, the union of the top by count and by rate.
+    """
+    frames = []
+    for typ, count_col in (("drop_off", "hangups"), ("transfer", "transfer_requests")):
+        d = nodes.loc[nodes[count_col] > 0, ["node", "label", "depth", "kind", "calls", count_col]].copy()
+        d = d.rename(columns={count_col: "count"})
+        d.insert(0, "type", typ)
+        d["rate"] = _rate(d["count"], d["calls"])
+        d["rate_lower"] = wilson_lower(d["count"], d["calls"], z)
+        total = d["count"].sum()
+        d["share_of_type"] = d["count"] / total if total else np.nan
+        d["eligible"] = d["calls"] >= min_calls
+        d["rank_by_count"] = d["count"].rank(ascending=False, method="min").astype(int)
+        d["rank_by_rate"] = d["rate_lower"].where(d["eligible"]).rank(ascending=False, method="min").astype(
+            "Int64")
+        if top:
+            d = d[(d["rank_by_count"] <= top) | (d["rank_by_rate"].fillna(top + 1) <= top)]
+        d = d.sort_values(["rank_by_rate", "rank_by_count", "node"], na_position="last")
+        frames.append(d)
+    out = pd.concat(frames, ignore_index=True) if any(len(f) for f in frames) else pd.DataFrame(
+        columns=HOTSPOT_COLUMNS)
+    return out[HOTSPOT_COLUMNS]

@@ -1,0 +1,131 @@
+"""Whole-call paths (variants) and node-to-node transitions, vectorised over the sorted call log.
+
+A call's path is the sequence of nodes it entered. Variants are identified by a 64-bit polynomial hash of
+the node codes (computed with numpy, no per-call Python loop); only the variants written out are turned
+back into text. Transitions count consecutive entered nodes within a call, plus one edge per call from
+its last node to an end node (``END:complete`` / ``END:transfer`` / ``END:hangup`` / ``END:unknown``).
+Speed: about 0.5 s for 1.7 M calls / 6 M entered nodes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ivr_text.ivr.calllog import ENTER, NS, OUTCOMES, CallLog
+
+END_PREFIX = "END:"
+_P1 = np.uint64(1_000_003)
+_P2 = np.uint64(0x9E3779B97F4A7C15)
+
+
+@dataclass
+class EnteredNodes:
+    """The ENTER rows of a log: their call, node and position within the call."""
+
+    call: np.ndarray
+    node: np.ndarray
+    ts: np.ndarray
+    pos: np.ndarray        # 0-based position within the call
+    length: np.ndarray     # per call: number of nodes entered
+
+
+def entered_nodes(log: CallLog) -> EnteredNodes:
+    idx = np.flatnonzero(log.row_event == ENTER)
+    call = log.row_call[idx]
+    length = np.bincount(call, minlength=log.n_calls)
+    first = np.r_[0, np.cumsum(length)[:-1]] if log.n_calls else np.array([], dtype=np.int64)
+    pos = np.arange(len(idx)) - np.repeat(first, length)
+    return EnteredNodes(call=call, node=log.row_node[idx], ts=log.row_ts[idx], pos=pos, length=length)
+
+
+def variant_codes(log: CallLog, ent: EnteredNodes | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per call a variant number (0 = most frequent path) and the number of calls of each variant."""
+    ent = ent or entered_nodes(log)
+    if log.n_calls == 0:
+        return np.array([], dtype=np.int64), np.array([], dtype=np.int64)
+    maxlen = int(ent.length.max()) if len(ent.length) else 0
+    powers = np.ones(max(maxlen, 1), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for i in range(1, maxlen):
+            powers[i] = powers[i - 1] * _P1
+        terms = (ent.node.astype(np.uint64) + np.uint64(1)) * powers[ent.pos]
+        h = np.zeros(log.n_calls, dtype=np.uint64)
+        _segment_sum(h, ent, terms)
+        h = h ^ (ent.length.astype(np.uint64) * _P2)
+    uniq, inverse, counts = np.unique(h, return_inverse=True, return_counts=True)
+    rank = np.empty(len(uniq), dtype=np.int64)
+    order = np.lexsort((uniq, -counts))  # most frequent first, ties by hash (deterministic)
+    rank[order] = np.arange(len(uniq))
+    return rank[inverse], counts[order]
+
+
+def _segment_sum(h: np.ndarray, ent: EnteredNodes, terms: np.ndarray) -> None:
+    has = ent.length > 0
+    starts = np.r_[0, np.cumsum(ent.length)[:-1]][has]
+    with np.errstate(over="ignore"):
+        h[has] = np.add.reduceat(terms, starts)
+
+
+def path_table(log: CallLog, labels: dict[str, str], top: int = 50,
+               variants: tuple[np.ndarray, np.ndarray] | None = None,
+               ent: EnteredNodes | None = None) -> pd.DataFrame:
+    """The ``top`` most frequent whole paths with calls, share, outcome shares and mean call seconds."""
+    cols = ["rank", "path", "labels", "length", "calls", "share", *[f"{o}_share" for o in OUTCOMES],
+            "mean_seconds"]
+    if log.n_calls == 0:
+        return pd.DataFrame(columns=cols)
+    ent = ent or entered_nodes(log)
+    var, counts = variants or variant_codes(log, ent)
+    k = min(top, len(counts))
+    sel = var < k
+    outc = np.bincount(var[sel] * 4 + log.call_outcome[sel], minlength=4 * k).reshape(k, 4)
+    secs = np.bincount(var[sel], weights=(log.call_end[sel] - log.call_start[sel]) / NS, minlength=k)
+    # one representative call per variant → its node sequence
+    rep = np.full(k, -1, dtype=np.int64)
+    calls_sel = np.flatnonzero(sel)
+    v_sel = var[calls_sel]
+    first_idx = np.unique(v_sel, return_index=True)[1]
+    rep[v_sel[first_idx]] = calls_sel[first_idx]
+    starts = np.r_[0, np.cumsum(ent.length)]
+    names = log.node_names
+    rows = []
+    for v in range(k):
+        c = rep[v]
+        seq = [names[i] for i in ent.node[starts[c]:starts[c + 1]]]
+        rows.append({
+            "rank": v + 1, "path": " > ".join(seq) or "(no node entered)",
+            "labels": " > ".join(labels.get(s, s) for s in seq) or "(未进入菜单)", "length": len(seq),
+            "calls": int(counts[v]), "share": counts[v] / log.n_calls,
+            **{f"{o}_share": outc[v, i] / counts[v] for i, o in enumerate(OUTCOMES)},
+            "mean_seconds": secs[v] / counts[v],
+        })
+    return pd.DataFrame(rows, columns=cols)
+
+
+def transition_counts(log: CallLog, ent: EnteredNodes | None = None) -> pd.DataFrame:
+    """Edges ``src → dst`` (node codes; end nodes are ``n_nodes + outcome``) with their ``count``."""
+    ent = ent or entered_nodes(log)
+    n = log.n_nodes
+    same = ent.call[1:] == ent.call[:-1]
+    src = ent.node[:-1][same].astype(np.int64)
+    dst = ent.node[1:][same].astype(np.int64)
+    # end edges: from the node where the call ended
+    src = np.r_[src, log.call_node.astype(np.int64)]
+    dst = np.r_[dst, n + log.call_outcome.astype(np.int64)]
+    width = n + len(OUTCOMES)
+    keys = src * width + dst
+    if width * width <= 50_000_000:
+        counts = np.bincount(keys, minlength=width * width)
+        nz = np.flatnonzero(counts)
+        return pd.DataFrame({"src": nz // width, "dst": nz % width, "count": counts[nz]})
+    vc = pd.Series(keys).value_counts(sort=False)
+    k = vc.index.to_numpy()
+    return pd.DataFrame({"src": k // width, "dst": k % width, "count": vc.to_numpy()}).sort_values(
+        ["src", "dst"], ignore_index=True)
+
+
+def end_node_names() -> list[str]:
+    return [END_PREFIX + o for o in OUTCOMES]
