@@ -70,8 +70,8 @@ def build_panel(usage: pd.DataFrame, feedback: pd.DataFrame, config: dict,
     if (u_pidx < 0).any():
         raise InputError(f"usage: {int((u_pidx < 0).sum())} rows with a malformed period (expected YYYY-MM)")
     dup = pd.DataFrame({"c": usage["customer_id"].to_numpy(), "p": u_pidx}).duplicated(keep="first").to_numpy()
-    f_ids = feedback["customer_id"] if len(feedback) else pd.Series([], dtype="string")
-    all_ids = pd.concat([usage["customer_id"], f_ids], ignore_index=True)
+    f_ids = feedback["customer_id"].to_numpy(dtype=object) if len(feedback) else np.array([], dtype=object)
+    all_ids = np.concatenate([usage["customer_id"].to_numpy(dtype=object), f_ids])
     codes, customers = pd.factorize(all_ids)
     u_code, f_code = codes[: len(usage)], codes[len(usage):]
     C = len(customers)

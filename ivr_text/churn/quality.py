@@ -111,6 +111,10 @@ def _apply(rule: dict, usage: pd.DataFrame, measures: list[str], labels) -> tupl
             return none, "", f"missing column {', '.join(cols) or '(no measure columns)'}"
         values = usage[present].to_numpy(dtype=float, na_value=np.nan)
         hit = values < 0 if check == "negative" else np.isnan(values)
+        if check == "missing" and rule.get("applicable_only", True):
+            # a measure a customer never has (e.g. broadband for a customer without it) is not missing
+            has_any = usage[present].notna().groupby(usage["customer_id"].to_numpy()).transform("any")
+            hit &= has_any.to_numpy(dtype=bool)
         per_col = dict(zip(present, hit.sum(axis=0).tolist()))
         detail = ", ".join(f"{c}: {k}" for c, k in per_col.items() if k)
         return hit.any(axis=1), detail, ""
@@ -132,8 +136,10 @@ def _apply(rule: dict, usage: pd.DataFrame, measures: list[str], labels) -> tupl
     at = usage["customer_id"].map(churn_at)
     has = at.notna().to_numpy()
     mask = none.copy()
-    mask[has] = period_index(usage["period"].to_numpy()[has]) > period_index(at.to_numpy()[has])
-    return mask, "usage in a period after churn_period", ""
+    inclusive = bool(rule.get("inclusive", True))
+    up, cp = period_index(usage["period"].to_numpy()[has]), period_index(at.to_numpy()[has])
+    mask[has] = up >= cp if inclusive else up > cp
+    return mask, f"usage in or after churn_period" if inclusive else "usage after churn_period", ""
 
 
 def _gaps(usage: pd.DataFrame) -> tuple[np.ndarray, str, str]:

@@ -1,5 +1,363 @@
-"""Commands of this group (being written)."""
+"""``ivr-text churn``: usage data quality, the feedback–usage churn signal, features and honest evaluation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ivr_text.cli import common
+from ivr_text.errors import InputError
+
+churn_app = typer.Typer(help="Churn warning from feedback and usage: quality checks, signal, features, evaluation."
+                             "\n\nExample: ivr-text churn signal --feedback sample_logs/feedback.csv "
+                             "--usage sample_logs/usage.csv --out reports/churn",
+                        no_args_is_help=True, rich_markup_mode=None)
+
+RulesOpt = Annotated[Optional[Path], typer.Option("--rules", help="Rules YAML (default: the shipped one).")]
+UsageColsOpt = Annotated[Optional[list[str]], typer.Option(
+    "--usage-columns", help="Usage measures to use (repeatable or comma-separated; default every numeric column).")]
+UsageMapOpt = Annotated[Optional[list[str]], typer.Option(
+    "--usage-map", metavar="CANONICAL=SOURCE", help="Column mapping for the usage file, e.g. period=MONTH.")]
+FeedbackMapOpt = Annotated[Optional[list[str]], typer.Option(
+    "--feedback-map", metavar="CANONICAL=SOURCE", help="Column mapping for the feedback file, e.g. ts=CREATED.")]
+LabelsMapOpt = Annotated[Optional[list[str]], typer.Option(
+    "--labels-map", metavar="CANONICAL=SOURCE", help="Column mapping for the labels file, e.g. churned=CHURN.")]
+AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", help="Period YYYY-MM to report or cut off at.")]
+TableFmtOpt = Annotated[str, typer.Option("--table-format", help="Format of large outputs: csv or parquet.")]
+
+
+def _columns(values: list[str] | None) -> list[str] | None:
+    out = [c.strip() for v in values or [] for c in v.split(",") if c.strip()]
+    return out or None
+
+
+def _read(path, kind, mapping, encoding, strict, out_dir, name, dedupe_keys=None, dedupe_reason=""):
+    """Read an input, reject duplicate rows on ``dedupe_keys`` (first kept), print and write row accounting."""
+    from ivr_text.io import first_problem, read_table, write_rejected
+
+    table = read_table(path, kind, mapping=mapping, encoding=encoding)
+    if dedupe_keys:
+        keys = [k for k in dedupe_keys if k in table.data.columns]
+        table.reject(table.data.duplicated(keys, keep="first").to_numpy(), dedupe_reason)
+    if strict and (problem := first_problem(table)):
+        raise InputError(problem)
+    common.report_rows(table)
+    if out_dir is not None:
+        write_rejected(table, out_dir, name)
+    return table
+
+
+def _usage(path, mapping, encoding, strict, out_dir):
+    return _read(path, "usage", mapping, encoding, strict, out_dir, "usage", ["customer_id", "period"],
+                 "duplicate customer_id and period (first row kept)")
+
+
+def _feedback(path, mapping, encoding, strict, out_dir):
+    return _read(path, "feedback", mapping, encoding, strict, out_dir, "feedback",
+                 ["customer_id", "ts", "cause", "channel"], "duplicate feedback event (same customer, time, cause, channel)")
+
+
+def _labels(path, mapping, encoding, strict, out_dir):
+    return _read(path, "labels", mapping, encoding, strict, out_dir, "labels", ["customer_id"],
+                 "duplicate customer_id in labels (first row kept)")
+
+
+def _write_big(df, out: Path, stem: str, fmt: str) -> Path:
+    from ivr_text.io import write_table
+
+    if fmt not in ("csv", "parquet"):
+        raise InputError(f"--table-format '{fmt}': use csv or parquet")
+    return write_table(df, out / f"{stem}.{fmt}")
+
+
+@churn_app.command("quality")
+@common.friendly_errors
+def quality(
+    usage: Annotated[Path, typer.Argument(help="Usage per customer and period (customer_id, period, measures).")],
+    out: common.OutDirOpt = Path("reports/churn"),
+    rules: RulesOpt = None,
+    labels: Annotated[Optional[Path], typer.Option("--labels", help="Churn labels (enables usage_after_churn).")] = None,
+    usage_columns: UsageColsOpt = None,
+    mapping: common.MapOpt = None,
+    labels_map: LabelsMapOpt = None,
+    encoding: common.EncodingOpt = None,
+    table_format: TableFmtOpt = "csv",
+    strict: common.StrictOpt = False,
+) -> None:
+    """Check usage before analysis: rules from quality_rules.yaml; report, quarantine and clean usage.
+
+    Writes quality_report.csv/.json (counts per rule; skipped rules say why), quarantine.csv (rows with the
+    names of the rules they broke) and usage_clean.csv|parquet for `churn signal`.
+
+    Example: ivr-text churn quality sample_logs/usage.csv --labels sample_logs/churn_labels.csv --out reports/churn
+    """
+    from ivr_text.churn.config import quality_rules
+    from ivr_text.churn.quality import check_usage
+    from ivr_text.io import write_json, write_table
+
+    rule_list = quality_rules(rules)
+    table = _read(usage, "usage", mapping, encoding, strict, out, "usage")
+    lab = _labels(labels, labels_map, None, strict, out).data if labels else None
+    if lab is not None and not lab["customer_id"].isin(table.data["customer_id"]).any():
+        raise InputError(f"{labels}: no customer_id matches a customer in {usage}")
+    result = check_usage(table.data, rule_list, lab, _columns(usage_columns))
+    paths = [write_table(result.report, out / "quality_report.csv"),
+             write_json(result.summary(), out / "quality_report.json"),
+             write_table(result.quarantine, out / "quarantine.csv"),
+             _write_big(result.clean, out, "usage_clean", table_format)]
+    common.print_table(result.report[["rule", "severity", "status", "rows", "customers", "detail"]],
+                       title="usage quality")
+    common.echo(f"clean {len(result.clean):,} + quarantined {len(result.quarantine):,} = {table.used:,} rows")
+    common.done(*paths)
+
+
+def _signal_inputs(feedback, usage, fmap, umap, encoding, strict, out, rules, usage_columns):
+    from ivr_text.churn.config import churn_config
+    from ivr_text.churn.panel import build_panel
+
+    config = churn_config(rules)
+    u = _usage(usage, umap, encoding, strict, out)
+    f = _feedback(feedback, fmap, encoding, strict, out)
+    panel = build_panel(u.data, f.data, config, _columns(usage_columns))
+    return config, u, f, panel
+
+
+def _as_of(text: str | None) -> int | None:
+    from ivr_text.churn.periods import parse_period
+
+    return parse_period(text, "--as-of") if text else None
+
+
+@churn_app.command("signal")
+@common.friendly_errors
+def signal(
+    feedback: Annotated[Path, typer.Option("--feedback", help="Feedback events: customer_id, ts, cause, channel.")],
+    usage: Annotated[Path, typer.Option("--usage", help="Usage per customer and period (clean usage from `quality`).")],
+    out: common.OutDirOpt = Path("reports/churn"),
+    rules: RulesOpt = None,
+    usage_columns: UsageColsOpt = None,
+    as_of: AsOfOpt = None,
+    min_level: Annotated[Optional[str], typer.Option("--min-level", help="Lowest level in warnings.csv: low, medium, high.")] = None,
+    feedback_map: FeedbackMapOpt = None,
+    usage_map: UsageMapOpt = None,
+    encoding: common.EncodingOpt = None,
+    table_format: TableFmtOpt = "csv",
+    strict: common.StrictOpt = False,
+) -> None:
+    """Feedback–usage churn signal: phase, score, warning level and reasons per customer and period.
+
+    Writes warnings.csv (流失预警名单, ranked, with rules fired and top complaint causes), customer_periods.csv,
+    phase_summary.csv, unmatched_customers.csv (customers on one side only) and signal_summary.json.
+
+    Example: ivr-text churn signal --feedback sample_logs/feedback.csv --usage sample_logs/usage.csv --out reports/churn
+    """
+    from ivr_text.churn.panel import matching_table
+    from ivr_text.churn.signal import LEVELS, compute_signal, customer_periods, phase_summary, signal_summary, warning_list
+    from ivr_text.io import write_json, write_table
+
+    if min_level is not None and min_level not in LEVELS[1:]:
+        raise InputError(f"--min-level '{min_level}': use low, medium or high")
+    config, u, f, panel = _signal_inputs(feedback, usage, feedback_map, usage_map, encoding, strict, out, rules,
+                                         usage_columns)
+    sig = compute_signal(panel, config)
+    at = _as_of(as_of)
+    _check_as_of(panel, at)
+    warn = warning_list(sig, at, min_level)
+    summary = signal_summary(sig, at)
+    summary["warnings"] = int(len(warn))
+    paths = [write_table(warn, out / "warnings.csv"),
+             _write_big(customer_periods(sig), out, "customer_periods", table_format),
+             write_table(phase_summary(sig), out / "phase_summary.csv"),
+             write_table(matching_table(panel), out / "unmatched_customers.csv"),
+             write_json(summary, out / "signal_summary.json")]
+    info = panel.info
+    common.echo(f"customers {info['customers']:,}: usage and feedback {info['customers_usage_and_feedback']:,}, "
+                f"usage only {info['customers_usage_only']:,}, feedback only {info['customers_feedback_only']:,}; "
+                f"feedback outside {info['first_period']}..{info['last_period']}: "
+                f"{info['feedback_events_outside_periods']:,}")
+    for name, why in sig.rules_skipped.items():
+        common.echo(f"rule {name} skipped: {why}")
+    common.echo(f"as of {summary['as_of']}: {len(warn):,} customers warned "
+                f"({', '.join(f'{k} {v:,}' for k, v in summary['warning_levels_at_as_of'].items() if k != 'none')})")
+    common.print_table(warn[["rank", "customer_id", "signal_score", "warning_level", "phase", "usage_change",
+                             "feedback_in_peak_window", "reasons"]], title="流失预警名单 (top 10)", max_rows=10)
+    common.done(*paths)
+
+
+def _check_as_of(panel, at):
+    if at is not None and not 0 <= panel.column_of(at) < panel.n_periods:
+        from ivr_text.churn.periods import period_label
+
+        raise InputError(f"--as-of {period_label(at)} is outside the usage periods "
+                                 f"{panel.info['first_period']}..{panel.info['last_period']}")
+
+
+@churn_app.command("features")
+@common.friendly_errors
+def features(
+    feedback: Annotated[Path, typer.Option("--feedback", help="Feedback events: customer_id, ts, cause, channel.")],
+    usage: Annotated[Path, typer.Option("--usage", help="Usage per customer and period.")],
+    out: common.OutDirOpt = Path("reports/churn"),
+    rules: RulesOpt = None,
+    usage_columns: UsageColsOpt = None,
+    as_of: AsOfOpt = None,
+    feedback_map: FeedbackMapOpt = None,
+    usage_map: UsageMapOpt = None,
+    encoding: common.EncodingOpt = None,
+    table_format: Annotated[str, typer.Option("--table-format", help="csv or parquet.")] = "parquet",
+    strict: common.StrictOpt = False,
+) -> None:
+    """Per-customer feature table for external churn models, using only periods up to --as-of.
+
+    Writes customer_features.parquet (or .csv): usage change per measure, feedback counts, trend, peak,
+    rule flags, phase and signal score.
+
+    Example: ivr-text churn features --feedback sample_logs/feedback.csv --usage sample_logs/usage.csv --as-of 2024-09 --out reports/churn
+    """
+    from ivr_text.churn.features import customer_features
+    from ivr_text.churn.signal import compute_signal
+
+    config, u, f, panel = _signal_inputs(feedback, usage, feedback_map, usage_map, encoding, strict, out, rules,
+                                         usage_columns)
+    at = _as_of(as_of)
+    _check_as_of(panel, at)
+    table = customer_features(compute_signal(panel, config), at)
+    common.echo(f"{len(table):,} customers × {table.shape[1] - 2} features as of {table['as_of'].iloc[0] if len(table) else '-'}")
+    common.done(_write_big(table, out, "customer_features", table_format))
+
+
+def _print_eval(result: dict, as_json: bool) -> None:
+    import pandas as pd
+
+    if as_json:
+        from ivr_text.io import _jsonable
+
+        typer.echo(json.dumps(_jsonable(result), ensure_ascii=False, indent=2))
+        return
+    rows = []
+    for name, m in result["methods"].items():
+        row = {"method": name, "auc": m["auc"], "top_decile_lift": m["top_decile_lift"]}
+        for k, v in m["at_k"].items():
+            row[f"precision@{k}"] = v["precision"]
+            row[f"recall@{k}"] = v["recall"]
+        rows.append(row)
+    common.echo(f"customers {result['customers']:,}, churners {result['churners']:,} "
+                f"(rate {result['churn_rate']:.3f})")
+    common.print_table(pd.DataFrame(rows), title="churn ranking, side by side")
+    for note in result.get("notes", []):
+        common.echo(f"- {note}")
+
+
+def _eval_settings(config, k, folds):
+    ev = config.get("evaluation", {})
+    ks = tuple(float(x) for x in (k or ev.get("k", [0.05, 0.1])))
+    return ks, int(folds or ev.get("folds", 5)), int(ev.get("seed", 0))
+
+
+KOpt = Annotated[Optional[list[float]], typer.Option("--k", help="k for precision/recall: a fraction (0.1) or a count (500); repeatable.")]
+FoldsOpt = Annotated[Optional[int], typer.Option("--folds", help="Cross-validation folds (default 5).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the evaluation as JSON.")]
+OptOutOpt = Annotated[Optional[Path], typer.Option("--out", "-o", help="Write evaluation.json, lift.csv (and scores.csv) here.")]
+
+
+@churn_app.command("evaluate")
+@common.friendly_errors
+def evaluate(
+    feedback: Annotated[Path, typer.Option("--feedback", help="Feedback events.")],
+    usage: Annotated[Path, typer.Option("--usage", help="Usage per customer and period.")],
+    labels: Annotated[Path, typer.Option("--labels", help="Churn labels: customer_id, churned, churn_period.")],
+    out: OptOutOpt = None,
+    rules: RulesOpt = None,
+    usage_columns: UsageColsOpt = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Cut-off period YYYY-MM (default: last period - horizon).")] = None,
+    horizon: Annotated[Optional[int], typer.Option("--horizon", help="Periods after as-of in which churn counts (default 3).")] = None,
+    k: KOpt = None,
+    folds: FoldsOpt = None,
+    as_json: JsonOpt = False,
+    feedback_map: FeedbackMapOpt = None,
+    usage_map: UsageMapOpt = None,
+    labels_map: LabelsMapOpt = None,
+    encoding: common.EncodingOpt = None,
+    strict: common.StrictOpt = False,
+) -> None:
+    """Back-test without leakage: usage-only, feedback-only, signal and a cross-validated logistic model.
+
+    Features use only periods up to --as-of; churn is counted in the --horizon periods after it. Reports AUC,
+    top-decile lift, precision and recall at k, the learned weights and each feature's association with churn.
+
+    Example: ivr-text churn evaluate --feedback sample_logs/feedback.csv --usage sample_logs/usage.csv --labels sample_logs/churn_labels.csv --out reports/churn
+    """
+    from ivr_text.churn.backtest import backtest
+    from ivr_text.churn.config import churn_config
+    from ivr_text.io import write_json, write_table
+
+    if as_json:
+        common.set_quiet(True)
+    config = churn_config(rules)
+    u = _usage(usage, usage_map, encoding, strict, out)
+    f = _feedback(feedback, feedback_map, encoding, strict, out)
+    lab = _labels(labels, labels_map, encoding, strict, out)
+    ks, n_folds, seed = _eval_settings(config, k, folds)
+    result, lift, scored = backtest(u.data, f.data, lab.data, config, _columns(usage_columns), _as_of(as_of),
+                                    horizon, ks=ks, folds=n_folds, seed=seed)
+    _print_eval(result, as_json)
+    if out is not None:
+        common.done(write_json(result, out / "evaluation.json"), write_table(lift, out / "lift.csv"),
+                    write_table(scored, out / "scores.csv"))
+
+
+@churn_app.command("evaluate-table")
+@common.friendly_errors
+def evaluate_table_cmd(
+    table: Annotated[Path, typer.Argument(help="Customer-level table: one row per customer.")],
+    label_column: Annotated[str, typer.Option("--label-column", help="Churn label column (0/1, yes/no).")],
+    feedback_column: Annotated[str, typer.Option("--feedback-column", help="Feedback column, e.g. care calls or a complaints flag.")],
+    usage_change_column: Annotated[Optional[str], typer.Option("--usage-change-column", help="Usage change column (e.g. changem).")] = None,
+    usage_column: Annotated[Optional[str], typer.Option("--usage-column", help="Usage level column when no change is available.")] = None,
+    usage_change_unit: Annotated[str, typer.Option("--usage-change-unit", help="percent, fraction or auto.")] = "auto",
+    feature_columns: Annotated[Optional[list[str]], typer.Option("--feature-column", help="Extra numeric columns for the logistic model (repeatable or comma-separated).")] = None,
+    out: OptOutOpt = None,
+    rules: RulesOpt = None,
+    k: KOpt = None,
+    folds: FoldsOpt = None,
+    as_json: JsonOpt = False,
+    encoding: common.EncodingOpt = None,
+    strict: common.StrictOpt = False,
+) -> None:
+    """Evaluate on a customer-level table (e.g. Cell2Cell, Iranian churn): what the data says, side by side.
+
+    Reports the sign and strength of each column's association with churn (never assumed) and compares
+    usage-only, feedback-only, the signal and a cross-validated logistic model. Rows with a missing or
+    unparseable value in a named column are rejected (rejected_table.csv).
+
+    Example: ivr-text churn evaluate-table cell2cell.csv --feedback-column custcare --usage-change-column changem --label-column churn
+    """
+    from ivr_text.churn.config import churn_config
+    from ivr_text.churn.table_eval import evaluate_table
+    from ivr_text.io import Schema, write_json, write_table
+
+    if as_json:
+        common.set_quiet(True)
+    if (usage_change_column is None) == (usage_column is None):
+        raise InputError("name exactly one of --usage-change-column or --usage-column")
+    extra = _columns(feature_columns) or []
+    usage_col = usage_change_column or usage_column
+    cols = list(dict.fromkeys([feedback_column, usage_col, *extra]))
+    schema = Schema("customer_table", {label_column: "bool", **{c: "float" for c in cols}})
+    config = churn_config(rules)
+    t = _read(table, schema, None, encoding, strict, out, "table")
+    ks, n_folds, seed = _eval_settings(config, k, folds)
+    result, lift = evaluate_table(t.data, label_column, feedback_column, config, usage_change_column, usage_column,
+                                  extra, usage_change_unit, ks=ks, folds=n_folds, seed=seed)
+    result["rows"] = {"read": t.read, "used": t.used, "rejected": len(t.rejected)}
+    _print_eval(result, as_json)
+    if out is not None:
+        common.done(write_json(result, out / "evaluation.json"), write_table(lift, out / "lift.csv"))
 
 
 def register(app) -> None:
-    """Add this module's commands to the ivr-text app."""
+    """Add the ``churn`` sub-app to the ivr-text app."""
+    app.add_typer(churn_app, name="churn")
