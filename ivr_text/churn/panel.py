@@ -69,17 +69,20 @@ def build_panel(usage: pd.DataFrame, feedback: pd.DataFrame, config: dict,
     u_pidx = period_index(usage["period"].to_numpy())
     if (u_pidx < 0).any():
         raise InputError(f"usage: {int((u_pidx < 0).sum())} rows with a malformed period (expected YYYY-MM)")
-    dup = pd.DataFrame({"c": usage["customer_id"].to_numpy(), "p": u_pidx}).duplicated(keep="first").to_numpy()
-    f_ids = feedback["customer_id"].to_numpy(dtype=object) if len(feedback) else np.array([], dtype=object)
-    all_ids = np.concatenate([usage["customer_id"].to_numpy(dtype=object), f_ids])
-    codes, customers = pd.factorize(all_ids)
+    # plain Series (no attrs) so concat and factorize stay on the fast Arrow/hash path
+    ids = [pd.Series(usage["customer_id"].array)]
+    if len(feedback):
+        ids.append(pd.Series(feedback["customer_id"].array))
+    codes, customers = pd.factorize(pd.concat(ids, ignore_index=True))
     u_code, f_code = codes[: len(usage)], codes[len(usage):]
     C = len(customers)
     p0, p1 = int(u_pidx.min()), int(u_pidx.max())
     P = p1 - p0 + 1
     col = u_pidx - p0
+    flat_all = u_code.astype(np.int64) * P + col
+    dup = pd.Series(flat_all).duplicated(keep="first").to_numpy()
     keep = ~dup
-    flat_u = u_code[keep].astype(np.int64) * P + col[keep]
+    flat_u = flat_all[keep]
     grids = {}
     for m in measures:
         g = np.full(C * P, np.nan)
@@ -120,7 +123,8 @@ def build_panel(usage: pd.DataFrame, feedback: pd.DataFrame, config: dict,
         "customers_usage_only": int((in_usage & ~in_feedback).sum()),
         "customers_feedback_only": int((~in_usage & in_feedback).sum()),
     }
-    panel = Panel(customers=np.asarray(customers, dtype=object), first_period=p0, measures=grids,
+    panel = Panel(customers=np.asarray(customers.astype(object) if hasattr(customers, "astype") else customers,
+                                       dtype=object), first_period=p0, measures=grids,
                   has_usage=has_usage, feedback=count(np.ones(len(feedback), dtype=bool)),
                   complaints=count(is_complaint), faults=count(is_fault), events=events, info=info)
     panel.info["_in_usage"], panel.info["_in_feedback"] = in_usage, in_feedback

@@ -257,8 +257,13 @@ def _top_causes(p: Panel, codes: np.ndarray, lo_col: int, hi_col: int, k: int) -
     counts = sel.groupby(["code", "cause"], observed=True).size().rename("n").reset_index()
     counts = counts.sort_values(["code", "n", "cause"], ascending=[True, False, True])
     top = counts.groupby("code").head(k)
-    text = top["cause"].astype(str) + "×" + top["n"].astype(str)
-    joined = text.groupby(top["code"]).agg("; ".join)
+    top = top.assign(pos=top.groupby("code").cumcount().to_numpy(),
+                     text=(top["cause"].astype(str) + "×" + top["n"].astype(str)).to_numpy(dtype=object))
+    wide = top.pivot(index="code", columns="pos", values="text")
+    joined = wide[0].astype(object)
+    for pos in wide.columns[1:]:   # k string concatenations, not one join per customer
+        nxt = wide[pos]
+        joined = joined.where(nxt.isna(), joined + "; " + nxt.astype(object))
     return joined.reindex(codes).fillna("")
 
 

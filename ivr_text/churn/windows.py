@@ -9,20 +9,13 @@ from __future__ import annotations
 import numpy as np
 
 
-def _cumsum0(a: np.ndarray) -> np.ndarray:
-    out = np.zeros((a.shape[0], a.shape[1] + 1), dtype=np.float64)
-    np.cumsum(a, axis=1, out=out[:, 1:])
-    return out
-
-
 def lag_sum(a: np.ndarray, lo_lag: int, hi_lag: int) -> np.ndarray:
     """Sum of ``a[:, t - hi_lag .. t - lo_lag]`` (clipped at the first period; NaN counts as 0)."""
-    cs = _cumsum0(np.nan_to_num(a, nan=0.0))
-    t = np.arange(a.shape[1])
-    hi = t - lo_lag            # inclusive end
-    lo = np.clip(t - hi_lag, 0, None)
-    out = cs[:, np.clip(hi + 1, 0, None)] - cs[:, np.minimum(lo, np.clip(hi + 1, 0, None))]
-    out[:, hi < 0] = 0.0
+    values = np.nan_to_num(a, nan=0.0) if a.dtype.kind == "f" else a
+    out = np.zeros(a.shape, dtype=np.float64)
+    P = a.shape[1]
+    for lag in range(lo_lag, min(hi_lag, P - 1) + 1):
+        out[:, lag:] += values[:, : P - lag]   # one slice add per lag: windows are a few periods long
     return out
 
 
