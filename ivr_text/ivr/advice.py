@@ -34,6 +34,8 @@ def recommendations(nodes: pd.DataFrame, menu: Menu, total_calls: int, advice: d
     min_calls = int(advice.get("min_calls", 30))
     promote_depth = int(advice.get("promote_min_depth", 2))
     late = int(advice.get("late_position", 4))
+    min_gain = float(advice.get("min_seconds_per_caller", 1.0))
+    rel = float(advice.get("relative_to_median", 2.0))
     if total_calls == 0 or nodes.empty:
         return pd.DataFrame(columns=ADVICE_COLUMNS)
     m = nodes.set_index("node")
@@ -63,7 +65,7 @@ def recommendations(nodes: pd.DataFrame, menu: Menu, total_calls: int, advice: d
         new_pos[new_order] = np.arange(len(kids))
         delta = np.arange(len(kids)) - new_pos  # options no longer heard first (negative = demoted)
         saved_total = float((traffic * delta).sum() * spo)
-        if saved_total <= 0:
+        if saved_total <= 0 or saved_total / traffic.sum() < min_gain:
             continue
         moved = int(np.argmax(traffic * delta))
         share_in_menu = traffic[moved] / traffic.sum()
@@ -94,7 +96,7 @@ def recommendations(nodes: pd.DataFrame, menu: Menu, total_calls: int, advice: d
         # cost: first-level callers whose option would come after the promoted one hear one option more
         cost = float(top_traffic[top_traffic < c].sum() * spo)
         net = c * sec_skipped - cost
-        if net <= 0:
+        if net <= 0 or sec_skipped < min_gain:
             continue
         r = base(nid)
         path = " > ".join(label(a) for a in menu.ancestors(nid)[1:] + [nid])
@@ -124,7 +126,10 @@ def recommendations(nodes: pd.DataFrame, menu: Menu, total_calls: int, advice: d
                          f"{_pct(c / total_calls)} of all calls; callers hear {int(pos) - 1} options first"))
         rows.append(r)
 
-    # ---- flags: frequent hang-ups or zero-outs at a node
+    # ---- flags: frequent hang-ups or zero-outs at a node (absolute and relative to the median node)
+    eligible = m[(m["calls"] >= min_calls) & (m["kind"] != "agent")]
+    median = {col: float((eligible[col] / eligible["calls"]).median()) if len(eligible) else 0.0
+              for col in ("hangups", "transfer_requests")}
     for nid in m.index:
         r0 = m.loc[nid]
         c = int(r0["calls"])
@@ -137,13 +142,14 @@ def recommendations(nodes: pd.DataFrame, menu: Menu, total_calls: int, advice: d
                  "leave for an agent from here; the self-service options do not answer their need")):
             k = int(r0[count_col])
             low = float(wilson_lower(k, c, z))
-            if k and low >= float(threshold):
+            if k and low >= float(threshold) and low >= rel * median[count_col]:
                 r = base(nid)
                 r.update(action=action, proposed="", saving_keys_per_caller=np.nan,
                          saving_seconds_per_caller=np.nan, saving_keys_per_call=np.nan,
                          saving_seconds_per_call=np.nan,
                          reason=(f"{_pct(k / c)} of the {c:,} calls at '{label(nid)}' (depth {r0['depth']}, "
-                                 f"option {r0['position']}) {words} [{what} rate ≥ {_pct(low)} at 95% confidence]"))
+                                 f"option {r0['position']}) {words} [{what} rate ≥ {_pct(low)} at 95% "
+                                 f"confidence; median node {_pct(median[count_col])}]"))
                 r["_severity"] = low * k
                 rows.append(r)
 
