@@ -647,68 +647,77 @@ def simulate_ivr(n_calls: int, seed: int = 0, *, menu: dict | None = None, custo
     rank = np.empty(n_calls, dtype=np.int64)
     rank[order] = np.arange(n_calls)
     call_ids = _customer_ids(n_calls, "C")
-    ts = start_ts[ev["call"]] + ev["t"].astype(np.int64).astype("timedelta64[s]")
-    events = dict(call=rank[ev["call"]], seq=ev["seq"], ts=ts, node=ev["node"], event=ev["event"], key=ev["key"])
-    events, noise_truth = _event_noise(events, rng, n_calls, call_ids) if noise else (_order_events(events), {})
-    frame = _events_frame(events, m, call_ids, customers.ids[who[order]], np.array(SEGMENT_NAMES)[seg[order]])
-
+    call = rank[ev["call"]]
+    t0 = start_ts.min()
+    ts_rel = (start_ts - t0).astype(np.int64)[ev["call"]] + ev["t"].astype(np.int64)
+    if noise:
+        idx, noise_truth = _event_noise(call, ev["seq"], ts_rel, rng, n_calls, call_ids)
+    else:
+        idx, noise_truth = _file_order(np.arange(len(call)), call, ev["seq"], ts_rel, n_calls), {}
+    caller = who[order]
+    seg_sorted = seg[order]
+    c = call[idx]
+    frame = pd.DataFrame({
+        "call_id": pd.Categorical.from_codes(c, categories=call_ids),
+        "ts": (t0 + ts_rel[idx].astype("timedelta64[s]")).astype("datetime64[s]"),
+        "node": pd.Categorical.from_codes(ev["node"][idx], categories=m.ids),
+        "event": pd.Categorical.from_codes(ev["event"][idx].astype(np.int64), categories=list(EVENTS)),
+        "key": pd.Categorical.from_codes(ev["key"][idx].astype(np.int64), categories=list(KEYS)),
+        "segment": pd.Categorical.from_codes(seg_sorted[c], categories=SEGMENT_NAMES),
+        "caller_id": _code_categorical(caller[c], customers.ids),
+    })
+    ids = np.array(m.ids, dtype=object)
     calls = pd.DataFrame({
-        "call_id": call_ids, "caller_id": customers.ids[who[order]], "customer": who[order],
-        "segment": np.array(SEGMENT_NAMES)[seg[order]], "start": start_ts[order],
-        "duration_s": dur[order].astype(np.int64), "target": np.array(m.ids)[target[order]],
-        "end_node": np.array(m.ids)[end_node[order]], "outcome": np.array(EVENTS)[outcome[order]],
-        "branch": np.array(m.ids)[m.branch[end_node[order]]], "is_repeat": is_repeat[order],
+        "call_id": call_ids, "caller_id": customers.ids[caller], "customer": caller,
+        "segment": pd.Categorical.from_codes(seg_sorted, categories=SEGMENT_NAMES), "start": start_ts[order],
+        "duration_s": dur[order].astype(np.int64), "target": pd.Categorical.from_codes(target[order], ids),
+        "end_node": pd.Categorical.from_codes(end_node[order], ids),
+        "outcome": pd.Categorical.from_codes(outcome[order].astype(np.int64), list(EVENTS)),
+        "branch": pd.Categorical.from_codes(m.branch[end_node[order]], ids), "is_repeat": is_repeat[order],
     })
     truth = _ivr_truth(calls, ev, m, noise_truth, rank)
     return IvrWorld(frame, calls, truth)
 
 
-def _order_events(e: dict) -> dict:
-    """File order: by time across calls (interleaved, as a switch writes them), then by call and sequence."""
-    order = np.lexsort((e["seq"], e["call"], e["ts"]))
-    return {k: v[order] for k, v in e.items()}
+def _code_categorical(codes: np.ndarray, labels: np.ndarray) -> pd.Categorical:
+    """Categorical over the labels actually used (keeps Parquet dictionaries and CSV reading small)."""
+    present = np.bincount(codes, minlength=len(labels)) > 0
+    new_code = np.cumsum(present) - 1
+    return pd.Categorical.from_codes(new_code[codes], categories=labels[present])
 
 
-def _event_noise(e: dict, rng: np.random.Generator, n_calls: int, call_ids: np.ndarray) -> tuple[dict, dict]:
+def _file_order(idx: np.ndarray, call: np.ndarray, seq: np.ndarray, ts_rel: np.ndarray, n_calls: int) -> np.ndarray:
+    """File order of rows ``idx``: by time across calls (interleaved, as a switch writes them), then call, seq."""
+    span = int(ts_rel.max()) + 1 if len(ts_rel) else 1
+    if span * (n_calls + 1) * 64 < 2**62 and seq.max(initial=0) < 64:
+        key = (ts_rel[idx] * (n_calls + 1) + call[idx]) * 64 + seq[idx]
+        return idx[np.argsort(key, kind="stable")]
+    return idx[np.lexsort((seq[idx], call[idx], ts_rel[idx]))]
+
+
+def _event_noise(call, seq, ts_rel, rng: np.random.Generator, n_calls: int, call_ids: np.ndarray):
+    """Row indices (with repeats) of the noisy log in file order, and what was planted."""
     P = PARAMS
-    # calls whose terminal event is lost
-    order = np.lexsort((e["seq"], e["call"]))
-    e = {k: v[order] for k, v in e.items()}
-    is_last = np.r_[e["call"][1:] != e["call"][:-1], True]
+    n = len(call)
+    # calls whose terminal event is lost (the terminal event is a call's last by sequence)
     n_unterm = int(round(n_calls * P["unterminated_rate"]))
     unterm = np.sort(rng.choice(n_calls, size=min(n_unterm, n_calls), replace=False))
-    drop = is_last & np.isin(e["call"], unterm)
-    e = {k: v[~drop] for k, v in e.items()}
+    is_unterm = np.zeros(n_calls, dtype=bool)
+    is_unterm[unterm] = True
+    count = np.bincount(call, minlength=n_calls)
+    keep = ~(is_unterm[call] & (seq == count[call] - 1))
+    idx = np.flatnonzero(keep)
     # exact duplicate rows
-    n = len(e["call"])
-    dup = np.flatnonzero(rng.random(n) < P["dup_event_rate"])
-    e = {k: np.concatenate([v, v[dup]]) for k, v in e.items()}
-    e = _order_events(e)
+    dup = idx[rng.random(len(idx)) < P["dup_event_rate"]]
+    idx = _file_order(np.concatenate([idx, dup]), call, seq, ts_rel, n_calls)
     # rows written late: moved up to 300 rows later in the file (their ts is unchanged)
-    n = len(e["call"])
-    pos = np.arange(n, dtype=float)
-    moved = np.flatnonzero(rng.random(n) < P["displaced_rate"])
+    pos = np.arange(len(idx), dtype=np.float64)
+    moved = np.flatnonzero(rng.random(len(idx)) < P["displaced_rate"])
     pos[moved] += rng.integers(2, 300, len(moved)) + 0.5
-    order = np.argsort(pos, kind="stable")
-    e = {k: v[order] for k, v in e.items()}
+    idx = idx[np.argsort(pos, kind="stable")]
     truth = {"unterminated_calls": call_ids[unterm].tolist(), "duplicate_rows": int(len(dup)),
              "displaced_rows": int(len(moved))}
-    return e, truth
-
-
-def _events_frame(e: dict, m: _Menu, call_ids, caller_ids, segments) -> pd.DataFrame:
-    key_cats = list(KEYS)
-    key_codes = e["key"].astype(np.int64)
-    return pd.DataFrame({
-        "call_id": pd.Categorical.from_codes(e["call"], categories=call_ids),
-        "ts": e["ts"].astype("datetime64[s]"),
-        "node": pd.Categorical.from_codes(e["node"], categories=m.ids),
-        "event": pd.Categorical.from_codes(e["event"].astype(np.int64), categories=list(EVENTS)),
-        "key": pd.Categorical.from_codes(key_codes, categories=key_cats),
-        "segment": pd.Categorical.from_codes(pd.Categorical(segments[e["call"]], categories=SEGMENT_NAMES).codes,
-                                             categories=SEGMENT_NAMES),
-        "caller_id": pd.Categorical(caller_ids[e["call"]]),
-    })
+    return idx, truth
 
 
 def _ivr_truth(calls: pd.DataFrame, ev: dict, m: _Menu, noise_truth: dict, rank: np.ndarray) -> dict:
