@@ -1,5 +1,178 @@
-"""Commands of this group (being written)."""
+"""``ivr-text ivr``: IVR menu-path analytics on event logs (``analyze``) or call-level records
+(``analyze-records``): KPIs, node metrics, hot spots, paths, path graph and menu redesign advice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ivr_text.cli import common
+from ivr_text.errors import InputError
+
+app = typer.Typer(help="IVR menu-path analytics: KPIs, drop-off and transfer points, path graph, menu advice."
+                       "\n\nExample: ivr-text ivr analyze sample_logs/ivr_events.csv --out out/ivr",
+                  no_args_is_help=True, rich_markup_mode=None)
+
+MenuOpt = Annotated[Optional[Path], typer.Option("--menu", help="Menu definition YAML (flat 'nodes:' list or "
+                                                                "nested tree); inferred from the paths if omitted.")]
+ConfigOpt = Annotated[Optional[Path], typer.Option("--config", help="Settings YAML (default: shipped "
+                                                                    "dictionaries/ivr.yaml).")]
+SinceOpt = Annotated[Optional[str], typer.Option("--since", help="Only calls starting on/after this date.")]
+UntilOpt = Annotated[Optional[str], typer.Option("--until", help="Only calls starting on/before this date.")]
+SegmentOpt = Annotated[Optional[list[str]], typer.Option("--segment", help="Only calls of this segment "
+                                                                          "(repeatable).")]
+MinCountOpt = Annotated[int, typer.Option("--min-count", min=1, help="Graph: drop whole paths taken by fewer "
+                                                                     "calls than this.")]
+MinCallsOpt = Annotated[Optional[int], typer.Option("--min-calls", min=1, help="Hot spots: rank rates only for "
+                                                                             "nodes with at least this many calls.")]
+TopPathsOpt = Annotated[Optional[int], typer.Option("--top-paths", min=1, help="Paths written to paths.csv.")]
 
 
-def register(app) -> None:
-    """Add this module's commands to the ivr-text app."""
+def _config(config: Optional[Path], min_calls: Optional[int]):
+    from ivr_text.ivr.config import load_config
+
+    return load_config(config, hotspots={"min_calls": min_calls} if min_calls else None)
+
+
+def _write(analysis, out: Path, extra_kpis: dict | None = None) -> list[Path]:
+    from ivr_text.io import write_json, write_table
+    from ivr_text.ivr.graph import write_graph
+
+    if extra_kpis:
+        analysis.kpis.update(extra_kpis)
+    paths = [write_json(analysis.kpis, out / "kpis.json"),
+             write_table(analysis.node_metrics, out / "node_metrics.csv"),
+             write_table(analysis.hotspots, out / "hotspots.csv"),
+             write_table(analysis.paths, out / "paths.csv"),
+             write_table(analysis.recommendations, out / "recommendations.csv")]
+    paths += write_graph(analysis.graph, out)
+    return paths
+
+
+def _summary(analysis) -> None:
+    import pandas as pd
+
+    k = analysis.kpis
+    rows = [("all", k)] + list(k["by_segment"].items())
+    fmt = lambda v, pct=True: "-" if v is None else (f"{100 * v:.1f}%" if pct else f"{v:.1f}")  # noqa: E731
+    table = pd.DataFrame([{
+        "segment": name, "calls": f"{d['calls']:,}", "self-service": fmt(d["self_service_rate"]),
+        "transfer": fmt(d["transfer_rate"]), "abandon": fmt(d["abandon_rate"]),
+        "unknown end": fmt(d["unknown_end_rate"]), "self-service s": fmt(d["mean_self_service_seconds"], False),
+        "s before transfer": fmt(d["mean_seconds_before_transfer"], False),
+        "repeat 24h": fmt(d["repeat_call_rate"])} for name, d in rows])
+    common.print_table(table, title="IVR KPIs")
+    for w in analysis.warnings:
+        common.echo(f"warning: {w}")
+
+
+@app.command("analyze")
+@common.friendly_errors
+def analyze(
+    events: Annotated[Path, typer.Argument(help="IVR event log: call_id, ts, node, event [, key, segment, caller_id].")],
+    out: common.OutDirOpt = Path("ivr_out"),
+    menu: MenuOpt = None,
+    mapping: common.MapOpt = None,
+    fmt: common.FormatOpt = None,
+    encoding: common.EncodingOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    segment: SegmentOpt = None,
+    min_count: MinCountOpt = 1,
+    min_calls: MinCallsOpt = None,
+    top_paths: TopPathsOpt = None,
+    config: ConfigOpt = None,
+    strict: common.StrictOpt = False,
+) -> None:
+    """Self-service KPIs, drop-off and transfer points, paths, path graph and menu advice from IVR events.
+
+    Writes kpis.json, node_metrics.csv, hotspots.csv, paths.csv, recommendations.csv, graph.graphml/.gexf/.json
+    and rejected_ivr_events.csv into OUT.
+
+    Example: ivr-text ivr analyze sample_logs/ivr_events.csv --menu sample_logs/menu.yaml --out out/ivr
+    """
+    from ivr_text.io import first_problem, read_table, write_rejected
+    from ivr_text.ivr import analyze_events, load_menu
+
+    cfg = _config(config, min_calls)
+    menu_obj = load_menu(menu) if menu else None
+    table = read_table(events, "ivr_events", mapping=mapping, fmt=fmt, encoding=encoding)
+    analysis = analyze_events(table.data, menu_obj, cfg, since=since, until=until, segments=segment,
+                              min_count=min_count, top_paths=top_paths, rows_read=table.read)
+    if len(analysis.rejected_positions):
+        import numpy as np
+
+        mask = np.zeros(len(table.data), dtype=bool)
+        mask[analysis.rejected_positions] = True
+        reasons = np.empty(len(table.data), dtype=object)
+        reasons[analysis.rejected_positions] = analysis.rejected["reason"].to_numpy()
+        table.reject(mask, reasons)
+    if strict and (problem := first_problem(table)):
+        raise InputError(problem)
+    common.report_rows(table)
+    written = [write_rejected(table, out, "ivr_events")]
+    written += _write(analysis, out)
+    _summary(analysis)
+    common.done(*written)
+
+
+@app.command("analyze-records")
+@common.friendly_errors
+def analyze_records(
+    records: Annotated[Path, typer.Argument(help="Call-level records: call_id, ivr_start, ivr_end, outcome "
+                                                 "[, service, queue_start, queue_end, agent_start, segment, caller_id].")],
+    out: common.OutDirOpt = Path("ivr_records_out"),
+    date_column: Annotated[Optional[str], typer.Option(
+        "--date-column", help="Column holding the date when the time columns hold only times of day "
+                              "(0:10:27); 0:00:00 queue/agent times then mean 'none'.")] = None,
+    menu: MenuOpt = None,
+    mapping: common.MapOpt = None,
+    fmt: common.FormatOpt = None,
+    encoding: common.EncodingOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    segment: SegmentOpt = None,
+    min_count: MinCountOpt = 1,
+    min_calls: MinCallsOpt = None,
+    top_paths: TopPathsOpt = None,
+    config: ConfigOpt = None,
+    strict: common.StrictOpt = False,
+) -> None:
+    """The same outputs as 'ivr analyze' from one-row-per-call records (IVR → service → queue → agent | hang-up).
+
+    Each record becomes the path root > SERVICE > queue:SERVICE > agent:SERVICE; outcomes are mapped through
+    outcome_aliases in the config (AGENT = transfer, HANG = hangup, PHANTOM = unknown end).
+
+    Example: ivr-text ivr analyze-records calls.csv --date-column date --map ivr_start=vru_entry --map ivr_end=vru_exit --map queue_start=q_start --map queue_end=q_exit --map agent_start=ser_start --map service=type --map caller_id=customer_id --out out/records
+    """
+    from ivr_text.io import first_problem, read_table, write_rejected
+    from ivr_text.ivr import analyze_events, load_menu
+    from ivr_text.ivr.records import records_menu, records_schema, records_to_events
+
+    cfg = _config(config, min_calls)
+    table = read_table(records, records_schema(time_of_day=date_column is not None), mapping=mapping, fmt=fmt,
+                       encoding=encoding, columns=[date_column] if date_column else None)
+    events, reasons = records_to_events(table.data, cfg, date_column=date_column)
+    bad = reasons.notna().to_numpy()
+    table.reject(bad, reasons.to_numpy())
+    if strict and (problem := first_problem(table)):
+        raise InputError(problem)
+    common.report_rows(table)
+    menu_obj = load_menu(menu) if menu else records_menu(events)
+    analysis = analyze_events(events, menu_obj, cfg, since=since, until=until, segments=segment,
+                              min_count=min_count, top_paths=top_paths)
+    event_rows = analysis.kpis.pop("rows")
+    rejected_by = table.rejected["reason"].astype(str).value_counts() if len(table.rejected) else {}
+    extra = {"rows": {"read": table.read, "used": table.used, "rejected": len(table.rejected),
+                      "rejected_by_reason": {str(a): int(b) for a, b in dict(rejected_by).items()}},
+             "event_rows_derived": event_rows}
+    written = [write_rejected(table, out, "call_records")] + _write(analysis, out, extra)
+    _summary(analysis)
+    common.done(*written)
+
+
+def register(main_app) -> None:
+    """Add the ``ivr`` sub-app (analyze, analyze-records) to the ivr-text app."""
+    main_app.add_typer(app, name="ivr")
