@@ -66,7 +66,7 @@ def build_panel(usage: pd.DataFrame, feedback: pd.DataFrame, config: dict,
         raise InputError("usage has no numeric measure columns (e.g. minutes, data_mb, bill)")
     if usage.empty:
         raise InputError("usage: no usable rows")
-    u_pidx = period_index(usage["period"].to_numpy())
+    u_pidx = period_index(usage["period"])
     if (u_pidx < 0).any():
         raise InputError(f"usage: {int((u_pidx < 0).sum())} rows with a malformed period (expected YYYY-MM)")
     # plain Series (no attrs) so concat and factorize stay on the fast Arrow/hash path
@@ -79,22 +79,26 @@ def build_panel(usage: pd.DataFrame, feedback: pd.DataFrame, config: dict,
     p0, p1 = int(u_pidx.min()), int(u_pidx.max())
     P = p1 - p0 + 1
     col = u_pidx - p0
-    flat_all = u_code.astype(np.int64) * P + col
-    dup = pd.Series(flat_all).duplicated(keep="first").to_numpy()
+    # grids are stored period-major ((P, C) in memory, seen as (C, P) column-major): window operations
+    # along periods then work on long contiguous vectors
+    flat_all = col.astype(np.int64) * C + u_code
+    dup = np.zeros(len(flat_all), dtype=bool)
+    if (np.bincount(flat_all, minlength=C * P) > 1).any():
+        dup = pd.Series(flat_all).duplicated(keep="first").to_numpy()
     keep = ~dup
     flat_u = flat_all[keep]
     grids = {}
     for m in measures:
         g = np.full(C * P, np.nan)
         g[flat_u] = usage[m].to_numpy(dtype=float, na_value=np.nan)[keep]
-        grids[m] = g.reshape(C, P)
+        grids[m] = g.reshape(P, C).T
     has_usage = np.zeros(C * P, dtype=bool)
     has_usage[flat_u] = True
-    has_usage = has_usage.reshape(C, P)
+    has_usage = has_usage.reshape(P, C).T
 
     f_pidx = month_index(feedback["ts"]) if len(feedback) else np.array([], dtype=np.int64)
     inside = (f_pidx >= p0) & (f_pidx <= p1)
-    flat_f = f_code[inside].astype(np.int64) * P + (f_pidx[inside] - p0)
+    flat_f = (f_pidx[inside] - p0) * C + f_code[inside].astype(np.int64)
     cause = feedback["cause"] if "cause" in feedback.columns else pd.Series(pd.NA, index=feedback.index,
                                                                             dtype="string")
     channel = feedback["channel"] if "channel" in feedback.columns else None
@@ -106,10 +110,12 @@ def build_panel(usage: pd.DataFrame, feedback: pd.DataFrame, config: dict,
         np.zeros(len(feedback), dtype=bool)
 
     def count(mask):
-        return np.bincount(flat_f[mask[inside]], minlength=C * P).reshape(C, P).astype(np.int32)
+        return np.bincount(flat_f[mask[inside]], minlength=C * P).astype(np.int32).reshape(P, C).T
 
+    cause_codes, cause_values = pd.factorize(cause)
     events = pd.DataFrame({"code": f_code[inside], "col": (f_pidx[inside] - p0).astype(np.int32),
-                           "cause": cause.to_numpy()[inside]})
+                           "cause": pd.Categorical.from_codes(cause_codes[inside], categories=pd.Index(
+                               np.asarray(cause_values, dtype=object)))})
     in_usage = np.zeros(C, dtype=bool)
     in_usage[u_code] = True
     in_feedback = np.zeros(C, dtype=bool)

@@ -14,7 +14,8 @@ from ivr_text.errors import InputError
 
 def period_index(periods: pd.Series | np.ndarray | list) -> np.ndarray:
     """``"2024-03"`` → 24290 (``year * 12 + month - 1``); missing or malformed → -1."""
-    codes, uniques = pd.factorize(pd.Series(periods, dtype="object"), use_na_sentinel=True)
+    series = periods if isinstance(periods, pd.Series) else pd.Series(periods, dtype="object")
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
     values = np.array([_one(u) for u in uniques], dtype=np.int64)
     out = np.full(len(codes), -1, dtype=np.int64)
     ok = codes >= 0

@@ -69,8 +69,8 @@ def compute_signal(panel: Panel, config: dict) -> Signal:
     peak, peak_lag = lag_max(panel.feedback, peak_w)
     fb_window = lag_sum(fb, 0, peak_w - 1).astype(np.float32)
 
-    index_sum = np.zeros(panel.has_usage.shape)
-    index_n = np.zeros(panel.has_usage.shape, dtype=np.float32)
+    index_sum = np.zeros_like(panel.has_usage, dtype=np.float64)
+    index_n = np.zeros_like(panel.has_usage, dtype=np.float32)
     base_of = {}
     for name, grid in panel.measures.items():
         base = lag_mean(grid, base_lo, base_hi, min_base)
@@ -94,7 +94,7 @@ def compute_signal(panel: Panel, config: dict) -> Signal:
     elevated_history = fb_window >= float(ph["problem_min_feedback"])
     fallen_back = (peak_lag > 0) & (panel.feedback <= float(ph["fall_ratio"]) * peak) & (peak > 0)
     silent = elevated_history & fallen_back & drop
-    phase = np.full(panel.has_usage.shape, PHASES.index("stable"), dtype=np.int8)
+    phase = np.full_like(panel.has_usage, PHASES.index("stable"), dtype=np.int8)
     phase[np.isnan(usage_change)] = PHASES.index("insufficient_history")
     phase[elevated_now] = PHASES.index("problem")
     phase[drop & ~elevated_history] = PHASES.index("usage_decline")
@@ -115,13 +115,13 @@ def compute_signal(panel: Panel, config: dict) -> Signal:
     ]
     rule_cfg = config.get("rules", {})
     comp += [(float(rule_cfg[name].get("weight", 0.0)), fired) for name, fired in rules.items()]
-    keep = np.ones(panel.has_usage.shape, dtype=np.float32)
+    keep = np.ones_like(panel.has_usage, dtype=np.float32)
     for weight, c in comp:
         keep *= (1.0 - np.clip(weight, 0, 1) * c).astype(np.float32)
     score = (1.0 - keep).astype(np.float32)
     score[~panel.has_usage & (fb_window == 0)] = 0.0
 
-    level = np.zeros(score.shape, dtype=np.int8)
+    level = np.zeros_like(score, dtype=np.int8)
     for i, name in enumerate(LEVELS[1:], start=1):
         level[score >= float(config["warning_levels"][name])] = i
     return Signal(panel=panel, config=config, feedback_recent=fb_recent, feedback_baseline=fb_base,
@@ -150,7 +150,7 @@ def _rules(panel: Panel, config: dict, fb: np.ndarray, base_of: dict):
                     rules["bill_decline"] = runs_of(down, months)
                 else:
                     # each month of the run is `drop` below the baseline measured before the run started
-                    fired = np.ones(bill.shape, dtype=bool)
+                    fired = np.ones_like(bill, dtype=bool)
                     for lag in range(months):
                         fired &= shifted(bill, lag, np.nan) <= (1 - drop) * run_base
                     rules["bill_decline"] = fired & (run_base > 0)

@@ -12,7 +12,7 @@ import numpy as np
 def lag_sum(a: np.ndarray, lo_lag: int, hi_lag: int) -> np.ndarray:
     """Sum of ``a[:, t - hi_lag .. t - lo_lag]`` (clipped at the first period; NaN counts as 0)."""
     values = np.nan_to_num(a, nan=0.0) if a.dtype.kind == "f" else a
-    out = np.zeros(a.shape, dtype=np.float64)
+    out = np.zeros_like(a, dtype=np.float64)   # keeps the period-major layout of the panel
     P = a.shape[1]
     for lag in range(lo_lag, min(hi_lag, P - 1) + 1):
         out[:, lag:] += values[:, : P - lag]   # one slice add per lag: windows are a few periods long
@@ -44,19 +44,19 @@ def shifted(a: np.ndarray, lag: int, fill) -> np.ndarray:
 
 def lag_max(a: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
     """Maximum over lags 0..window-1 and the lag where it occurs (latest occurrence on ties)."""
-    best = a.copy()
-    best_lag = np.zeros(a.shape, dtype=np.int16)
+    best = a.copy(order="K")
+    best_lag = np.zeros_like(a, dtype=np.int16)
     for lag in range(1, window):
         s = shifted(a, lag, fill=-np.inf if a.dtype.kind == "f" else np.iinfo(a.dtype).min)
         better = s > best
-        best = np.where(better, s, best)
+        np.copyto(best, s, where=better)
         best_lag[better] = lag
     return best, best_lag
 
 
 def runs_of(cond: np.ndarray, length: int) -> np.ndarray:
     """True where ``cond`` held in this period and the ``length - 1`` before it."""
-    out = cond.copy()
+    out = cond.copy(order="K")
     for lag in range(1, length):
         out &= shifted(cond, lag, fill=False)
     return out
@@ -64,7 +64,7 @@ def runs_of(cond: np.ndarray, length: int) -> np.ndarray:
 
 def run_length(cond: np.ndarray) -> np.ndarray:
     """Consecutive periods up to and including t for which ``cond`` holds (0 where it does not)."""
-    out = np.zeros(cond.shape, dtype=np.int32)
+    out = np.zeros_like(cond, dtype=np.int32)
     run = np.zeros(cond.shape[0], dtype=np.int32)
     for t in range(cond.shape[1]):
         run = np.where(cond[:, t], run + 1, 0)
