@@ -1,0 +1,116 @@
+"""Finding and reading the analyses' output files for the reports, tolerating what is missing.
+
+An analysis output directory may hold its files directly or in sub-directories (e.g. ``complaints/classify``,
+``complaints/trends``); :class:`OutputDir` finds a file by name at depth ≤ 2. Tables are read with pandas
+(CSV with or without BOM, Parquet, JSON). Anything missing or unusable raises :class:`MissingData` with a
+plain message, which the pages turn into a note instead of a crash.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import pandas as pd
+
+
+class MissingData(Exception):
+    """A section's input file is absent or lacks what the section needs (message says which)."""
+
+
+class OutputDir:
+    """One analysis output directory (``None`` or a missing path = nothing available)."""
+
+    def __init__(self, path: Path | str | None, max_depth: int = 2):
+        self.path = Path(path) if path is not None else None
+        self.max_depth = max_depth
+
+    @property
+    def exists(self) -> bool:
+        return self.path is not None and self.path.is_dir()
+
+    def find(self, *names: str) -> Path | None:
+        """The first file matching one of ``names`` (tried in order), shallowest first."""
+        if not self.exists:
+            return None
+        for name in names:
+            for depth in range(self.max_depth + 1):
+                pattern = "/".join(["*"] * depth + [name])
+                hits = sorted(p for p in self.path.glob(pattern) if p.is_file())
+                if hits:
+                    return hits[0]
+        return None
+
+    def table(self, *names: str, need: Sequence[str] = (), nrows: int | None = None) -> pd.DataFrame:
+        """Read the first of ``names`` found (``x.csv`` also finds ``x.parquet``); check columns ``need``."""
+        candidates = []
+        for n in names:
+            candidates.append(n)
+            stem = n.rsplit(".", 1)[0]
+            candidates += [f"{stem}.parquet", f"{stem}.tsv", f"{stem}.jsonl"]
+        path = self.find(*dict.fromkeys(candidates))
+        if path is None:
+            raise MissingData(f"{' / '.join(names)} not found" + (f" in {self.path}" if self.path else ""))
+        df = read_any(path, nrows=nrows)
+        require(df, need, path.name)
+        df.attrs["source"] = str(path)
+        return df
+
+    def json(self, *names: str) -> dict:
+        path = self.find(*names)
+        if path is None:
+            raise MissingData(f"{' / '.join(names)} not found" + (f" in {self.path}" if self.path else ""))
+        try:
+            obj = json.loads(path.read_text(encoding="utf-8-sig"))
+        except (OSError, ValueError) as exc:
+            raise MissingData(f"{path.name}: not readable JSON ({exc})") from None
+        if not isinstance(obj, dict):
+            raise MissingData(f"{path.name}: expected a JSON object")
+        obj.setdefault("_source", str(path))
+        return obj
+
+    def files(self, pattern: str = "*") -> list[Path]:
+        if not self.exists:
+            return []
+        out = []
+        for depth in range(self.max_depth + 1):
+            out += sorted(p for p in self.path.glob("/".join(["*"] * depth + [pattern])) if p.is_file())
+        return out
+
+
+def read_any(path: Path, nrows: int | None = None) -> pd.DataFrame:
+    """Read a CSV/TSV/Parquet/JSON(L) output table; unreadable → :class:`MissingData`."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".parquet", ".pq"):
+            df = pd.read_parquet(path)
+            return df.head(nrows) if nrows else df
+        if suffix == ".jsonl":
+            return pd.read_json(path, lines=True, nrows=nrows)
+        if suffix == ".json":
+            return pd.read_json(path)
+        return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",", encoding="utf-8-sig", nrows=nrows,
+                           low_memory=False)
+    except (OSError, ValueError, pd.errors.ParserError, ImportError) as exc:
+        if isinstance(exc, pd.errors.EmptyDataError):
+            raise MissingData(f"{path.name}: empty file") from None
+        raise MissingData(f"{path.name}: not readable ({exc.__class__.__name__}: {str(exc)[:120]})") from None
+
+
+def require(df: pd.DataFrame, columns: Iterable[str], name: str) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise MissingData(f"{name} lacks column(s) {', '.join(repr(c) for c in missing)}")
+
+
+def pick(df: pd.DataFrame, *candidates: str, default: str | None = None) -> str | None:
+    """The first of ``candidates`` that is a column of ``df``."""
+    for c in candidates:
+        if c in df.columns:
+            return c
+    return default
+
+
+def numeric(df: pd.DataFrame, column: str) -> pd.Series:
+    return pd.to_numeric(df[column], errors="coerce")
