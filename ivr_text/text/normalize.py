@@ -59,7 +59,7 @@ def to_simplified(text: str) -> str:
 def _build_table() -> dict[int, str | None]:
     table: dict[int, str | None] = {c: chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)}  # full-width ASCII
     punct = {
-        "。": ".", "｡": ".", "，": ",", "、": ",", "､": ",", "；": ";", "：": ":", "？": "?", "！": "!",
+        "｡": "。", "，": ",", "、": ",", "､": ",", "；": ";", "：": ":", "？": "?", "！": "!",
         "“": '"', "”": '"', "„": '"', "‟": '"', "「": '"', "」": '"', "『": '"', "』": '"', "〝": '"', "〞": '"',
         "‘": "'", "’": "'", "‚": "'", "‛": "'", "`": "'",
         "（": "(", "）": ")", "【": "[", "】": "]", "〔": "[", "〕": "]", "〖": "[", "〗": "]", "［": "[", "］": "]",
@@ -80,6 +80,13 @@ def _build_table() -> dict[int, str | None]:
 
 
 _TABLE = _build_table()
+# Only characters with a mapping are visited (str.translate with a dict looks up every character).
+_MAPPED = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_TABLE)) + "]+")
+
+
+def _translate(s: str) -> str:
+    return _MAPPED.sub(lambda m: m.group(0).translate(_TABLE), s)
+
 _SURROGATES = re.compile("[\ud800-\udfff]+")
 _SPACES = re.compile(r" {2,}")
 _LOWER_PLACEHOLDER = re.compile("|".join(re.escape(p.lower()) for p in PLACEHOLDERS))
@@ -124,10 +131,14 @@ def normalize_text(text: str | None, *, mask: bool = True) -> str:
     if not s:
         return ""
     if not s.isascii():
-        if _SURROGATES.search(s):
+        try:
+            s.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates from undecodable bytes
             s = _SURROGATES.sub("", s)
         s = to_simplified(s)
-    s = s.translate(_TABLE).lower()
+        s = _translate(s).lower()
+    else:
+        s = s.translate(_TABLE).lower()
     if "<" in s:  # placeholders from an earlier pass stay upper-case: normalising twice changes nothing
         s = _LOWER_PLACEHOLDER.sub(lambda m: m.group(0).upper(), s)
     if mask:

@@ -22,14 +22,16 @@ def _init(tokenizer) -> None:
         _WORKER_TOKENIZER = tokenizer
 
 
-def _work(texts: Sequence[str]) -> list[list[str]]:
-    return _WORKER_TOKENIZER._tokenize_chunk(texts)
+def _work(job: tuple[Sequence[str], bool]) -> list[list[str]]:
+    texts, normalized = job
+    return _WORKER_TOKENIZER._tokenize_chunk(texts, normalized)
 
 
-def map_chunks(tokenizer, texts: Sequence[str], workers: int, chunk_size: int) -> list[list[str]]:
+def map_chunks(tokenizer, texts: Sequence[str], workers: int, chunk_size: int,
+               normalized: bool = False) -> list[list[str]]:
     """``tokenizer._tokenize_chunk`` over chunks of ``texts`` in ``workers`` processes, results in order."""
     global _WORKER_TOKENIZER
-    chunks = [texts[i:i + chunk_size] for i in range(0, len(texts), chunk_size)]
+    chunks = [(texts[i:i + chunk_size], normalized) for i in range(0, len(texts), chunk_size)]
     if "fork" in mp.get_all_start_methods():
         tokenizer.engine  # load once here; forked workers inherit it
         _WORKER_TOKENIZER = tokenizer

@@ -102,7 +102,12 @@ class Tokenizer:
 
     @classmethod
     def from_config(cls, path: str | Path, **overrides) -> "Tokenizer":
-        """A tokenizer from a YAML file with keys of the constructor (file paths relative to the YAML file)."""
+        """A tokenizer from a YAML file of constructor options; ``overrides`` win."""
+        return cls(**{**cls.read_config(path), **overrides})
+
+    @staticmethod
+    def read_config(path: str | Path) -> dict:
+        """Constructor options from YAML (top level or under ``tokenizer:``); file paths relative to the YAML."""
         import yaml
 
         from ivr_text.errors import InputError
@@ -112,21 +117,22 @@ class Tokenizer:
             conf = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         except FileNotFoundError:
             raise InputError(f"{path}: config file not found") from None
-        except yaml.YAMLError as exc:
-            raise InputError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            raise InputError(f"{path}: not a valid YAML file ({str(exc).splitlines()[0]})") from None
+        if isinstance(conf, dict) and isinstance(conf.get("tokenizer"), dict):
+            conf = conf["tokenizer"]
         if not isinstance(conf, dict):
             raise InputError(f"{path}: expected a mapping of tokenizer options")
-        conf = conf.get("tokenizer", conf)
         allowed = {"user_dicts", "stopwords", "synonyms", "keep_stopwords", "normalize", "mask", "engine", "hmm",
                    "default_dicts", "units", "merge_units", "cache_size"}
         unknown = set(conf) - allowed
         if unknown:
-            raise InputError(f"{path}: unknown tokenizer option(s) {', '.join(sorted(unknown))}")
+            raise InputError(f"{path}: unknown tokenizer option(s) {', '.join(sorted(map(str, unknown)))}; "
+                             f"allowed: {', '.join(sorted(allowed))}")
         for key in ("user_dicts", "stopwords", "synonyms", "units"):
             if conf.get(key) is not None:
-                conf[key] = [path.parent / p for p in lexicon.as_paths(conf[key])]
-        conf.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**conf)
+                conf[key] = [p if Path(p).is_absolute() else path.parent / p for p in lexicon.as_paths(conf[key])]
+        return dict(conf)
 
     def _load_lists(self) -> None:
         from ivr_text.resources import dictionary_path
@@ -191,10 +197,12 @@ class Tokenizer:
 
     # ------------------------------------------------------------------ batches
 
-    def tokenize_many(self, texts: Iterable, n_jobs: int = 1, chunk_size: int = 2000) -> list[list[str]]:
+    def tokenize_many(self, texts: Iterable, n_jobs: int = 1, chunk_size: int = 2000,
+                      normalized: bool = False) -> list[list[str]]:
         """Tokens of every text, equal to ``[tok(t) for t in texts]``; repeated texts are tokenised once.
 
         ``n_jobs``: worker processes (``-1`` = all cores); small inputs stay in this process.
+        ``normalized=True``: the texts are already ``normalize_one`` output (skips normalising again).
         """
         texts = list(texts)
         keys = [t if isinstance(t, str) else to_text(t) for t in texts]
@@ -205,16 +213,17 @@ class Tokenizer:
         if workers > 1 and len(unique) >= 2 * chunk_size:
             from ivr_text.text.parallel import map_chunks
 
-            results = map_chunks(self, unique, workers, chunk_size)
+            results = map_chunks(self, unique, workers, chunk_size, normalized)
         else:
             results = []
             for start in range(0, len(unique), chunk_size):
-                results.extend(self._tokenize_chunk(unique[start:start + chunk_size]))
+                results.extend(self._tokenize_chunk(unique[start:start + chunk_size], normalized))
         return [list(results[p]) for p in positions]
 
-    def _tokenize_chunk(self, texts: Sequence[str]) -> list[list[str]]:
-        normalized = [self.normalize_one(t) for t in texts]
-        return [self._compose(tokens) for tokens in self._segment_normalized(normalized)]
+    def _tokenize_chunk(self, texts: Sequence[str], normalized: bool = False) -> list[list[str]]:
+        if not normalized:
+            texts = [self.normalize_one(t) for t in texts]
+        return [self._compose(tokens) for tokens in self._segment_normalized(texts)]
 
     def _segment_normalized(self, normalized: Sequence[str]) -> list[list[str]]:
         findall = self._runs.findall

@@ -1,0 +1,166 @@
+"""Benchmark the complaint tokeniser against plain ``jieba.lcut`` with the same dictionaries, in one run.
+
+    .venv/bin/python benchmarks/bench_tokenize.py [--mb 6] [--jobs -1] [--engine auto] [--seed 7]
+
+Corpus: ≥ ``--mb`` MB (UTF-8) of complaint-like lines. When ``../shared/data/cocc_cmcc_complaints/cocc_dev.tsv``
+exists, lines are built from its work orders: clauses of two orders recombined, digits, amounts, phone numbers,
+ID numbers and dates varied, some lines converted to Traditional characters or upper-case Latin. Without it a
+template generator over the shipped dictionaries is used. Almost every line is unique, so the tokenizer's
+de-duplication does not inflate the figures (the share of unique lines is printed).
+
+Printed: chars/s of ``jieba.lcut`` (reference: a ``jieba.Tokenizer`` with jieba's dictionary plus ours) and of
+``Tokenizer.tokenize_many`` (full pipeline: normalise, mask, segment, synonyms, stopwords) with 1 process and
+with ``--jobs``; the ratios; the share of lines whose Chinese token sequence from ``Tokenizer.segment`` equals
+that of ``jieba.lcut`` on the same normalised line; peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import resource
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from ivr_text.text import Tokenizer  # noqa: E402
+from ivr_text.text.tokenize import HAN  # noqa: E402
+
+COCC = ROOT.parent / "shared" / "data" / "cocc_cmcc_complaints" / "cocc_dev.tsv"
+_CLAUSE = re.compile(r"(?<=[，。；！？,;!?])")
+_HAN_TOKEN = re.compile(f"[{HAN}]+")
+
+
+def _seed_texts() -> list[str]:
+    if COCC.exists():
+        import csv
+
+        with open(COCC, encoding="utf-8", newline="") as fh:
+            rows = list(csv.DictReader(fh, delimiter="\t"))
+        return [r["text"] for r in rows if r.get("text")]
+    return _generated_texts(2000, random.Random(1))
+
+
+def _generated_texts(n: int, rng: random.Random) -> list[str]:
+    """Fallback: template sentences over the shipped dictionary's terms."""
+    from ivr_text.resources import dictionary_path
+
+    terms = [line.split()[0] for line in dictionary_path("telecom_dict.txt").read_text(encoding="utf-8").splitlines()
+             if line and not line.startswith("#")]
+    starts = ["客户反映", "用户来电称", "客户投诉", "机主表示", "客户来电反映"]
+    verbs = ["无法使用", "被扣费", "办理后没有生效", "一直没有处理", "信号很差", "要求退费", "不认可解释", "多次报修未解决"]
+    ends = ["请核实处理。", "要求尽快回复。", "客户情绪激动，请优先处理。", "已解释，客户不认可。"]
+    out = []
+    for _ in range(n):
+        parts = [rng.choice(starts)]
+        for _ in range(rng.randint(2, 5)):
+            parts.append(f"{rng.choice(terms)}{rng.choice(verbs)}，")
+        parts.append(rng.choice(ends))
+        out.append("".join(parts))
+    return out
+
+
+def build_corpus(target_bytes: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    seeds = _seed_texts()
+    clauses = [[c for c in _CLAUSE.split(t) if c] for t in seeds]
+    import opencc
+
+    s2t = opencc.OpenCC("s2t").convert
+    lines, size = [], 0
+    while size < target_bytes:
+        a, b = rng.choice(clauses), rng.choice(clauses)
+        cut_a, cut_b = rng.randint(1, len(a)), rng.randint(0, len(b))
+        text = "".join(a[:cut_a] + b[cut_b:])
+        text = re.sub(r"\d+", lambda m: str(rng.randint(1, 10 ** min(len(m.group()), 6))), text)
+        roll = rng.random()
+        if roll < 0.15:
+            text += f"联系电话1{rng.choice('3456789')}{rng.randint(0, 999999999):09d}。"
+        elif roll < 0.20:
+            text += f"金额{rng.randint(5, 300)}.{rng.randint(0, 99):02d}元，订单号{rng.randint(10**15, 10**16)}。"
+        elif roll < 0.25:
+            text = s2t(text)
+        elif roll < 0.28:
+            text = text.upper() + " 5G套餐 VoLTE"
+        lines.append(text)
+        size += len(text.encode("utf-8")) + 1
+    return lines
+
+
+def han_tokens(tokens: list[str]) -> list[str]:
+    return [t for t in tokens if _HAN_TOKEN.fullmatch(t)]
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--mb", type=float, default=6.0, help="corpus size in MB of UTF-8 text (default 6)")
+    ap.add_argument("--jobs", type=int, default=-1, help="worker processes for the parallel run (-1 = all cores)")
+    ap.add_argument("--engine", default="auto", help="auto, rjieba, jieba_fast or jieba")
+    ap.add_argument("--seed", type=int, default=7)
+    args = ap.parse_args(argv)
+
+    lines = build_corpus(int(args.mb * 1e6), args.seed)
+    chars = sum(map(len, lines))
+    print(f"corpus: {len(lines):,} lines, {chars:,} chars, {sum(len(t.encode()) for t in lines) / 1e6:.1f} MB, "
+          f"unique lines {len(set(lines)) / len(lines):.1%}, source: {'COCC dev' if COCC.exists() else 'generator'}")
+
+    t0 = time.perf_counter()
+    tok = Tokenizer(engine=args.engine, cache_size=0)
+    tok.engine
+    print(f"tokenizer load: {time.perf_counter() - t0:.2f} s (engine {tok.engine.name})")
+
+    import jieba
+
+    t0 = time.perf_counter()
+    ref = jieba.Tokenizer()
+    ref.initialize()
+    for word, freq in tok.words.items():
+        ref.add_word(word, freq)
+    print(f"jieba load (same dictionaries): {time.perf_counter() - t0:.2f} s")
+
+    t0 = time.perf_counter()
+    for line in lines:
+        ref.lcut(line)
+    t_ref = time.perf_counter() - t0
+    ref_rate = chars / t_ref
+
+    t0 = time.perf_counter()
+    ours1 = tok.tokenize_many(lines, n_jobs=1)
+    t_one = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    oursn = tok.tokenize_many(lines, n_jobs=args.jobs)
+    t_par = time.perf_counter() - t0
+    assert oursn == ours1, "parallel output differs from single-process output"
+
+    print(f"jieba.lcut (raw lines)                 : {ref_rate / 1e6:6.3f} M chars/s  ({t_ref:.1f} s)")
+    print(f"Tokenizer.tokenize_many, 1 process     : {chars / t_one / 1e6:6.3f} M chars/s  ({t_one:.2f} s)  "
+          f"ratio {t_ref / t_one:5.1f}x")
+    print(f"Tokenizer.tokenize_many, n_jobs={args.jobs:<3}    : {chars / t_par / 1e6:6.3f} M chars/s  "
+          f"({t_par:.2f} s)  ratio {t_ref / t_par:5.1f}x")
+
+    # identity of Chinese token sequences on the same normalised text (not timed)
+    same = 0
+    examples = []
+    normalized = [tok.normalize_one(t) for t in lines]
+    segmented = tok._segment_normalized(normalized)
+    for norm, seg in zip(normalized, segmented):
+        a, b = han_tokens(ref.lcut(norm)), han_tokens(seg)
+        if a == b:
+            same += 1
+        elif len(examples) < 3:
+            diff = next(i for i in range(min(len(a), len(b)) + 1) if i >= min(len(a), len(b)) or a[i] != b[i])
+            examples.append((a[max(0, diff - 2):diff + 3], b[max(0, diff - 2):diff + 3]))
+    print(f"lines with identical Chinese tokens    : {same / len(lines):.2%} ({same:,}/{len(lines):,})")
+    for a, b in examples:
+        print(f"  differs: jieba {a} vs ours {b}")
+    print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB "
+          f"(children {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.0f} MB)")
+
+
+if __name__ == "__main__":
+    main()
