@@ -8,8 +8,8 @@ terminal event (unknown, e.g. PHANTOM), so the event analysis applies unchanged.
   the queue at ``queue_start``, the agent at ``agent_start``; a hang-up happens at ``queue_end`` (in the
   queue) or ``ivr_end`` (in the IVR);
 * with ``date_column`` the time columns hold times of day (``0:10:27``) and the date comes from that
-  column; a time more than 12 h earlier than the previous one of the same call is on the next day;
-* a time earlier than the previous one by more than ``tolerance_seconds`` is a negative duration
+  column; a time more than 12 h earlier than the one it follows (:data:`AFTER`) is on the next day;
+* a time earlier than the one it follows by more than ``tolerance_seconds`` is a negative duration
   (rejected); smaller differences (clocks of VRU and switch apart) are clamped to keep the order;
 * with ``zero_time_missing`` (default with ``date_column``) a queue or agent time of ``0:00:00`` means
   missing: no queue / no agent.
@@ -29,6 +29,9 @@ from ivr_text.ivr.config import IvrConfig, load_config
 from ivr_text.ivr.menu import Menu, MenuNode
 
 TIME_COLUMNS = ("ivr_start", "ivr_end", "queue_start", "queue_end", "agent_start", "agent_end")
+#: Each time follows the first known of these (an agent may pick a call up before its queue exit is logged).
+AFTER = {"ivr_start": (), "ivr_end": ("ivr_start",), "queue_start": ("ivr_end",), "queue_end": ("queue_start",),
+         "agent_start": ("queue_start", "ivr_end"), "agent_end": ("agent_start",)}
 
 
 def _hms_seconds(text: str) -> float:
@@ -96,6 +99,10 @@ def records_to_events(records: pd.DataFrame, config: IvrConfig | None = None, *,
     for col in TIME_COLUMNS:
         if col not in records.columns:
             continue
+        prev = None  # the time this one follows: the first known of its predecessors
+        for p in AFTER[col]:
+            if p in times:
+                prev = times[p] if prev is None else prev.fillna(times[p])
         if date_column is not None:
             tod = _time_of_day(records[col])
             reject(records[col].notna() & tod.isna(), f"column '{col}': unparseable time of day")
@@ -108,9 +115,8 @@ def records_to_events(records: pd.DataFrame, config: IvrConfig | None = None, *,
             t = records[col] if pd.api.types.is_datetime64_any_dtype(records[col]) else pd.to_datetime(
                 records[col], errors="coerce", format="mixed")
         if prev is not None:
-            reject(t < prev - tol, f"negative duration: {col} earlier than the call's previous time")
+            reject(t < prev - tol, f"negative duration: {col} earlier than {' / '.join(AFTER[col])}")
         times[col] = t
-        prev = t if prev is None else t.fillna(prev)
     empty = pd.Series(pd.NaT, index=records.index, dtype="datetime64[ns]")
     ivr_start, ivr_end = times["ivr_start"], times["ivr_end"]
     q_start, q_end = times.get("queue_start", empty), times.get("queue_end", empty)
