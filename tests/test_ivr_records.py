@@ -1,0 +1,69 @@
+"""Call-level records → IVR paths: hand-made records, midnight, no-queue zeros, bad rows; the real Technion month."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from ivr_text.cli.main import app
+from ivr_text.ivr import analyze_events
+from ivr_text.ivr.records import records_menu, records_to_events
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "technion_callcenter_aug1999"
+REAL = DATA / "anonymous_bank_calls_1999_08.csv"
+
+RECORDS = pd.DataFrame({
+    "call_id": ["1", "2", "3", "4", "5", "6"],
+    "date": ["1999-08-01"] * 6,
+    "ivr_start": ["10:00:00", "10:05:00", "23:59:50", "11:00:00", "12:00:00", "13:00:00"],
+    "ivr_end": ["10:00:20", "10:05:10", "0:00:05", "11:00:30", "11:58:00", "13:00:10"],
+    "queue_start": ["10:00:20", "0:00:00", "0:00:05", "11:00:30", "0:00:00", "0:00:00"],
+    "queue_end": ["10:01:20", "0:00:00", "0:00:35", "11:02:30", "0:00:00", "0:00:00"],
+    "agent_start": ["10:01:20", "0:00:00", "0:00:00", "0:00:00", "0:00:00", "0:00:00"],
+    "outcome": ["AGENT", "HANG", "HANG", "PHANTOM", "AGENT", "TELEPORT"],
+    "service": ["PS", "PS", "NW", "PS", "PS", "PS"],
+})
+
+
+def test_records_to_paths_by_hand():
+    ev, reason = records_to_events(RECORDS, date_column="date")
+    assert reason.iloc[:4].isna().all()
+    assert reason.iloc[4] == "negative duration: ivr_end earlier than ivr_start"
+    assert reason.iloc[5] == "unknown outcome 'TELEPORT'"
+    paths = ev.groupby("call_id")["node"].apply(lambda s: " > ".join(s)).to_dict()
+    assert paths["1"] == "root > PS > queue:PS > agent:PS > agent:PS"
+    assert paths["2"] == "root > PS > PS"  # hung up in the IVR, no queue (0:00:00)
+    assert paths["3"] == "root > NW > queue:NW > queue:NW"  # hung up in the queue, after midnight
+    c3 = ev[ev["call_id"] == "3"]
+    assert c3["ts"].iloc[-1] == pd.Timestamp("1999-08-02 00:00:35")
+    a = analyze_events(ev, records_menu(ev))
+    k = a.kpis
+    assert k["calls"] == 4 and k["transfer_rate"] == 0.25 and k["abandon_rate"] == 0.5
+    assert k["unknown_end_rate"] == 0.25 and k["mean_seconds_before_transfer"] == pytest.approx(80)
+    m = a.node_metrics.set_index("node")
+    assert m.loc["queue:NW", "hangups"] == 1 and m.loc["PS", "hangups"] == 1
+    assert m.loc["queue:PS", "transfer_requests"] == 1  # the transfer is credited to the queue it left
+
+
+@pytest.mark.skipif(not REAL.exists(), reason="shared real data not present")
+def test_technion_month_through_the_cli(tmp_path):
+    args = ["ivr", "analyze-records", str(REAL), "--date-column", "date", "--out", str(tmp_path)]
+    for m in ("ivr_start=vru_entry", "ivr_end=vru_exit", "queue_start=q_start", "queue_end=q_exit",
+              "agent_start=ser_start", "service=type", "caller_id=customer_id"):
+        args += ["--map", m]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    import json
+
+    k = json.loads((tmp_path / "kpis.json").read_text(encoding="utf-8"))
+    assert k["rows"]["read"] == 42078 == k["rows"]["used"] + k["rows"]["rejected"]
+    assert k["rows"]["rejected"] < 100
+    # AGENT 31402 / HANG 10366 / PHANTOM 310 in the source: the rates follow
+    assert k["transfer_rate"] == pytest.approx(31402 / 42078, abs=0.01)
+    assert k["abandon_rate"] == pytest.approx(10366 / 42078, abs=0.01)
+    hs = pd.read_csv(tmp_path / "hotspots.csv")
+    top = hs[hs["type"] == "drop_off"].sort_values("rank_by_count").iloc[0]
+    assert top["node"].startswith("queue:")  # most hang-ups happen waiting in a queue
