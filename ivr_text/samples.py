@@ -909,15 +909,21 @@ def _poisson_events(rate: np.ndarray, cust: Customers, rng: np.random.Generator)
 
 
 def complaint_events(cust: Customers, seed: int = 0) -> pd.DataFrame:
-    """Complaint orders as events: customer index, time and true cause (texts come from :func:`complaints_frame`)."""
+    """Complaint orders as events: customer index, time, true ``cause`` and written ``label`` (with
+    ``PARAMS["label_noise"]``); texts come from :func:`complaints_frame`."""
     rng = _rng(seed, "complaint_events")
     who, mon, ts = _poisson_events(cust.complaint_rate, cust, rng)
     mix = np.array([_CAUSE_MIX[LIFECYCLE_NAMES[k]] for k in range(len(LIFECYCLE_NAMES))])
     mix = mix / mix.sum(axis=1, keepdims=True)
     cum = np.cumsum(mix, axis=1)[cust.lifecycle[who]]
     cause = (rng.random(len(who))[:, None] >= cum).sum(axis=1).clip(0, len(T.LABELS) - 1)
+    # label noise: the label written on the order differs from the true cause
+    noisy = rng.random(len(who)) < PARAMS["label_noise"]
+    label = np.where(noisy, (cause + rng.integers(1, len(T.LABELS), len(who))) % len(T.LABELS), cause)
     order = np.lexsort((who, ts))
-    return pd.DataFrame({"customer": who[order], "ts": ts[order], "cause": np.array(T.LABELS)[cause[order]]})
+    names = np.array(T.LABELS, dtype=object)
+    return pd.DataFrame({"customer": who[order], "ts": ts[order], "cause": names[cause[order]],
+                         "label": names[label[order]]})
 
 
 def feedback_frame(cust: Customers, complaints: pd.DataFrame | None, calls: pd.DataFrame | None,
@@ -1028,7 +1034,7 @@ def complaints_frame(events: pd.DataFrame, cust: Customers, seed: int = 0) -> tu
     s2t = opencc.OpenCC("s2t").convert
     to_trad = lambda x: s2t(x).replace("錶示", "表示")  # noqa: E731  (OpenCC reads 电表 in 来电表示)
     ambiguous_by = {lab: [a for a in T.AMBIGUOUS_BODIES if lab in a[:2]] for lab in T.LABELS}
-    texts, labels = [], []
+    texts = []
     flags = {k: [] for k in ("label_noise", "ambiguous", "pii", "masked", "traditional", "fullwidth")}
     seg_names = np.array(SEGMENT_NAMES)[cust.segment[events["customer"].to_numpy()]] if n else []
     for i, (cause, seg) in enumerate(zip(events["cause"].to_numpy(), seg_names)):
@@ -1066,23 +1072,32 @@ def complaints_frame(events: pd.DataFrame, cust: Customers, seed: int = 0) -> tu
         if rng.random() < P["fullwidth_share"]:
             text = text.translate(_FULLWIDTH)
             flags["fullwidth"].append(ids[i])
-        label = cause
-        if rng.random() < P["label_noise"]:
-            others = [x for x in T.LABELS if x != cause]
-            label = others[int(rng.integers(len(others)))]
-            flags["label_noise"].append(ids[i])
         texts.append(text)
-        labels.append(label)
     w = np.array(T.COMPLAINT_CHANNEL_WEIGHTS)
     channel = np.array(T.COMPLAINT_CHANNELS)[rng.choice(len(w), size=n, p=w / w.sum())] if n else []
     df = pd.DataFrame({"id": ids, "customer_id": cust.ids[events["customer"].to_numpy()],
                        "ts": events["ts"].to_numpy().astype("datetime64[s]"), "channel": channel,
-                       "text": texts, "label": labels})
+                       "text": texts, "label": events["label"].to_numpy()})
+    flags["label_noise"] = ids[(events["label"] != events["cause"]).to_numpy()].tolist()
     truth = {**flags, "true_cause": dict(zip(ids.tolist(), events["cause"].tolist())) if n <= 50_000 else None}
     return df, truth
 
 
 # ================================================================================================ the world
+
+
+def churn_world(n_customers: int, seed: int = 0, *, months: int = 12, start: str = "2024-01",
+                calls: int = 0) -> dict:
+    """In-memory churn inputs for benchmarks: ``{"usage", "feedback", "labels": DataFrame, "customers":
+    Customers, "usage_quality": dict}`` — the same frames :func:`generate_world` writes for that seed.
+    ``calls`` > 0 also simulates IVR calls so that feedback holds ``ivr_transfer`` events."""
+    cust = customers_frame(n_customers, seed, months=months, start=start)
+    world = simulate_ivr(calls, seed, customers=cust, start=start, months=months) if calls > 0 else None
+    usage, quality = usage_frame(cust, seed)
+    feedback = feedback_frame(cust, complaint_events(cust, seed), world.calls if world else None, seed)
+    return {"usage": usage, "feedback": feedback, "labels": churn_labels_frame(cust), "customers": cust,
+            "usage_quality": quality}
+
 
 FILES = {"menu": "menu.yaml", "ivr": "ivr_events", "complaints": "complaints", "feedback": "feedback",
          "usage": "usage", "labels": "churn_labels"}
@@ -1139,10 +1154,7 @@ def generate_world(out_dir: str | Path, *, seed: int = 0, calls: int = 7500, cus
         written["complaints"] = _write(texts, out / (FILES["complaints"] + ext), fmt)
         truth["complaints"] = {"rows": int(len(texts)), **ctruth}
     if "feedback" in wanted:
-        labelled = comp
-        if texts is not None:  # feedback carries the label as written on the order
-            labelled = comp.assign(label=texts["label"].to_numpy())
-        fb = feedback_frame(cust, labelled, world.calls if world is not None else None, seed)
+        fb = feedback_frame(cust, comp, world.calls if world is not None else None, seed)
         written["feedback"] = _write(fb, out / (FILES["feedback"] + ext), fmt)
         truth["feedback"] = {"rows": int(len(fb)),
                              "by_channel": {str(k): int(v) for k, v in fb["channel"].value_counts().items()}}
@@ -1156,7 +1168,8 @@ def generate_world(out_dir: str | Path, *, seed: int = 0, calls: int = 7500, cus
     truth["customers"] = _customer_truth(cust)
     written["readme"] = _write_readme(out / "README.md", truth, written)
     written["truth"] = out / "truth.json"
-    written["truth"].write_text(json.dumps(_plain(truth), ensure_ascii=False, indent=1), encoding="utf-8")
+    indent = 1 if customers <= 50_000 and calls <= 200_000 else None  # the C encoder for big worlds
+    written["truth"].write_text(json.dumps(_plain(truth), ensure_ascii=False, indent=indent), encoding="utf-8")
     return written
 
 
@@ -1168,7 +1181,7 @@ def _customer_truth(cust: Customers) -> dict:
         "churn_rate": round(float(churned.mean()), 4),
         "lifecycle_counts": {k: int((names == k).sum()) for k in LIFECYCLE_NAMES},
         "lifecycle": {k: cust.ids[names == k].tolist() for k in LIFECYCLE_NAMES if k != "stable"},
-        "pattern_windows": _pattern_windows(cust) if cust.n <= 200_000 else None,
+        "pattern_windows": _pattern_windows(cust) if cust.n <= 50_000 else None,
     }
 
 
@@ -1189,6 +1202,9 @@ def _plain(obj):
     if isinstance(obj, dict):
         return {str(k): _plain(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
+        if obj and all(type(v) in (str, int, float, bool) for v in obj[:1]) and \
+                all(type(v) is type(obj[0]) for v in obj):
+            return list(obj)  # already plain (long id lists): skip the per-item walk
         return [_plain(v) for v in obj]
     if isinstance(obj, np.integer):
         return int(obj)

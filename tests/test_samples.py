@@ -397,3 +397,32 @@ def test_committed_sample_logs_match_generator(tmp_path):
         assert (committed / p.name).read_bytes() == p.read_bytes(), f"sample_logs/{p.name} is stale; regenerate"
     size = sum(f.stat().st_size for f in committed.iterdir())
     assert size <= 5 * 1024 * 1024
+
+
+def test_feedback_consistent_with_complaints_and_calls(world):
+    out, paths = world
+    comp = pd.read_csv(paths["complaints"])
+    fb = pd.read_csv(paths["feedback"], keep_default_na=False)
+    assert set(fb["channel"]) == {"complaint", "agent_call", "ivr_transfer"}
+    mine = fb[fb["channel"] == "complaint"].sort_values(["customer_id", "ts"]).reset_index(drop=True)
+    theirs = comp.sort_values(["customer_id", "ts"]).reset_index(drop=True)
+    assert (mine[["customer_id", "ts"]].to_numpy() == theirs[["customer_id", "ts"]].to_numpy()).all()
+    assert (mine.sort_values(["customer_id", "ts", "cause"])["cause"].to_numpy()
+            == theirs.sort_values(["customer_id", "ts", "label"])["label"].to_numpy()).all()
+    ev = pd.read_csv(paths["ivr"]).drop_duplicates()
+    transfers = ev[ev["event"] == "transfer"]
+    unterminated = json.loads(paths["truth"].read_text(encoding="utf-8"))["ivr"]["unterminated_calls"]
+    n_fb = (fb["channel"] == "ivr_transfer").sum()  # the agent contact happened even where the log lost it
+    assert transfers["call_id"].nunique() <= n_fb <= transfers["call_id"].nunique() + len(unterminated)
+
+
+def test_churn_world_matches_files(world):
+    out, paths = world
+    mem = S.churn_world(400, seed=7, calls=1500)
+    labels = pd.read_csv(paths["labels"], keep_default_na=False, dtype={"churn_period": str})
+    assert (mem["labels"]["customer_id"].to_numpy() == labels["customer_id"].to_numpy()).all()
+    assert (mem["labels"]["churned"].to_numpy() == labels["churned"].to_numpy()).all()
+    usage = pd.read_csv(paths["usage"])
+    assert len(mem["usage"]) == len(usage)
+    assert np.allclose(mem["usage"]["bill"].to_numpy(), usage["bill"].to_numpy(), equal_nan=True)
+    assert len(mem["feedback"]) == len(pd.read_csv(paths["feedback"]))
