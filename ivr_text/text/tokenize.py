@@ -41,12 +41,38 @@ _ALNUM = r"[0-9a-z]+(?:[._\-/:+&#'][0-9a-z]+)*%?"
 _OTHER = rf"[^\W_0-9a-z{HAN}]+"  # letters of other scripts, rare CJK
 
 
-def _run_pattern(mixed_words: Iterable[str]) -> re.Pattern:
-    """Runs: group 1 Chinese (to the engine); group 2 a finished token; anything else is skipped."""
+#: Characters jieba keeps inside one block with Chinese (its ``re_han_default``) besides Chinese itself.
+_JIEBA_ASCII = r"a-z0-9+#&._%\-"
+_ASCII_IN = re.compile(f"[{_JIEBA_ASCII}]")
+_ALNUM_RE = re.compile(_ALNUM)
+
+
+def _run_pattern() -> re.Pattern:
+    """Runs: group 1 a block for the engine (Chinese plus the ASCII jieba keeps with it, as jieba cuts it);
+    group 2 a finished token (placeholder, masked run, number/Latin word, other script); the rest is skipped."""
     specials = [re.escape(p) for p in PLACEHOLDERS] + [r"\*{3,}"]
-    mixed = sorted(set(mixed_words), key=len, reverse=True)
-    alternatives = specials + [re.escape(w) for w in mixed] + [_ALNUM, _OTHER]
-    return re.compile(rf"([{HAN}]+)|({'|'.join(alternatives)})")
+    block = f"[{_JIEBA_ASCII}]*[{HAN}][{HAN}{_JIEBA_ASCII}]*"
+    return re.compile(rf"({block})|({'|'.join(specials + [_ALNUM, _OTHER])})")
+
+
+def _retokenize_ascii(tokens: list[str]) -> list[str]:
+    """Engine tokens of a block with ASCII: keep tokens with Chinese; re-cut ASCII stretches our way (5g, 59.5)."""
+    out: list[str] = []
+    pending = ""
+    for t in tokens:
+        if t.isascii():
+            pending += t
+        else:
+            if pending:
+                out.extend(_ALNUM_RE.findall(pending))
+                pending = ""
+            out.append(t)
+    if pending:
+        out.extend(_ALNUM_RE.findall(pending))
+    return out
+
+
+_RUNS = _run_pattern()
 
 
 class Tokenizer:
@@ -148,9 +174,7 @@ class Tokenizer:
         self.stopwords = lexicon.load_stopwords(files(lexicon.SHIPPED_STOPWORDS, self.stopword_files))
         self.units = lexicon.load_units(files(lexicon.SHIPPED_UNITS, self.unit_files)) if self.merge_units \
             else frozenset()
-        mixed = [w for w in words if re.search(f"[{HAN}]", w) and re.search("[0-9a-z]", w)
-                 and re.fullmatch(rf"[{HAN}0-9a-z._\-]+", w)]
-        self._runs = _run_pattern(mixed)
+        self._runs = _RUNS
 
     @property
     def engine(self):
@@ -235,7 +259,10 @@ class Tokenizer:
             tokens: list[str] = []
             for han, other in parts:
                 if han:
-                    tokens.extend(next(cut))
+                    if _ASCII_IN.search(han):
+                        tokens.extend(_retokenize_ascii(next(cut)))
+                    else:
+                        tokens.extend(next(cut))
                 elif other[0] == "*":
                     tokens.append(MASK_RUN)
                 else:
