@@ -79,6 +79,13 @@ CLOSINGS = [
     "，客户只在{time_window}方便接听电话，请处理。",
 ]
 
+#: Class-neutral context clauses, inserted at random (so no class is recognisable by its sentence frame).
+DETAILS = [
+    "客户为在网{years}年的老用户", "客户称已多次来电反映", "此前已在营业厅咨询过", "经查询系统无异常记录",
+    "客户使用{package}", "客户于{date}首次反映该问题", "客户表示非常不满", "客户要求书面答复",
+    "一线已按流程解释", "经核实客户资料无误", "客户为{segment}客户", "客户称周围朋友也遇到类似问题",
+]
+
 # Class-specific bodies. Each may use any slot from SLOTS.
 BODIES: dict[str, list[str]] = {
     "网络问题": [
