@@ -93,12 +93,13 @@ def analyze(
 
     Example: ivr-text ivr analyze sample_logs/ivr_events.csv --menu sample_logs/menu.yaml --out out/ivr
     """
-    from ivr_text.io import first_problem, read_table, write_rejected
+    from ivr_text.io import first_problem, write_rejected
     from ivr_text.ivr import analyze_events, load_menu
+    from ivr_text.ivr.reading import read_chunked
 
     cfg = _config(config, min_calls)
     menu_obj = load_menu(menu) if menu else None
-    table = read_table(events, "ivr_events", mapping=mapping, fmt=fmt, encoding=encoding)
+    table = read_chunked(events, "ivr_events", mapping=mapping, fmt=fmt, encoding=encoding)
     analysis = analyze_events(table.data, menu_obj, cfg, since=since, until=until, segments=segment,
                               min_count=min_count, top_paths=top_paths, rows_read=table.read)
     if len(analysis.rejected_positions):
@@ -147,12 +148,13 @@ def analyze_records(
 
     Example: ivr-text ivr analyze-records calls.csv --date-column date --map ivr_start=vru_entry --map ivr_end=vru_exit --map queue_start=q_start --map queue_end=q_exit --map agent_start=ser_start --map service=type --map caller_id=customer_id --out out/records
     """
-    from ivr_text.io import first_problem, read_table, write_rejected
+    from ivr_text.io import first_problem, write_rejected
     from ivr_text.ivr import analyze_events, load_menu
+    from ivr_text.ivr.reading import read_chunked
     from ivr_text.ivr.records import records_menu, records_schema, records_to_events
 
     cfg = _config(config, min_calls)
-    table = read_table(records, records_schema(time_of_day=date_column is not None), mapping=mapping, fmt=fmt,
+    table = read_chunked(records, records_schema(time_of_day=date_column is not None), mapping=mapping, fmt=fmt,
                        encoding=encoding, columns=[date_column] if date_column else None)
     events, reasons = records_to_events(table.data, cfg, date_column=date_column)
     bad = reasons.notna().to_numpy()
