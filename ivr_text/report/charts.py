@@ -167,7 +167,7 @@ def bar_chart(labels: Sequence[object], values: Sequence[float], *, title: str =
     if isinstance(colors, str) or colors is None:
         colors = [colors or COLORS["accent"]] * len(labels)
     bar_h, gap, top = 20, 6, 28 if title else 8
-    label_w = min(max(text_width(s) for s in labels) + 10, width * 0.38)
+    label_w = min(max(text_width(s) for s in labels) + 14, width * 0.38)
     value_w = max(text_width(value_fmt(v)) for v in values) + 12
     plot_w = max(width - label_w - value_w - 10, 80)
     finite = [v for v in values if math.isfinite(v)]
@@ -179,7 +179,7 @@ def bar_chart(labels: Sequence[object], values: Sequence[float], *, title: str =
     for i, (lab, v) in enumerate(zip(labels, values)):
         y = top + i * (bar_h + gap)
         tip = tooltips[i] if tooltips and i < len(tooltips) else f"{lab}: {value_fmt(v)}"
-        svg.text(label_w - 8, y + bar_h * 0.72, shorten(lab, label_w - 12), anchor="end", tooltip=lab)
+        svg.text(label_w - 8, y + bar_h * 0.72, shorten(lab, label_w - 10), anchor="end", tooltip=lab)
         w = 0 if not math.isfinite(v) else abs(v) / vmax * plot_w
         svg.rect(label_w, y, w, bar_h, colors[i % len(colors)], tooltip=tip, rx=2)
         svg.text(label_w + w + 6, y + bar_h * 0.72, value_fmt(v) if math.isfinite(v) else "–",
@@ -470,12 +470,15 @@ class _SNode:
 
 def sankey(flows: Sequence[tuple[Sequence[str], float]], *, labels: Mapping[str, str] | None = None,
            colors: Mapping[str, str] | None = None, title: str = "", width: float = 1000,
-           height: float | None = None, max_steps: int = 7, value_fmt: Fmt = fmt_auto, unit: str = "") -> str:
+           height: float | None = None, max_steps: int = 7, value_fmt: Fmt = fmt_auto, unit: str = "",
+           sinks: Iterable[str] = ()) -> str:
     """Sankey of whole paths: each flow is (node sequence, count); node i of a path sits in column i.
 
-    Paths longer than ``max_steps`` are cut (their tail merged into "…"). Nodes in a column are ordered by the
-    mean position of their sources to keep links from crossing; link width is proportional to the count.
+    Paths longer than ``max_steps`` are cut (their tail merged into "…"). Nodes named in ``sinks`` (e.g. call
+    outcomes) all sit in the last column. Nodes in a column are ordered by the mean position of their sources
+    to keep links from crossing; link width is proportional to the count.
     """
+    sinks = set(sinks)
     labels = dict(labels or {})
     colors = dict(colors or {})
     flows = [([str(n) for n in p], float(c)) for p, c in flows if len(p) and not is_missing(c) and float(c) > 0]
@@ -483,10 +486,15 @@ def sankey(flows: Sequence[tuple[Sequence[str], float]], *, labels: Mapping[str,
         return empty_chart(f"{title}: 无数据 (no data)" if title else "无数据 (no data)", width)
     nodes: dict[tuple[int, str], _SNode] = {}
     links: dict[tuple[tuple[int, str], tuple[int, str]], float] = defaultdict(float)
+    cut = []
     for path, count in flows:
         if len(path) > max_steps:
-            path = path[: max_steps - 1] + ["…"]
-        keys = [(i, n) for i, n in enumerate(path)]
+            tail = [path[-1]] if path[-1] in sinks else []
+            path = path[: max_steps - 1 - len(tail)] + ["…"] + tail
+        cut.append((path, count))
+    last = max(len(p) for p, _ in cut) - 1
+    for path, count in cut:
+        keys = [(last if (i == len(path) - 1 and n in sinks) else i, n) for i, n in enumerate(path)]
         for k in keys:
             if k not in nodes:
                 nodes[k] = _SNode(k, labels.get(k[1], k[1]))

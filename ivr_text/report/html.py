@@ -271,8 +271,8 @@ tr:hover td{{background:#f8fafc}}
 .note-info{{background:#eef4fb;color:#334e68}}
 .note-warn{{background:#fff4e6;color:#8a4b08}}
 .chart{{margin:8px 0;overflow-x:auto}}
-.chart svg{{max-width:100%;height:auto;display:block}}
-.grid{{display:grid;grid-template-columns:repeat(auto-fill,minmax(360px,1fr));gap:12px}}
+.chart svg,svg.ivr-chart{{max-width:100%;height:auto;display:block}}
+.grid{{display:grid;grid-template-columns:repeat(auto-fill,minmax(460px,1fr));gap:12px}}
 .grid .cell{{border:1px solid {COLORS['grid']};border-radius:6px;padding:6px 8px}}
 .grid .cell h4{{margin:2px 0;font-size:13px;font-weight:600}}
 .cards{{display:grid;grid-template-columns:repeat(auto-fill,minmax(260px,1fr));gap:14px}}

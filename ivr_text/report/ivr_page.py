@@ -146,7 +146,7 @@ def sankey_section(src: OutputDir, top: int) -> str:
     paths = src.table("paths.csv", need=["path", "calls"])
     flows, labels, covered = path_flows(paths, top)
     colors = {f"END:{o}": c for o, c in OUTCOME_COLORS.items()}
-    svg = charts.sankey(flows, labels=labels, colors=colors, unit=" 通", value_fmt=fmt_int,
+    svg = charts.sankey(flows, labels=labels, colors=colors, unit=" 通", value_fmt=fmt_int, sinks=colors,
                         title=f"前 {min(top, len(paths))} 条路径 Top paths")
     cap = f"这些路径覆盖 {fmt_pct(covered)} 的来电；宽度 = 来电数。" if not math.isnan(covered) else ""
     cols = {"rank": "#", "labels": "路径 path", "calls": "来电 calls", "share": "占比",
