@@ -8,12 +8,14 @@ fault counts, distinct causes, operator-rule flags, phase, signal score and warn
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
 from ivr_text.churn.periods import period_label
 from ivr_text.churn.signal import LEVELS, PHASES, Signal
-from ivr_text.churn.windows import lag_mean, lag_sum
+from ivr_text.churn.windows import lag_sum
 
 
 def customer_features(sig: Signal, as_of: int | None = None) -> pd.DataFrame:
@@ -25,51 +27,55 @@ def customer_features(sig: Signal, as_of: int | None = None) -> pd.DataFrame:
     upto = slice(0, col + 1)
     seen = (p.has_usage[:, upto] | (p.feedback[:, upto] > 0)).any(axis=1)
     codes = np.flatnonzero(seen)
+    # every customer seen (the usual case): slice instead of gathering rows from period-major arrays
+    rows = slice(None) if len(codes) == len(seen) else codes
     w = sig.config["windows"]
     recent, base_w = int(w["recent"]), int(w["baseline"])
-    has = p.has_usage[codes, upto]
+    has = p.has_usage[rows, upto]
     last_seen = np.where(has.any(axis=1), col - has[:, ::-1].argmax(axis=1), -1)
     out = {
         "customer_id": p.customers[codes],
         "as_of": period_label(p.first_period + col),
         "usage_periods": has.sum(axis=1),
         "periods_since_last_usage": np.where(last_seen >= 0, col - last_seen, np.nan),
-        "usage": sig.usage[codes, col],
-        "usage_baseline": sig.usage_baseline[codes, col],
-        "usage_index": sig.usage_index[codes, col],
-        "usage_change": sig.usage_change[codes, col],
-        "usage_index_min_recent": np.nanmin(np.where(np.isnan(sig.usage_index[codes, max(col - recent + 1, 0):col + 1]),
-                                                     np.inf, sig.usage_index[codes, max(col - recent + 1, 0):col + 1]),
+        "usage": sig.usage[rows, col],
+        "usage_baseline": sig.usage_baseline[rows, col],
+        "usage_index": sig.usage_index[rows, col],
+        "usage_change": sig.usage_change[rows, col],
+        "usage_index_min_recent": np.nanmin(np.where(np.isnan(sig.usage_index[rows, max(col - recent + 1, 0):col + 1]),
+                                                     np.inf, sig.usage_index[rows, max(col - recent + 1, 0):col + 1]),
                                             axis=1),
     }
     out["usage_index_min_recent"] = np.where(np.isinf(out["usage_index_min_recent"]), np.nan,
                                              out["usage_index_min_recent"])
     for name, grid in p.measures.items():
-        g = grid[codes, : col + 1]
-        base = lag_mean(g, recent, recent + base_w - 1, int(w.get("min_baseline", 2)))[:, -1]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out[f"{name}_change"] = np.where(base > 0, g[:, -1] / base - 1.0, np.nan)
-    fb = p.feedback[codes, upto]
+        window = grid[rows, max(col - recent - base_w + 1, 0): max(col - recent + 1, 0)]
+        enough = (~np.isnan(window)).sum(axis=1) >= int(w.get("min_baseline", 2)) if window.shape[1] else False
+        with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            base = np.where(enough, np.nanmean(window, axis=1), np.nan) if window.shape[1] else np.full(len(codes), np.nan)
+            out[f"{name}_change"] = np.where(base > 0, grid[rows, col] / base - 1.0, np.nan)
+    fb = p.feedback[rows, upto]
     peak_month = np.where(fb.max(axis=1) > 0, col - fb[:, ::-1].argmax(axis=1), -1)
     out.update({
         "feedback_total": fb.sum(axis=1),
-        "feedback_recent": sig.feedback_recent[codes, col],
-        "feedback_baseline": sig.feedback_baseline[codes, col],
-        "feedback_trend": sig.feedback_trend[codes, col],
-        "feedback_peak": sig.feedback_peak[codes, col],
-        "feedback_in_peak_window": sig.feedback_window[codes, col],
+        "feedback_recent": sig.feedback_recent[rows, col],
+        "feedback_baseline": sig.feedback_baseline[rows, col],
+        "feedback_trend": sig.feedback_trend[rows, col],
+        "feedback_peak": sig.feedback_peak[rows, col],
+        "feedback_in_peak_window": sig.feedback_window[rows, col],
         "periods_since_feedback_peak": np.where(peak_month >= 0, col - peak_month, np.nan),
-        "complaints_recent": lag_sum(p.complaints[codes, upto].astype(np.float32), 0, recent - 1)[:, -1],
-        "faults_in_peak_window": lag_sum(p.faults[codes, upto].astype(np.float32), 0, int(w["peak"]) - 1)[:, -1],
+        "complaints_recent": lag_sum(p.complaints[rows, upto].astype(np.float32), 0, recent - 1)[:, -1],
+        "faults_in_peak_window": lag_sum(p.faults[rows, upto].astype(np.float32), 0, int(w["peak"]) - 1)[:, -1],
     })
     ev = p.events[(p.events["col"] <= col) & p.events["cause"].notna()]
     distinct = ev.groupby("code")["cause"].nunique()
     out["distinct_causes"] = distinct.reindex(codes).fillna(0).to_numpy(dtype=np.int32)
     for name, fired in sig.rules.items():
-        out[f"rule_{name}"] = fired[codes, col].astype(np.int8)
-    out["phase"] = np.asarray(PHASES, dtype=object)[sig.phase[codes, col]]
-    out["signal_score"] = sig.score[codes, col]
-    out["warning_level"] = np.asarray(LEVELS, dtype=object)[sig.level[codes, col]]
+        out[f"rule_{name}"] = fired[rows, col].astype(np.int8)
+    out["phase"] = np.asarray(PHASES, dtype=object)[sig.phase[rows, col]]
+    out["signal_score"] = sig.score[rows, col]
+    out["warning_level"] = np.asarray(LEVELS, dtype=object)[sig.level[rows, col]]
     return pd.DataFrame(out)
 
 
