@@ -157,7 +157,7 @@ def make_all(root: Path) -> dict[str, Path]:
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--hide-scrollbars", "--enable-logging=stderr", "--v=0", "--virtual-time-budget=3000"]
+                  "--hide-scrollbars", "--enable-logging=stderr", "--v=0", "--virtual-time-budget=500"]
 
 PROBE = """<script>window.__errs=[];
 addEventListener('error',function(e){__errs.push(String(e.message||('resource '+(e.target&&(e.target.src||e.target.href)))))},true);
