@@ -1,0 +1,226 @@
+"""Keyword discovery: word vectors trained on the user's own complaints suggest new terms for each cause.
+
+For every cause of the taxonomy, the nearest neighbours of its seed keywords (and of all its seeds
+together) in a gensim Word2Vec or FastText model trained on the user's corpus become candidate keywords,
+with cosine similarity, corpus frequency, whether the taxonomy already has them, and how much closer they
+are to this cause's seeds than to any other cause's (``margin``; a candidate near several causes is a
+weak rule term). Optional gensim ``Phrases`` first joins frequent collocations (流量+超额 → 流量超额), which
+surface as new dictionary terms for the tokeniser.
+
+Streaming: texts are tokenised chunk by chunk into a temporary one-line-per-text file, which gensim reads
+itself (``corpus_file``), so no token lists are held in memory. Deterministic for a seed with
+``workers=1`` (the default).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ivr_text.complaints.corpus import keep_token, token_stream
+from ivr_text.errors import InputError
+
+ALL_SEEDS = "(all seeds)"
+PHRASE_DELIM = "_"  # joins phrase parts inside the model; suggestions show them without it
+
+
+@dataclass
+class KeywordConfig:
+    """Parameters of keyword expansion."""
+
+    model: str = "word2vec"     # or "fasttext" (sub-word vectors; also answers for seeds not in the corpus)
+    vector_size: int = 100
+    window: int = 5
+    min_count: int = 3          # words rarer than this get no vector
+    epochs: int = 15
+    sg: int = 1                 # skip-gram: better for rare words than CBOW
+    negative: int = 5
+    seed: int = 0
+    workers: int = 1            # >1 is faster but not reproducible
+    topn: int = 10              # suggestions per seed keyword
+    min_similarity: float = 0.45
+    min_frequency: int = 3
+    min_len: int = 2            # shortest suggestion (characters)
+    phrases: bool = True
+    phrase_min_count: int = 5
+    phrase_threshold: float = 0.6   # NPMI threshold for joining two tokens
+
+    def __post_init__(self):
+        if self.model not in ("word2vec", "fasttext"):
+            raise InputError(f"model must be word2vec or fasttext, not {self.model!r}")
+
+
+def taxonomy_keywords(path: str | Path | None = None) -> dict[str, list[str]]:
+    """``{cause: [keywords with positive weight]}`` from a taxonomy YAML (None = the shipped one)."""
+    from ivr_text.complaints.taxonomy import load_taxonomy
+
+    tax = load_taxonomy(path)
+    return {c.name: [k for k, w in c.keywords.items() if w > 0] for c in tax.classes}
+
+
+def write_token_file(texts: Iterable[str], path: Path, tokenizer=None, *, chunk_size: int = 20_000,
+                     n_jobs: int = 1) -> int:
+    """Tokenise ``texts`` into ``path``, one space-separated line per non-empty text; return lines written."""
+    n = 0
+    with open(path, "w", encoding="utf-8") as fh:
+        for tokens in token_stream(texts, tokenizer, chunk_size=chunk_size, n_jobs=n_jobs):
+            tokens = [t.replace(" ", "") for t in tokens if t.strip()]
+            if tokens:
+                fh.write(" ".join(tokens))
+                fh.write("\n")
+                n += 1
+    return n
+
+
+def _apply_phrases(src: Path, dst: Path, cfg: KeywordConfig) -> int:
+    from gensim.models.phrases import Phrases
+    from gensim.models.word2vec import LineSentence
+
+    phrases = Phrases(LineSentence(str(src)), min_count=cfg.phrase_min_count, threshold=cfg.phrase_threshold,
+                      scoring="npmi", delimiter=PHRASE_DELIM).freeze()
+    joined = 0
+    with open(dst, "w", encoding="utf-8") as fh:
+        for sentence in LineSentence(str(src)):
+            out = phrases[sentence]
+            joined += len(sentence) - len(out)
+            fh.write(" ".join(out))
+            fh.write("\n")
+    return joined
+
+
+def train_vectors(token_file: Path, cfg: KeywordConfig):
+    """Train Word2Vec/FastText on a one-line-per-text token file; return the model."""
+    from gensim.models import FastText, Word2Vec
+
+    cls = FastText if cfg.model == "fasttext" else Word2Vec
+    return cls(corpus_file=str(token_file), vector_size=cfg.vector_size, window=cfg.window,
+               min_count=cfg.min_count, epochs=cfg.epochs, sg=cfg.sg, negative=cfg.negative,
+               seed=cfg.seed, workers=cfg.workers)
+
+
+def _seed_vector(wv, seed: str, tokenizer, fasttext: bool):
+    """Vector for a seed term: its own, the mean of its tokens', or (FastText) from sub-words; else None."""
+    if seed in wv.key_to_index:
+        return wv[seed], "word"
+    if tokenizer is not None and PHRASE_DELIM.join(tokenizer(seed)) in wv.key_to_index:
+        return wv[PHRASE_DELIM.join(tokenizer(seed))], "phrase"
+    parts = [t for t in (tokenizer(seed) if tokenizer is not None else [seed]) if t in wv.key_to_index]
+    if parts:
+        return np.mean([wv.get_vector(p, norm=True) for p in parts], axis=0), "tokens"
+    if fasttext:
+        return wv[seed], "subwords"
+    return None, None
+
+
+def _is_phrase(word: str) -> bool:
+    parts = word.split(PHRASE_DELIM)
+    return len(parts) > 1 and all(parts)
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    n = np.linalg.norm(v)
+    return v / n if n else v
+
+
+def suggest_keywords(wv, seeds: Mapping[str, Sequence[str]], cfg: KeywordConfig, tokenizer=None,
+                     known: Mapping[str, Sequence[str]] | None = None) -> pd.DataFrame:
+    """Candidate keywords per cause from a trained ``KeyedVectors``.
+
+    ``seeds``: {cause: seed terms}; ``known``: {cause: terms already in the taxonomy} (default: seeds).
+    """
+    known = seeds if known is None else known
+    owner: dict[str, list[str]] = {}
+    for cause, terms in known.items():
+        for t in terms:
+            owner.setdefault(t, []).append(cause)
+    fasttext = hasattr(wv, "buckets") and getattr(wv, "bucket", 0) > 0
+    seed_vecs: dict[str, list[tuple[str, np.ndarray]]] = {}
+    for cause, terms in seeds.items():
+        vecs = []
+        for term in dict.fromkeys(terms):
+            vec, _ = _seed_vector(wv, term, tokenizer, fasttext)
+            if vec is not None:
+                vecs.append((term, _unit(np.asarray(vec, dtype=np.float32))))
+        seed_vecs[cause] = vecs
+    centroids = {c: _unit(np.mean([v for _, v in vs], axis=0)) for c, vs in seed_vecs.items() if vs}
+    if not centroids:
+        raise InputError("no seed keyword of any cause occurs in the corpus (min_count "
+                         f"{cfg.min_count}); lower --min-count or pass a taxonomy that fits the texts")
+    cause_names = list(centroids)
+    cmat = np.vstack([centroids[c] for c in cause_names])
+    rows = []
+    for cause, vecs in seed_vecs.items():
+        queries = vecs + ([(ALL_SEEDS, centroids[cause])] if len(vecs) > 1 else [])
+        seed_tokens = {t for t, _ in vecs}
+        for seed, vec in queries:
+            n_found = 0
+            for word, sim in wv.similar_by_vector(vec, topn=cfg.topn * 5 + len(seed_tokens)):
+                if n_found >= cfg.topn or sim < cfg.min_similarity:
+                    break
+                if word in seed_tokens or not keep_token(word, cfg.min_len):
+                    continue
+                freq = int(wv.get_vecattr(word, "count")) if "count" in wv.expandos else 0
+                if freq < cfg.min_frequency:
+                    continue
+                shown = word.replace(PHRASE_DELIM, "") if _is_phrase(word) else word
+                sims = cmat @ wv.get_vector(word, norm=True)
+                own = sims[cause_names.index(cause)] if cause in centroids else np.nan
+                others = [(s, c) for s, c in zip(sims, cause_names) if c != cause]
+                best_other = max(others) if others else (np.nan, None)
+                rows.append({
+                    "cause": cause, "seed_keyword": seed, "suggestion": shown,
+                    "kind": "phrase" if shown != word else "word", "similarity": round(float(sim), 4),
+                    "frequency": freq, "already_in_taxonomy": shown in owner,
+                    "taxonomy_causes": " ".join(owner.get(shown, [])),
+                    "cause_similarity": round(float(own), 4),
+                    "closest_other_cause": best_other[1],
+                    "margin": round(float(own - best_other[0]), 4) if others else np.nan,
+                })
+                n_found += 1
+    cols = ["cause", "seed_keyword", "suggestion", "kind", "similarity", "frequency", "already_in_taxonomy",
+            "taxonomy_causes", "cause_similarity", "closest_other_cause", "margin"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+@dataclass
+class KeywordReport:
+    suggestions: pd.DataFrame
+    info: dict
+
+
+def expand_keywords(texts: Iterable[str], seeds: Mapping[str, Sequence[str]], cfg: KeywordConfig = KeywordConfig(),
+                    tokenizer=None, *, known: Mapping[str, Sequence[str]] | None = None,
+                    n_jobs: int = 1, workdir: str | Path | None = None) -> KeywordReport:
+    """Tokenise ``texts`` (streaming), optionally join phrases, train vectors, suggest keywords per cause."""
+    from ivr_text.complaints.corpus import default_tokenizer
+
+    tokenizer = tokenizer if tokenizer is not None else default_tokenizer()
+    with tempfile.TemporaryDirectory(dir=workdir, prefix="ivr_text_kw_") as tmp:
+        tokens = Path(tmp) / "tokens.txt"
+        n_lines = write_token_file(texts, tokens, tokenizer, n_jobs=n_jobs)
+        if n_lines < 2:
+            raise InputError(f"only {n_lines} text(s) with words: too few to train word vectors")
+        joined = 0
+        if cfg.phrases:
+            phrased = Path(tmp) / "phrases.txt"
+            joined = _apply_phrases(tokens, phrased, cfg)
+            tokens = phrased
+        model = train_vectors(tokens, cfg)
+    wv = model.wv
+    if len(wv) == 0:
+        raise InputError(f"no word occurs {cfg.min_count}+ times: lower --min-count or add texts")
+    table = suggest_keywords(wv, seeds, cfg, tokenizer, known)
+    missing = {c: [t for t in ts if _seed_vector(wv, t, tokenizer, cfg.model == "fasttext")[0] is None]
+               for c, ts in seeds.items()}
+    info = {"texts_with_words": n_lines, "vocabulary": len(wv), "phrase_tokens_joined": joined,
+            "seeds_not_in_corpus": {c: ts for c, ts in missing.items() if ts}, "params": cfg.__dict__.copy()}
+    return KeywordReport(table, info)
+
+
+__all__ = ["KeywordConfig", "KeywordReport", "expand_keywords", "suggest_keywords", "taxonomy_keywords",
+           "train_vectors", "write_token_file", "ALL_SEEDS"]
