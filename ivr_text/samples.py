@@ -584,12 +584,14 @@ def _menu_step(menu, mn, cur, target, fails, seg_zero, seg_hang, seg_err, node_h
 
 def _targets(menu: _Menu, seg: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     pop = PARAMS["target_popularity"]
-    leaves = np.array([k for k, i in enumerate(menu.ids) if menu.kind[k] != 0 and pop.get(i, 0) > 0])
+    leaves = np.flatnonzero(menu.kind != 0)
     if not len(leaves):
-        leaves = np.flatnonzero(menu.kind != 0)
+        raise ValueError("menu: no service or agent node to reach")
+    known = [pop[menu.ids[k]] for k in leaves if menu.ids[k] in pop]
+    default = float(np.median(known)) if known else 1.0  # leaves of a user's menu without a weight
+    w = np.array([pop.get(menu.ids[k], default) for k in leaves], dtype=float)
+    if w.sum() <= 0:
         w = np.ones(len(leaves))
-    else:
-        w = np.array([pop[menu.ids[k]] for k in leaves], dtype=float)
     target = np.empty(len(seg), dtype=np.int64)
     zero = np.array([SEGMENTS[s]["zero"] for s in SEGMENT_NAMES])
     is_agent = menu.kind[leaves] == 2

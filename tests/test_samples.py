@@ -134,8 +134,8 @@ def _clean(ev: pd.DataFrame) -> pd.DataFrame:
     return ev.sort_values(["call_id", "ts"], kind="stable").reset_index(drop=True)
 
 
-def _check_log(ev: pd.DataFrame, unterminated: set[str]) -> None:
-    menu = _menu_df()
+def _check_log(ev: pd.DataFrame, unterminated: set[str], menu: pd.DataFrame | None = None) -> None:
+    menu = _menu_df() if menu is None else menu
     ev = _clean(ev)
     ev["event"] = ev["event"].astype(str)
     ev["node"] = ev["node"].astype(str)
@@ -145,7 +145,8 @@ def _check_log(ev: pd.DataFrame, unterminated: set[str]) -> None:
     same = ev["call_id"].eq(ev["call_id"].shift())
     assert (ev.loc[same, "ts"].to_numpy() > ev["ts"].shift().loc[same].to_numpy()).all()
     first = ev.groupby("call_id").head(1)
-    assert (first["node"] == "root").all() and (first["event"] == "enter").all()
+    root = menu.index[menu["parent"].isna()][0]
+    assert (first["node"] == root).all() and (first["event"] == "enter").all()
     term = ev[ev["event"].isin(TERMINAL)].groupby("call_id").size()
     calls = set(ev["call_id"])
     assert set(term.index) == calls - unterminated
@@ -426,3 +427,20 @@ def test_churn_world_matches_files(world):
     assert len(mem["usage"]) == len(usage)
     assert np.allclose(mem["usage"]["bill"].to_numpy(), usage["bill"].to_numpy(), equal_nan=True)
     assert len(mem["feedback"]) == len(pd.read_csv(paths["feedback"]))
+
+
+def test_custom_menu():
+    """A user's own menu: leaves without a popularity weight are equally likely; keys follow that menu."""
+    menu = {"nodes": [
+        {"id": "top", "label": "主菜单", "parent": None, "key": None, "kind": "menu"},
+        {"id": "a", "label": "查询", "parent": "top", "key": "1", "kind": "menu"},
+        {"id": "a1", "label": "余额", "parent": "a", "key": "1", "kind": "service"},
+        {"id": "a2", "label": "积分", "parent": "a", "key": "2", "kind": "service"},
+        {"id": "b", "label": "办理", "parent": "top", "key": "2", "kind": "service"},
+        {"id": "agent", "label": "人工", "parent": "top", "key": "0", "kind": "agent"},
+    ]}
+    world = S.simulate_ivr(400, seed=5, menu=menu, noise=False)
+    ev = world.events
+    assert set(ev["node"].astype(str)) <= {"top", "a", "a1", "a2", "b", "agent"}
+    assert world.calls["target"].astype(str).nunique() == 4  # "agent" has a weight, the others the median
+    _check_log(ev.copy(), set(), pd.DataFrame(menu["nodes"]).set_index("id"))
