@@ -6,7 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import click
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -18,10 +17,10 @@ runner = CliRunner()
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
-def _commands(group: click.Command, prefix=()):
+def _commands(group, prefix=()):
     for name, cmd in getattr(group, "commands", {}).items():
         path = (*prefix, name)
-        if isinstance(cmd, click.Group):
+        if getattr(cmd, "commands", None):
             yield from _commands(cmd, path)
         else:
             yield path
