@@ -9,10 +9,10 @@ Guarantees: every generator is vectorised numpy driven by ``numpy.random.default
 ``(seed, part)``, so skipping a part never changes another part's output; all planted noise rates live in
 :data:`PARAMS` / :data:`LIFECYCLE_SHARES` and are echoed into README.md and truth.json.
 
-Measured speed (2 cores, shared machine, ``benchmarks/bench_samples.py``): 1.45 M calls → 10.0 M IVR events
-simulated and written to Parquet in ≈43 s (≈230 k events/s, peak RSS ≈2.1 GB); 1 M customers × 12 months
-(11.5 M usage rows, 2.8 M feedback events, labels) to Parquet in ≈54 s (peak RSS ≈4 GB). The default sample
-world (7,500 calls, 1,600 customers) takes ≈1.5 s.
+Measured speed (2 cores shared with other jobs, ``benchmarks/bench_samples.py``): 1.45 M calls → 10.0 M IVR
+events simulated and written to Parquet in 32–43 s (230–320 k events/s, peak RSS ≈2.1 GB); 1 M customers ×
+12 months (11.5 M usage rows, 2.8 M feedback events, labels) to Parquet in 54 s on a quiet machine, ≈2 min
+under load (peak RSS ≈4.2 GB). The default sample world (7,500 calls, 1,600 customers) takes ≈1.5 s.
 """
 
 from __future__ import annotations
@@ -817,7 +817,7 @@ def _usage_errors(cust, who, mon, cols, rng, truth):
     truth["gap"] = cid(np.flatnonzero(gap))
     keep = ~gap
     who, mon = who[keep], mon[keep]
-    cols = {k: v[keep].copy() for k, v in cols.items()}
+    cols = {k: v[keep] for k, v in cols.items()}  # fancy indexing copies
     rows = len(who)
     u = rng.random(rows)
     edges = np.cumsum([P["q_broadband_over_day"], P["q_long_distance_over_bill"], P["q_negative"], P["q_missing"]])

@@ -444,3 +444,17 @@ def test_custom_menu():
     assert set(ev["node"].astype(str)) <= {"top", "a", "a1", "a2", "b", "agent"}
     assert world.calls["target"].astype(str).nunique() == 4  # "agent" has a weight, the others the median
     _check_log(ev.copy(), set(), pd.DataFrame(menu["nodes"]).set_index("id"))
+
+
+@settings(max_examples=60, deadline=None)
+@given(start=st.text(max_size=10), months=st.integers(-2, 30))
+def test_start_and_months_parsing_property(start, months):
+    """Any start string: either a clear ValueError or exactly ``months`` consecutive YYYY-MM periods."""
+    try:
+        periods, bounds = S._periods(start, months)
+    except ValueError as exc:
+        assert "YYYY-MM" in str(exc) or "months" in str(exc)
+        return
+    assert len(periods) == months and len(bounds) == months + 1
+    assert all(re.fullmatch(r"\d{4}-\d{2}", p) for p in periods)
+    assert (np.diff(bounds.astype(np.int64)) > 0).all()
