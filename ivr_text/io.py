@@ -129,7 +129,7 @@ class Table:
     def top_reasons(self, k: int = 5) -> list[tuple[str, int]]:
         if self.rejected.empty:
             return []
-        generic = self.rejected["reason"].astype(str).str.replace(r"'[^']*'$", "'…'", regex=True)
+        generic = self.rejected["reason"].astype(str).str.replace(r"(unparseable \w+ )'.*'$", r"\1'…'", regex=True)
         return list(generic.value_counts().head(k).items())
 
 
