@@ -407,7 +407,8 @@ def line_chart(x_labels: Sequence[object], series: Sequence[Series], *, title: s
 def heatmap(matrix: Sequence[Sequence[float]], row_labels: Sequence[object], col_labels: Sequence[object], *,
             title: str = "", row_title: str = "", col_title: str = "", normalize: str = "row",
             color: str = COLORS["accent"], cell: float | None = None, value_fmt: Fmt = fmt_auto) -> str:
-    """A matrix of counts as coloured cells (shade = share of the row, or of the max with ``normalize='max'``)."""
+    """A matrix of counts as coloured cells (shade = share of the row, or of the max with ``normalize='max'``);
+    cells whose row and column labels match (the diagonal of a confusion matrix) are outlined."""
     rows = [str(r) for r in row_labels]
     cols = [str(c) for c in col_labels]
     if not rows or not cols:
@@ -446,7 +447,7 @@ def heatmap(matrix: Sequence[Sequence[float]], row_labels: Sequence[object], col
             if normalize == "row" and math.isfinite(share):
                 tip += f" ({share * 100:.1f}%)"
             svg.rect(label_w + cell * j, y, cell - 1, cell - 1, fill, tooltip=tip,
-                     stroke="#333" if i == j and len(rows) == len(cols) else None)
+                     stroke="#333" if r == cols[j] else None)
             if math.isfinite(v):
                 svg.text(label_w + cell * (j + 0.5), y + cell / 2 + 4, value_fmt(v), size=11, anchor="middle",
                          color=ink_on(fill))

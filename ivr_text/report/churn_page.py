@@ -153,8 +153,9 @@ class _Panel:
             else:
                 dtypes = {c: "category" for c in ("customer_id", "period", "phase", "warning_level") if c in cols}
                 df = pd.read_csv(path, usecols=cols, dtype=dtypes, encoding="utf-8-sig")
-            df["period"] = df["period"].astype(str)
-            df["customer_id"] = df["customer_id"].astype(str).astype("category")
+            for c in ("customer_id", "period"):  # text categories, converted once per category, not per row
+                s = df[c] if isinstance(df[c].dtype, pd.CategoricalDtype) else df[c].astype("category")
+                df[c] = s.cat.rename_categories(s.cat.categories.astype(str))
             self._df = df
         return self._df
 
@@ -190,8 +191,8 @@ def customers_section(src: OutputDir, panel: _Panel, top: int) -> str:
     df = panel.get()
     ucol, ulab = usage_column(df)
     ids = warn["customer_id"].astype(str).head(top).tolist()
-    sub = df[df["customer_id"].isin(ids)]
-    periods = sorted(df["period"].unique())
+    sub = df[df["customer_id"].isin(ids)].astype({"customer_id": str, "period": str})
+    periods = sorted(map(str, df["period"].unique()))
     cells = []
     for cid in ids:
         d = sub[sub["customer_id"] == cid].set_index("period").reindex(periods)
@@ -211,7 +212,7 @@ def cohort_curves(df: pd.DataFrame, as_of: str | None = None) -> pd.DataFrame:
     require(df, ["phase", "feedback_count"], "customer_periods")
     ucol, _ = usage_column(df)
     ucol = "usage_index" if "usage_index" in df.columns else ucol
-    periods = sorted(df["period"].unique())
+    periods = sorted(map(str, df["period"].unique()))
     as_of = as_of if as_of in periods else periods[-1]
     at = df.loc[df["period"] == as_of, ["customer_id", "phase"]].drop_duplicates("customer_id")
     cohort = at.set_index("customer_id")["phase"].astype(str)
@@ -219,7 +220,7 @@ def cohort_curves(df: pd.DataFrame, as_of: str | None = None) -> pd.DataFrame:
     d["cohort"] = d["customer_id"].map(cohort).astype("string")
     d = d.dropna(subset=["cohort"])
     out = d.groupby(["cohort", "period"], observed=True).agg(
-        customers=("customer_id", "nunique"), feedback_mean=("feedback_count", "mean"),
+        customers=("feedback_count", "size"), feedback_mean=("feedback_count", "mean"),
         usage_mean=(ucol, "mean")).reset_index()
     out.attrs["usage_column"] = ucol
     out.attrs["as_of"] = as_of
