@@ -33,7 +33,8 @@ from ivr_text import sample_templates as T
 
 #: Shares of customer lifecycles (must sum to 1). Churn rate ≈ churn_pattern + silent_churn.
 LIFECYCLE_SHARES: dict[str, float] = {
-    "stable": 0.55,          # few complaints, steady usage
+    "stable": 0.49,          # few complaints, steady usage
+    "downgrade": 0.06,       # usage and bill step down for good (cheaper plan, second SIM) but no churn
     "resolved": 0.12,        # complaints rise for 2-3 months, usage holds, complaints fall back, usage stays
     "churn_pattern": 0.09,   # complaints rise (usage holds) → silence + bill down ≥15 % for ~3 months → churn
     "silent_churn": 0.05,    # usage declines for ~3 months and churn, without complaints
@@ -240,7 +241,8 @@ class Customers:
     agent_rate: np.ndarray        # (n, months) expected direct agent calls
     call_weight: np.ndarray       # (n, months) relative IVR call propensity (0 after churn)
     usage_mult: np.ndarray        # (n, months) lifecycle multiplier on usage and bill
-    phase: np.ndarray             # (n, months) int8: 0 normal, 1 complaint rise, 2 silence/decline, 3 dip, 9 churned
+    phase: np.ndarray             # (n, months) int8: 0 normal, 1 complaint rise, 2 silence/decline, 3 dip,
+    #                               4 downgraded, 9 churned
     periods: list[str]
     month_start: np.ndarray       # datetime64[s] of each month's first second (months + 1 entries)
 
@@ -337,6 +339,14 @@ def customers_frame(n_customers: int, seed: int = 0, *, months: int = 12, start:
     agent[in_res] = ar["rise"]
     weight[in_res] = cw["rise"]
     phase[in_res] = 1
+
+    # downgrade: a 3-month step down to the decline level, then staying there (no churn) — a usage-only look-alike
+    down = (life == "downgrade")[:, None]
+    d_on = rng.integers(min(3, M - 1), M, n)[:, None] if M > 1 else np.zeros((n, 1), dtype=np.int64)
+    in_down = down & (month >= d_on)
+    step = decline[np.clip(month - d_on, 0, len(decline) - 1)] + rng.uniform(-0.05, 0.05, (n, 1))
+    mult = np.where(in_down, step, mult)
+    phase[in_down] = 4
 
     # noise: random complaints every month, one or two random one-off dips
     noi = (life == "noise")[:, None]
@@ -890,6 +900,7 @@ def churn_labels_frame(cust: Customers) -> pd.DataFrame:
 #: Complaint-class mix (order of sample_templates.LABELS) by lifecycle.
 _CAUSE_MIX = {
     "stable": [0.14, 0.18, 0.12, 0.10, 0.14, 0.14, 0.08, 0.10],
+    "downgrade": [0.12, 0.22, 0.10, 0.12, 0.12, 0.16, 0.06, 0.10],
     "resolved": [0.20, 0.20, 0.10, 0.08, 0.18, 0.12, 0.05, 0.07],
     "churn_pattern": [0.26, 0.22, 0.16, 0.08, 0.14, 0.06, 0.03, 0.05],
     "silent_churn": [0.14, 0.18, 0.12, 0.10, 0.14, 0.14, 0.08, 0.10],
@@ -1329,7 +1340,9 @@ def _write_readme(path: Path, truth: dict, written: dict[str, Path]) -> Path:
         "- silent_churn: the same decline and churn without complaints. resolved: a 2–3-month complaint rise, "
         f"usage holds, complaints back to {P['complaint_rate']['resolved_low']}/month. noise: "
         f"{P['complaint_rate']['noise']} complaints/month and one or two one-off usage dips to "
-        f"×{P['noise_dip_range'][0]}–{P['noise_dip_range'][1]}. stable: {P['complaint_rate']['stable']}/month.",
+        f"×{P['noise_dip_range'][0]}–{P['noise_dip_range'][1]}. stable: {P['complaint_rate']['stable']}/month. "
+        "downgrade: from a random month (≥ 4th) usage and bill step down like a churner's decline over 3 months "
+        "and stay there, without churn and with stable-level complaints — a usage-only look-alike of churn.",
         f"- Direct agent calls: {P['agent_call_rate']['base']}/month ({P['agent_call_rate']['rise']} in a complaint "
         f"rise, {P['agent_call_rate']['silence']} in the decline); IVR call propensity ×{P['ivr_call_weight']['rise']} "
         f"in a rise, ×{P['ivr_call_weight']['silence']} in the decline.",
