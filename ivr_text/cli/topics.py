@@ -1,5 +1,315 @@
-"""Commands of this group (being written)."""
+"""``ivr-text topics``, ``ivr-text trends`` and ``ivr-text keywords expand``: themes, alerts and new keywords."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ivr_text.cli import common
+from ivr_text.errors import InputError
+
+keywords_app = typer.Typer(
+    help="Grow the cause taxonomy and dictionaries from your own complaints."
+         "\n\nExample: ivr-text keywords expand complaints.csv --out reports/keywords.csv",
+    no_args_is_help=True, rich_markup_mode=None)
+
+TextColOpt = Annotated[str, typer.Option("--text-column", help="Column holding the complaint text.")]
+TaxonomyOpt = Annotated[Optional[Path], typer.Option(
+    "--taxonomy", help="Taxonomy YAML whose keywords seed the search (default: the shipped one).")]
+ConfigOpt = Annotated[Optional[Path], typer.Option(
+    "--config", help="YAML file of parameters (field names as in the library's config); options override it.")]
+JobsOpt = Annotated[int, typer.Option("--n-jobs", help="Tokeniser worker processes (-1 = all cores).")]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed (results are reproducible for a seed).")]
+
+
+def _config(cls, path: Path | None, **options):
+    """Build a config dataclass from defaults, a YAML file, then the options given on the command line."""
+    values: dict = {}
+    if path is not None:
+        import yaml
+
+        if not path.exists():
+            raise InputError(f"{path}: config file not found")
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise InputError(f"{path}: not readable YAML ({str(exc).splitlines()[0]})") from None
+        if not isinstance(raw, dict):
+            raise InputError(f"{path}: expected a mapping of parameter: value")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(raw) - known)
+        if unknown:
+            raise InputError(f"{path}: unknown parameter '{unknown[0]}' (known: {', '.join(sorted(known))})")
+        values.update(raw)
+    values.update({k: v for k, v in options.items() if v is not None})
+    for key in ("k_range", "k_range_by"):
+        if key in values:
+            values[key] = tuple(values[key])
+    try:
+        return cls(**values)
+    except TypeError as exc:
+        raise InputError(f"bad parameters: {exc}") from None
+
+
+def _mapping(mapping, **canonical_to_source) -> list[str]:
+    items = list(mapping or [])
+    given = {i.partition("=")[0].strip() for i in items}
+    for canon, source in canonical_to_source.items():
+        if source and source != canon and canon not in given:
+            items.append(f"{canon}={source}")
+    return items
+
+
+def _schema(dated: bool = False):
+    """The complaints schema reduced to the columns a command uses (others are ignored, not checked)."""
+    from ivr_text.io import SCHEMAS, Schema
+
+    base = SCHEMAS["complaints"]
+    optional = {c: t for c, t in base.optional.items() if c in ("id", "cause")}
+    required = {**base.required, **({"ts": "datetime"} if dated else {})}
+    return Schema("complaints", required, optional)
+
+
+def _has_column(file: Path, name: str, mapping: list[str], fmt, encoding) -> bool:
+    from ivr_text.io import parse_mapping, read_header
+
+    return name in parse_mapping(mapping) or name in read_header(file, fmt, encoding)
+
+
+def _parse_k(value: str | None) -> int | None:
+    if value is None or value.strip().lower() == "auto":
+        return None
+    try:
+        k = int(value)
+    except ValueError:
+        raise typer.BadParameter(f"expected a number or 'auto', not {value!r}", param_hint="--topics") from None
+    if k < 1:
+        raise typer.BadParameter("must be at least 1", param_hint="--topics")
+    return k
+
+
+# ------------------------------------------------------------------------------------------ topics
+
+
+def topics(
+    file: Annotated[Path, typer.Argument(help="Complaints table with a text column.")],
+    out: common.OutDirOpt = Path("reports/topics"),
+    text_column: TextColOpt = "text",
+    n_topics: Annotated[Optional[str], typer.Option(
+        "--topics", "-k", help="Number of topics, or 'auto' to choose by coherence in --k-min..--k-max.")] = "auto",
+    by: Annotated[Optional[str], typer.Option(
+        "--by", help="Also find topics within each value of this column (e.g. cause).")] = None,
+    seed: SeedOpt = 0,
+    passes: Annotated[Optional[int], typer.Option("--passes", min=1, help="LDA passes over the corpus.")] = None,
+    iterations: Annotated[Optional[int], typer.Option("--iterations", min=1,
+                                                      help="LDA inference iterations per text.")] = None,
+    k_min: Annotated[Optional[int], typer.Option("--k-min", min=1, help="Smallest k tried by 'auto'.")] = None,
+    k_max: Annotated[Optional[int], typer.Option("--k-max", min=1, help="Largest k tried by 'auto'.")] = None,
+    coherence: Annotated[Optional[str], typer.Option("--coherence", help="c_npmi or u_mass.")] = None,
+    no_below: Annotated[Optional[int], typer.Option("--no-below", min=1,
+                                                    help="Drop words in fewer texts than this.")] = None,
+    no_above: Annotated[Optional[float], typer.Option("--no-above", min=0.0, max=1.0,
+                                                      help="Drop words in more than this share of texts.")] = None,
+    taxonomy: TaxonomyOpt = None,
+    config: ConfigOpt = None,
+    n_jobs: JobsOpt = 1,
+    mapping: common.MapOpt = None, fmt: common.FormatOpt = None, encoding: common.EncodingOpt = None,
+    strict: common.StrictOpt = False,
+) -> None:
+    """Find complaint themes with LDA topics, overall and within each cause; report coherence.
+
+    Writes topics.csv (scope, topic, top words, share, coherence, taxonomy terms, novel, masked examples),
+    doc_topics.csv (dominant topic per text) and topics.json (k, coherence, parameters).
+
+    Example: ivr-text topics complaints.csv --out reports/topics --by cause --topics auto --seed 1
+    """
+    from ivr_text.complaints.corpus import corpus_from_texts, default_tokenizer
+    from ivr_text.complaints.keywords import taxonomy_keywords
+    from ivr_text.complaints.topics import TopicConfig, analyse_topics
+    from ivr_text.io import write_json, write_table
+
+    k = _parse_k(n_topics)
+    cfg = _config(TopicConfig, config, k=k, seed=seed, passes=passes, iterations=iterations,
+                  coherence=coherence, no_below=no_below, no_above=no_above)
+    if k_min is not None or k_max is not None:
+        lo, hi = k_min or cfg.k_range[0], k_max or cfg.k_range[1]
+        if lo > hi:
+            raise InputError(f"--k-min {lo} is larger than --k-max {hi}")
+        cfg.k_range = (lo, hi)
+    mapping = _mapping(mapping, text=text_column)
+    table = common.load(file, _schema(), mapping=mapping, fmt=fmt, encoding=encoding, strict=strict,
+                        columns=[by] if by else None, out_dir=out, name="complaints")
+    data = table.data
+    texts = data["text"].tolist()
+    corpus = corpus_from_texts(texts, default_tokenizer(), n_jobs=n_jobs, min_len=2)
+    groups = data[by].fillna("(missing)").astype(str).tolist() if by else None
+    causes = data["cause"].fillna("(missing)").astype(str).tolist() if "cause" in data else None
+    seeds = taxonomy_keywords(taxonomy)
+    report = analyse_topics(texts, corpus, cfg, groups=groups, group_name=by or "group", causes=causes,
+                            taxonomy=seeds)
+    doc = report.doc_topics
+    if "id" in data:
+        doc.insert(1, "id", data["id"].to_numpy())
+    info = {"input": str(file), "rows_used": table.used, "rows_rejected": len(table.rejected), **report.info}
+    paths = [write_table(report.topics, out / "topics.csv"), write_table(doc, out / "doc_topics.csv"),
+             write_json(info, out / "topics.json")]
+    overall = report.info["all"]
+    common.echo(f"{overall['k']} topics over {overall['n_texts']:,} texts; coherence "
+                f"{overall['coherence_measure']} = {overall['coherence']:.3f}")
+    if report.info["skipped"]:
+        common.echo(f"  no topics within {len(report.info['skipped'])} small group(s): "
+                    + ", ".join(list(report.info["skipped"])[:5]))
+    shown = report.topics[report.topics["scope"] == "all"][["topic", "top_words", "share", "coherence"]]
+    common.print_table(shown, title="Topics (all texts)")
+    common.done(*paths)
+
+
+# ------------------------------------------------------------------------------------------ trends
+
+
+def trends(
+    file: Annotated[Path, typer.Argument(help="Complaints table with a date and a text column.")],
+    out: common.OutDirOpt = Path("reports/trends"),
+    date_column: Annotated[str, typer.Option("--date-column", help="Column holding the complaint date.")] = "ts",
+    by: Annotated[Optional[str], typer.Option(
+        "--by", help="Group counts by this column (default: cause when the file has it; '' = no grouping).")] = None,
+    topic_column: Annotated[Optional[str], typer.Option(
+        "--topic-column", help="Also count and alert per topic (e.g. 'topic' from doc_topics.csv).")] = None,
+    period: Annotated[str, typer.Option("--period", help="day, week or month.")] = "week",
+    text_column: TextColOpt = "text",
+    window: Annotated[Optional[int], typer.Option("--window", min=1, help="Baseline periods.")] = None,
+    season: Annotated[Optional[int], typer.Option(
+        "--season", min=1, help="Periods between baseline periods (7 = same weekday for --period day).")] = None,
+    method: Annotated[Optional[str], typer.Option("--method", help="poisson or robust_z.")] = None,
+    alpha: Annotated[Optional[float], typer.Option("--alpha", min=0.0, max=1.0,
+                                                   help="p-value threshold (poisson).")] = None,
+    z_threshold: Annotated[Optional[float], typer.Option("--z-threshold", help="Robust z threshold.")] = None,
+    min_count: Annotated[Optional[int], typer.Option("--min-count", min=0,
+                                                     help="Fewest texts in a period to alert.")] = None,
+    min_ratio: Annotated[Optional[float], typer.Option("--min-ratio", min=0.0,
+                                                       help="Smallest count / baseline to alert.")] = None,
+    terms: Annotated[bool, typer.Option("--terms/--no-terms", help="Find emerging terms.")] = True,
+    config: ConfigOpt = None,
+    n_jobs: JobsOpt = 1,
+    mapping: common.MapOpt = None, fmt: common.FormatOpt = None, encoding: common.EncodingOpt = None,
+    strict: common.StrictOpt = False,
+) -> None:
+    """Count complaints per period and cause, alert on spikes against each cause's baseline, find new terms.
+
+    Writes counts.csv (every period × cause, zero-filled, with baseline and tests), alerts.csv (period,
+    cause, count, baseline, ratio, p_value, z, masked examples), emerging_terms.csv, and with --topic-column
+    topic_counts.csv and topic_alerts.csv. Rows with missing or unparseable dates go to rejected_complaints.csv.
+
+    Example: ivr-text trends complaints.csv --date-column created_at --by cause --period week --out reports/trends
+    """
+    from ivr_text.complaints.corpus import corpus_from_texts, default_tokenizer
+    from ivr_text.complaints.trends import (TrendConfig, alert_examples, emerging_terms, period_counts,
+                                            score_counts, to_periods)
+    from ivr_text.io import write_json, write_table
+
+    cfg = _config(TrendConfig, config, period=period, window=window, season=season, method=method, alpha=alpha,
+                  z_threshold=z_threshold, min_count=min_count, min_ratio=min_ratio)
+    mapping = _mapping(mapping, text=text_column, ts=date_column)
+    if by is None:
+        by = "cause" if _has_column(file, "cause", mapping, fmt, encoding) else ""
+    table = common.load(file, _schema(dated=True), mapping=mapping, fmt=fmt, encoding=encoding, strict=strict,
+                        columns=[c for c in (by, topic_column) if c] or None, out_dir=out, name="complaints")
+    data = table.data
+    if data.empty:
+        raise InputError(f"{file}: no row with a usable date and text")
+    periods = to_periods(data["ts"], cfg.period)
+    texts = data["text"].tolist()
+    name = by or "group"
+    paths = []
+    summary: dict = {"input": str(file), "rows_used": table.used, "rows_rejected": len(table.rejected),
+                     "params": cfg.__dict__.copy()}
+    for dim, col, prefix in ((name, by, ""), ("topic", topic_column, "topic_")):
+        if prefix and not col:
+            continue
+        groups = data[col].tolist() if col else None
+        scored = score_counts(period_counts(periods, groups), cfg)
+        alerts = alert_examples(scored, periods, groups, texts, cfg)
+        scored = scored.rename(columns={"group": dim})
+        alerts = alerts.rename(columns={"group": dim})
+        paths += [write_table(scored, out / f"{prefix}counts.csv"), write_table(alerts, out / f"{prefix}alerts.csv")]
+        summary[f"{prefix}alerts"] = len(alerts)
+        if not prefix:
+            common.echo(f"{len(scored[dim].unique())} {dim} value(s) over {scored['period'].nunique()} "
+                        f"{cfg.period}(s); {len(alerts)} alert(s)")
+            if len(alerts):
+                common.print_table(alerts[["period", dim, "count", "baseline", "ratio", "p_value", "z"]],
+                                   title="Alerts", max_rows=10)
+    if terms:
+        corpus = corpus_from_texts(texts, default_tokenizer(), n_jobs=n_jobs, min_len=2)
+        causes = data[by].tolist() if by else None
+        emerging = emerging_terms(corpus, periods, cfg, texts=texts, causes=causes)
+        paths.append(write_table(emerging, out / "emerging_terms.csv"))
+        summary["emerging_terms"] = len(emerging)
+        common.echo(f"{len(emerging)} emerging term(s)")
+    paths.append(write_json(summary, out / "trends.json"))
+    common.done(*paths)
+
+
+# ------------------------------------------------------------------------------------------ keywords
+
+
+def expand(
+    file: Annotated[Path, typer.Argument(help="Complaints table with a text column.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output table (csv, tsv, parquet, jsonl).")] = Path(
+        "reports/keyword_suggestions.csv"),
+    taxonomy: TaxonomyOpt = None,
+    text_column: TextColOpt = "text",
+    model: Annotated[Optional[str], typer.Option("--model", help="word2vec or fasttext.")] = None,
+    min_count: Annotated[Optional[int], typer.Option("--min-count", min=1,
+                                                     help="Words rarer than this get no vector.")] = None,
+    epochs: Annotated[Optional[int], typer.Option("--epochs", min=1, help="Training epochs.")] = None,
+    topn: Annotated[Optional[int], typer.Option("--topn", min=1, help="Suggestions per seed keyword.")] = None,
+    min_similarity: Annotated[Optional[float], typer.Option(
+        "--min-similarity", min=-1.0, max=1.0, help="Smallest cosine similarity to a seed.")] = None,
+    phrases: Annotated[Optional[bool], typer.Option(
+        "--phrases/--no-phrases", help="Join frequent collocations into candidate dictionary terms.")] = None,
+    seed: SeedOpt = 0,
+    config: ConfigOpt = None,
+    n_jobs: JobsOpt = 1,
+    mapping: common.MapOpt = None, fmt: common.FormatOpt = None, encoding: common.EncodingOpt = None,
+    strict: common.StrictOpt = False,
+) -> None:
+    """Suggest new keywords for each cause: nearest neighbours of its seed keywords in word vectors
+    trained on your own texts, with similarity, frequency and whether the taxonomy already has them.
+
+    Example: ivr-text keywords expand complaints.csv --taxonomy dictionaries/taxonomy.yaml --out reports/keywords.csv
+    """
+    from ivr_text.complaints.corpus import default_tokenizer
+    from ivr_text.complaints.keywords import KeywordConfig, expand_keywords, taxonomy_keywords
+    from ivr_text.io import write_json, write_table
+
+    cfg = _config(KeywordConfig, config, model=model, min_count=min_count, epochs=epochs, topn=topn,
+                  min_similarity=min_similarity, phrases=phrases, seed=seed)
+    seeds = taxonomy_keywords(taxonomy)
+    table = common.load(file, _schema(), mapping=_mapping(mapping, text=text_column), fmt=fmt,
+                        encoding=encoding, strict=strict, out_dir=out.parent, name="complaints")
+    report = expand_keywords(table.data["text"].tolist(), seeds, cfg, default_tokenizer(), n_jobs=n_jobs,
+                             workdir=None)
+    sugg = report.suggestions
+    new = sugg[~sugg["already_in_taxonomy"]]
+    common.echo(f"{len(sugg):,} suggestions ({new['suggestion'].nunique():,} distinct terms not in the taxonomy) "
+                f"from a vocabulary of {report.info['vocabulary']:,}")
+    if report.info["seeds_not_in_corpus"]:
+        n_missing = sum(len(v) for v in report.info["seeds_not_in_corpus"].values())
+        common.echo(f"  {n_missing} seed keyword(s) never occur often enough in these texts (see the .json)")
+    best = new[new["seed_keyword"] == "(all seeds)"].groupby("cause").head(3)
+    common.print_table(best[["cause", "suggestion", "similarity", "frequency", "margin"]],
+                       title="New candidates per cause", max_rows=24)
+    paths = [write_table(sugg, out), write_json(report.info, out.with_suffix(".json"))]
+    common.done(*paths)
 
 
 def register(app) -> None:
-    """Add this module's commands to the ivr-text app."""
+    """Add ``topics``, ``trends`` and ``keywords expand`` to the ivr-text app."""
+    app.command("topics")(common.friendly_errors(topics))
+    app.command("trends")(common.friendly_errors(trends))
+    keywords_app.command("expand")(common.friendly_errors(expand))
+    app.add_typer(keywords_app, name="keywords")

@@ -44,7 +44,8 @@ class KeywordConfig:
     workers: int = 1            # >1 is faster but not reproducible
     topn: int = 10              # suggestions per seed keyword
     min_similarity: float = 0.45
-    min_frequency: int = 3
+    min_frequency: int = 5
+    allow_digits: bool = False  # suggestions with digits (59元, 24个月) are amounts, not keywords
     min_len: int = 2            # shortest suggestion (characters)
     phrases: bool = True
     phrase_min_count: int = 5
@@ -163,6 +164,8 @@ def suggest_keywords(wv, seeds: Mapping[str, Sequence[str]], cfg: KeywordConfig,
                 if n_found >= cfg.topn or sim < cfg.min_similarity:
                     break
                 if word in seed_tokens or not keep_token(word, cfg.min_len):
+                    continue
+                if not cfg.allow_digits and any(ch.isdigit() for ch in word):
                     continue
                 freq = int(wv.get_vecattr(word, "count")) if "count" in wv.expandos else 0
                 if freq < cfg.min_frequency:

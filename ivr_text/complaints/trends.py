@@ -169,12 +169,12 @@ def alert_examples(scored: pd.DataFrame, periods: pd.PeriodIndex, groups: Sequen
     labels = np.array([period_label(p) for p in periods], dtype=object) if len(periods) else np.array([])
     g = (pd.Series(np.asarray(groups, dtype=object)).fillna("(missing)").astype(str).to_numpy()
          if groups is not None else np.full(len(labels), ALL, dtype=object))
-    key = pd.Series(labels + "\x00" + g)
+    key = pd.Series(labels + "\x1f" + g)
     first_rows = key.groupby(key, sort=False).indices if len(key) else {}
     examples = []
     for per, grp in zip(alerts["period"], alerts["group"]):
         shown: list[str] = []
-        for r in first_rows.get(per + "\x00" + grp, [])[: 20 * cfg.n_examples]:
+        for r in first_rows.get(per + "\x1f" + grp, [])[: 20 * cfg.n_examples]:
             masked = normalize_text(str(texts[r]))[: cfg.example_chars]
             if masked and masked not in shown:
                 shown.append(masked)
