@@ -17,6 +17,7 @@ that of ``jieba.lcut`` on the same normalised line; peak RSS.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import re
 import resource
@@ -28,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from ivr_text.text import Tokenizer  # noqa: E402
-from ivr_text.text.tokenize import HAN  # noqa: E402
+from ivr_text.text.tokenize import HAN, _workers  # noqa: E402
 
 COCC = ROOT.parent / "shared" / "data" / "cocc_cmcc_complaints" / "cocc_dev.tsv"
 _CLAUSE = re.compile(r"(?<=[，。；！？,;!?])")
@@ -122,26 +123,30 @@ def main(argv=None) -> None:
         ref.add_word(word, freq)
     print(f"jieba load (same dictionaries): {time.perf_counter() - t0:.2f} s")
 
-    t0 = time.perf_counter()
-    for line in lines:
-        ref.lcut(line)
-    t_ref = time.perf_counter() - t0
-    ref_rate = chars / t_ref
+    def timed(fn):
+        c0, w0 = os.times(), time.perf_counter()
+        result = fn()
+        c1, wall = os.times(), time.perf_counter() - w0
+        cpu = (c1.user - c0.user + c1.system - c0.system
+               + c1.children_user - c0.children_user + c1.children_system - c0.children_system)
+        return result, wall, cpu
 
-    t0 = time.perf_counter()
-    ours1 = tok.tokenize_many(lines, n_jobs=1)
-    t_one = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    oursn = tok.tokenize_many(lines, n_jobs=args.jobs)
-    t_par = time.perf_counter() - t0
+    _, w_ref, c_ref = timed(lambda: [ref.lcut(line) for line in lines])
+    ours1, w_one, c_one = timed(lambda: tok.tokenize_many(lines, n_jobs=1))
+    oursn, w_par, c_par = timed(lambda: tok.tokenize_many(lines, n_jobs=args.jobs))
     assert oursn == ours1, "parallel output differs from single-process output"
 
-    print(f"jieba.lcut (raw lines)                 : {ref_rate / 1e6:6.3f} M chars/s  ({t_ref:.1f} s)")
-    print(f"Tokenizer.tokenize_many, 1 process     : {chars / t_one / 1e6:6.3f} M chars/s  ({t_one:.2f} s)  "
-          f"ratio {t_ref / t_one:5.1f}x")
-    print(f"Tokenizer.tokenize_many, n_jobs={args.jobs:<3}    : {chars / t_par / 1e6:6.3f} M chars/s  "
-          f"({t_par:.2f} s)  ratio {t_ref / t_par:5.1f}x")
+    def row(label, wall, cpu):
+        return (f"{label:<34}: wall {chars / wall / 1e6:6.3f} M chars/s ({wall:5.1f} s)  ratio {w_ref / wall:5.1f}x"
+                f" | CPU {chars / cpu / 1e6:6.3f} M chars/s ({cpu:5.1f} s)  ratio {c_ref / cpu:5.1f}x")
+
+    print(f"load average during run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
+          f"(CPU-time figures are robust to other load; wall figures are not)")
+    print(row("jieba.lcut (raw lines)", w_ref, c_ref))
+    print(row("Tokenizer.tokenize_many, 1 proc", w_one, c_one))
+    print(row(f"Tokenizer.tokenize_many, jobs={args.jobs}", w_par, c_par))
+    print(f"  2-core projection from 1-process CPU time and measured parallel CPU overhead "
+          f"({c_par / c_one - 1:+.0%}): ratio {c_ref / c_par * min(os.cpu_count() or 1, _workers(args.jobs)):.1f}x")
 
     # identity of Chinese token sequences on the same normalised text (not timed)
     same = 0

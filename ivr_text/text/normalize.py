@@ -10,8 +10,8 @@
 - With ``mask=True`` (the default) personal data is replaced by typed placeholders (see :mod:`.pii`) before
   the text is returned, so unmasked PII never leaves this function.
 
-Speed (this machine, 2 cores, one process): ≈ 3 M chars/s for normalisation with masking on
-complaint-order text (``benchmarks/bench_tokenize.py`` reports the current figure).
+Speed (one process, CPU time): ≈ 2.5–3.5 M chars/s with masking on complaint-order text (OpenCC alone ≈ 16 M
+chars/s); Traditional conversion and punctuation mapping are skipped for pure-ASCII text.
 """
 
 from __future__ import annotations
@@ -84,8 +84,15 @@ _TABLE = _build_table()
 _MAPPED = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_TABLE)) + "]+")
 
 
+_COMMON = tuple((k, v) for k, v in (("，", ","), ("：", ":"), ("（", "("), ("）", ")"), ("；", ";"), ("？", "?"),
+                                    ("！", "!"), ("、", ","), ("“", '"'), ("”", '"')))
+
+
 def _translate(s: str) -> str:
-    return _MAPPED.sub(lambda m: m.group(0).translate(_TABLE), s)
+    for old, new in _COMMON:  # str.replace for the frequent ones is much faster than per-match callbacks
+        if old in s:
+            s = s.replace(old, new)
+    return _MAPPED.sub(lambda m: m.group(0).translate(_TABLE), s) if _MAPPED.search(s) else s
 
 _SURROGATES = re.compile("[\ud800-\udfff]+")
 _SPACES = re.compile(r" {2,}")
