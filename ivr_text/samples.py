@@ -12,7 +12,7 @@ Guarantees: every generator is vectorised numpy driven by ``numpy.random.default
 Measured speed (2 cores shared with other jobs, ``benchmarks/bench_samples.py``): 1.45 M calls → 10.0 M IVR
 events simulated and written to Parquet in 32–43 s (230–320 k events/s, peak RSS ≈2.1 GB); 1 M customers ×
 12 months (11.5 M usage rows, 2.8 M feedback events, labels) to Parquet in 54 s on a quiet machine, ≈2 min
-under load (peak RSS ≈4.2 GB). The default sample world (7,500 calls, 1,600 customers) takes ≈1.5 s.
+under load (peak RSS ≈4.2 GB). The default sample world (7,000 calls, 1,600 customers) takes ≈1.5 s.
 """
 
 from __future__ import annotations
@@ -1123,7 +1123,7 @@ FILES = {"menu": "menu.yaml", "ivr": "ivr_events", "complaints": "complaints", "
          "usage": "usage", "labels": "churn_labels"}
 
 
-def generate_world(out_dir: str | Path, *, seed: int = 0, calls: int = 7500, customers: int = 1600,
+def generate_world(out_dir: str | Path, *, seed: int = 0, calls: int = 7000, customers: int = 1600,
                    months: int = 12, start: str = "2024-01", fmt: str = "csv",
                    parts: Iterable[str] | None = None) -> dict[str, Path]:
     """Write one consistent synthetic world into ``out_dir``; return ``{name: path}``.

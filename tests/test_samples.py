@@ -397,7 +397,7 @@ def test_committed_sample_logs_match_generator(tmp_path):
     for name, p in fresh.items():
         assert (committed / p.name).read_bytes() == p.read_bytes(), f"sample_logs/{p.name} is stale; regenerate"
     size = sum(f.stat().st_size for f in committed.iterdir())
-    assert size <= 5 * 1024 * 1024
+    assert size <= 5_000_000
 
 
 def test_feedback_consistent_with_complaints_and_calls(world):

@@ -13,7 +13,7 @@ from ivr_text.cli import common
 def samples(
     out: common.OutDirOpt = Path("sample_logs"),
     seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed and options give identical files.")] = 0,
-    calls: Annotated[int, typer.Option("--calls", min=1, help="Number of IVR calls.")] = 7500,
+    calls: Annotated[int, typer.Option("--calls", min=1, help="Number of IVR calls.")] = 7000,
     customers: Annotated[int, typer.Option("--customers", min=1, help="Number of customers.")] = 1600,
     months: Annotated[int, typer.Option("--months", min=1, max=120, help="Months of usage and feedback.")] = 12,
     start: Annotated[str, typer.Option("--start", help="First month, YYYY-MM.")] = "2024-01",
