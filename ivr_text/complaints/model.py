@@ -8,7 +8,7 @@ Features (all from text normalised once by ``ivr_text.text.normalize_text``):
 TF-IDF uses sublinear tf; the classifier is ``LinearSVC`` calibrated by ``CalibratedClassifierCV`` (sigmoid,
 internal 3-fold) so ``confidence`` is a probability usable for ``--review-below``. Hyper-parameters are fixed,
 sensible defaults (not tuned to one file). 5-fold CV on the 1,920 COCC dev work orders (``ivr-text classify
-evaluate cocc_dev.tsv --cv 5``): macro-F1 0.881 (plain TF-IDF + LinearSVC ≈ 0.87; target 0.90 not yet met).
+evaluate cocc_dev.tsv --cv 5``): macro-F1 0.8812, accuracy 0.8807 (plain TF-IDF + LinearSVC ≈ 0.87; target 0.90 not yet met).
 Speed (bench_classify.py, 10k texts, busy 2-core machine): training 74 s, prediction ~460 texts/s end-to-end;
 tokenisation (~1.6k texts/s) and normalisation (~3.5k texts/s) dominate.
 
