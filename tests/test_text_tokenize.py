@@ -144,3 +144,19 @@ def test_real_work_orders_match_jieba_segmentation():
                for n in (tok.normalize_one(x) for x in texts))
     assert same / len(texts) >= 0.97
     assert all("******" not in t or t == "******" for x in texts for t in tok(x))
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_pieces = st.sampled_from(["网很卡", "宽带", "13812345678", "******", "59元", "5G", "，", "。", " ", "\n", "繁體",
+                           "\ud800", "<PHONE>", "abc", "**", "-", "_", "3个月", "😀", "é"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_pieces | st.text(max_size=5), max_size=25).map("".join))
+def test_tokens_are_clean_and_batch_equals_single(text):
+    tok = Tokenizer.default()
+    out = tok(text)
+    assert all(t and not any(c.isspace() for c in t) for t in out)
+    assert tok.tokenize_many([text, text]) == [out, out]

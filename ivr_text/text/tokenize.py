@@ -51,15 +51,21 @@ _MASK_STARS = re.compile(r"\*{3,}")
 _HAN_CHAR = re.compile(f"[{HAN}]")
 
 
-@lru_cache(maxsize=1 << 16)
 def _plain_tokens(stretch: str) -> tuple[str, ...]:
     """Tokens of a stretch without Chinese: placeholders, masked runs, numbers/Latin words; punctuation dropped.
 
-    Cached: most stretches are short and recur (",", "):", " 5g ")."""
+    Short stretches are cached: most are short and recur (",", "):", " 5g ")."""
+    return _plain_tokens_cached(stretch) if len(stretch) <= 64 else _cut_plain(stretch)
+
+
+def _cut_plain(stretch: str) -> tuple[str, ...]:
     tokens = _TOKEN.findall(stretch)
     if "**" in stretch:
         tokens = [MASK_RUN if _MASK_STARS.fullmatch(t) else t for t in tokens]
     return tuple(tokens)
+
+
+_plain_tokens_cached = lru_cache(maxsize=1 << 16)(_cut_plain)
 
 
 class Tokenizer:
@@ -195,7 +201,7 @@ class Tokenizer:
         if cached is not None:
             return list(cached)
         tokens = self.tokenize_many([key])[0]
-        if self.cache_size > 0:
+        if self.cache_size > 0 and len(key) <= 2000:  # long texts rarely repeat; keep memory bounded
             if len(self._cache) >= self.cache_size:
                 self._cache = {}  # simple and thread-safe: start afresh when full
             self._cache[key] = tokens
