@@ -137,11 +137,12 @@ def test_cohort_curves_group_by_phase_at_as_of(tmp_path):
 def test_manifest_from_file_and_malformed(tmp_path, outputs):
     out = tmp_path / "html"
     out.mkdir()
-    (out / "manifest.json").write_text(json.dumps([{"file": "a.csv", "read": 5, "used": 3, "rejected": 1}]),
-                                       encoding="utf-8")
+    entry = {"file": "a.csv", "read": 5, "used": 3, "rejected": 1}
+    (out / "manifest.json").write_text(json.dumps([entry, entry]), encoding="utf-8")
     render_reports(out, churn_dir=outputs["churn"], strict=True)
     idx = (out / "index.html").read_text(encoding="utf-8")
     assert "a.csv" in idx and "✗" in idx and "does not balance" in idx
+    assert "共读取 5 行 = 使用 3 + 拒绝 1" in idx  # the same file loaded twice counts once
     html = index_page({}, manifest="not a manifest").render()
     assert "manifest ignored" in html
 

@@ -45,10 +45,18 @@ def normalise_manifest(manifest) -> tuple[dict, list[str]]:
     return out, problems
 
 
+def unique_inputs(inputs: list[dict]) -> pd.DataFrame:
+    """Inputs as a frame, identical entries once (the same file loaded alike by several commands)."""
+    df = pd.DataFrame(inputs)
+    if df.empty:
+        return df
+    return df.loc[~df.astype(str).duplicated()].reset_index(drop=True)
+
+
 def inputs_table(inputs: list[dict]) -> str:
     if not inputs:
         return note("清单中没有输入文件信息 (the manifest lists no inputs).")
-    df = pd.DataFrame(inputs)
+    df = unique_inputs(inputs)
     df["file"] = df["file"].map(lambda p: Path(str(p)).name if isinstance(p, str) else p) if "file" in df else ""
     checks = []
     if {"read", "used", "rejected"} <= set(df.columns):
@@ -60,8 +68,8 @@ def inputs_table(inputs: list[dict]) -> str:
     cols = {"file": "文件 file", "kind": "类型 kind", "read": "读取 read", "used": "使用 used",
             "rejected": "拒绝 rejected", "rejected_share": "拒绝率", "balanced": "读取=使用+拒绝",
             "encoding": "编码", "first": "起", "last": "止", "date_range": "时间范围"}
-    return table(df, cols, formats={"rejected_share": lambda v: "–" if pd.isna(v) else f"{100 * float(v):.2f}%"},
-                 bars={"rejected_share": "#e15759"}) + "".join(checks)
+    return table(df, cols, formats={"rejected_share": lambda v: "–" if pd.isna(v) else f"{100 * float(v):.2f}%"}
+                 ) + "".join(checks)
 
 
 def _date_range_text(dr) -> str:
@@ -74,9 +82,13 @@ def _date_range_text(dr) -> str:
     return "" if dr is None else str(dr)
 
 
-def index_page(pages: Mapping[str, tuple[str, list[str]]], manifest=None, *, title: str | None = None) -> Page:
-    """The overview page. ``pages`` maps page key (ivr/complaints/churn) → (headline, lines) for its card."""
+def index_page(pages: Mapping[str, tuple[str, list[str]]], manifest=None, *, title: str | None = None,
+               date_range=None) -> Page:
+    """The overview page. ``pages`` maps page key (ivr/complaints/churn) → (headline, lines) for its card;
+    ``date_range`` is used when the manifest has none."""
     m, problems = normalise_manifest(manifest)
+    if not m.get("date_range") and date_range:
+        m["date_range"] = date_range
     page = Page(title or m.get("title") or "ivr-text 分析报告 · Call-centre analytics report",
                 "这次分析了什么，结论在哪里？ (What was analysed, and where are the findings?)",
                 nav=nav_for(list(pages)))
@@ -94,11 +106,9 @@ def index_page(pages: Mapping[str, tuple[str, list[str]]], manifest=None, *, tit
     body = link_cards(cards) if cards else note("没有可用的分析输出 (no analysis outputs were given).", "warn")
     page.add(Section("报告 Reports", body, "每个页面回答一个问题；点击卡片打开。", "reports"))
     inputs = inputs_table(m["inputs"])
-    total = [i for i in m["inputs"] if isinstance(i.get("read"), (int, float))]
-    if total:
-        r = sum(i.get("read", 0) or 0 for i in total)
-        u = sum(i.get("used", 0) or 0 for i in total)
-        j = sum(i.get("rejected", 0) or 0 for i in total)
+    counts = unique_inputs(m["inputs"])
+    if {"read", "used", "rejected"} <= set(counts.columns):
+        r, u, j = (int(pd.to_numeric(counts[c], errors="coerce").fillna(0).sum()) for c in ("read", "used", "rejected"))
         inputs = (f"<p>共读取 {r:,} 行 = 使用 {u:,} + 拒绝 {j:,}。被拒绝的行及原因见各分析目录中的 "
                   f"<code>rejected_*.csv</code>。</p>") + inputs
     page.add(Section("分析了什么 What was analysed", inputs + "".join(note(p, "warn") for p in problems),

@@ -63,7 +63,21 @@ def render_reports(out_dir: str | Path, ivr_dir: str | Path | None = None,
         path.write_text(page.render(), encoding="utf-8")
         written[key] = path
         headlines[key] = headline(src)
-    index = index_page(headlines, _load_manifest(out_dir, manifest), title=title)
+    index = index_page(headlines, _load_manifest(out_dir, manifest), title=title,
+                       date_range=_ivr_date_range(given.get("ivr")))
     path = out_dir / PAGES["index"][0]
     path.write_text(index.render(), encoding="utf-8")
     return {"index": path, **written}
+
+
+def _ivr_date_range(ivr_dir) -> dict | None:
+    """Date range of the IVR calls (``kpis.json``), for an index whose manifest gives none."""
+    from ivr_text.report.sources import MissingData, OutputDir
+
+    if ivr_dir is None:
+        return None
+    try:
+        dr = OutputDir(ivr_dir).json("kpis.json").get("date_range")
+    except MissingData:
+        return None
+    return dr if isinstance(dr, dict) and dr.get("first_call") else None
