@@ -260,7 +260,7 @@ table{{border-collapse:collapse;width:100%;font-size:13px}}
 caption{{text-align:left;font-weight:600;padding:4px 0;color:#243b53}}
 th{{background:{COLORS['band']};text-align:left;font-weight:600;padding:6px 8px;border-bottom:2px solid {COLORS['grid']};
 white-space:nowrap}}
-td{{padding:5px 8px;border-bottom:1px solid {COLORS['grid']};vertical-align:top;word-break:break-word}}
+td{{padding:5px 8px;border-bottom:1px solid {COLORS['grid']};vertical-align:top;overflow-wrap:break-word}}
 td.num{{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}}
 td.barcell{{position:relative;min-width:90px}}
 .cellbar{{position:absolute;left:0;top:3px;bottom:3px;opacity:.22;border-radius:2px}}
