@@ -7,8 +7,9 @@ and masked example texts.
 
 Guarantees:
 - deterministic for a seed (same input, parameters and seed → same topics and assignments);
-- the number of topics is given or chosen by coherence over a small range (fitted on a seeded sample of
-  at most ``auto_sample`` texts, then refitted on all);
+- the number of topics is given or chosen over a small range by coherence × topic diversity (so k is not
+  inflated by near-duplicate topics), fitted on a seeded sample of at most ``auto_sample`` texts, then
+  refitted on all;
 - coherence is computed from the corpus itself (document co-occurrence), no external data: ``c_npmi``
   (NPMI of top-word pairs, -1..1, higher = more coherent) or ``u_mass`` (gensim's definition, ≤ 0);
 - a corpus too small for the asked number of topics raises :class:`InputError` with what would fit;
@@ -41,6 +42,7 @@ class TopicConfig:
     k_by: int | None = None         # topics within each group; None = choose in k_range_by
     k_range_by: tuple[int, int] = (2, 6)
     passes: int = 5
+    min_updates: int = 50           # small corpora get more passes (see effective_passes)
     iterations: int = 100
     chunksize: int = 4000
     alpha: str | float = "symmetric"
@@ -113,6 +115,20 @@ def topic_coherence(x_bin, top_ids: Sequence[Sequence[int]], measure: str = "c_n
                     vals.append(pmi / -np.log(p_ij + EPSILON))
         out.append(float(np.mean(vals)))
     return np.asarray(out)
+
+
+def topic_diversity(top_ids: Sequence[Sequence[int]]) -> float:
+    """Share of distinct words among all topics' top words (1 = no two topics share a top word)."""
+    words = [w for ids in top_ids for w in ids]
+    return len(set(words)) / len(words) if words else float("nan")
+
+
+def topic_quality(coherence: float, diversity: float) -> float:
+    """Coherence weighted by diversity (Dieng et al. 2020), so k is not inflated by near-duplicate topics.
+
+    For negative coherences (u_mass) dividing by diversity penalises duplicates the same way.
+    """
+    return coherence * diversity if coherence >= 0 else coherence / max(diversity, 1e-9)
 
 
 # ------------------------------------------------------------------------------------------ fitting
@@ -201,8 +217,15 @@ def _train(corpus: BowCorpus, k: int, cfg: TopicConfig):
 
     cls = _lda_class() if cfg.engine == "vectorized" else LdaModel
     return cls(corpus=corpus, num_topics=k, id2word=corpus.id2word_dict, chunksize=cfg.chunksize,
-               passes=cfg.passes, iterations=cfg.iterations, random_state=cfg.seed, eval_every=None,
-               eta=cfg.eta, alpha=cfg.alpha)
+               passes=effective_passes(len(corpus), cfg), iterations=cfg.iterations, random_state=cfg.seed,
+               eval_every=None, eta=cfg.eta, alpha=cfg.alpha)
+
+
+def effective_passes(n_docs: int, cfg: TopicConfig) -> int:
+    """``cfg.passes``, raised for small corpora so that online LDA makes at least ``min_updates`` updates
+    (one update per chunk); a few hundred texts otherwise get stuck in a poor local optimum."""
+    per_pass = max(1, -(-n_docs // cfg.chunksize))
+    return int(min(max(cfg.passes, -(-cfg.min_updates // per_pass)), max(cfg.passes, 200)))
 
 
 def _top_ids(model, k: int, top_n: int) -> list[list[int]]:
@@ -240,10 +263,12 @@ def choose_k(corpus: BowCorpus, cfg: TopicConfig, k_range: tuple[int, int], what
     rows = []
     for k in ks:
         model = _train(sample, k, cfg)
-        coh = topic_coherence(x_bin, _top_ids(model, k, cfg.top_n), cfg.coherence)
-        rows.append({"k": k, "coherence": float(np.nanmean(coh)), "min_topic_coherence": float(np.nanmin(coh))})
+        top = _top_ids(model, k, cfg.top_n)
+        coh = float(np.nanmean(topic_coherence(x_bin, top, cfg.coherence)))
+        div = topic_diversity(top)
+        rows.append({"k": k, "coherence": coh, "diversity": div, "quality": topic_quality(coh, div)})
     table = pd.DataFrame(rows)
-    best = int(table.sort_values(["coherence", "k"], ascending=[False, True]).iloc[0]["k"])
+    best = int(table.sort_values(["quality", "k"], ascending=[False, True]).iloc[0]["k"])
     return best, table
 
 
@@ -280,7 +305,8 @@ def fit_topic_model(corpus: BowCorpus, cfg: TopicConfig, *, k: int | None = None
             "coherence": float(coh[t]),
         })
     info = {"k": k, "coherence_measure": cfg.coherence, "coherence": float(np.nanmean(coh)),
-            "n_texts": len(corpus), "n_empty_texts": int(empty.sum()), "vocabulary": corpus.n_terms,
+            "diversity": topic_diversity(top),
+            "passes": effective_passes(len(corpus), cfg), "n_texts": len(corpus), "n_empty_texts": int(empty.sum()), "vocabulary": corpus.n_terms,
             "k_candidates": None if candidates is None else candidates.to_dict(orient="records")}
     return TopicModelResult(pd.DataFrame(rows), dominant, prob, info, model)
 

@@ -1,0 +1,95 @@
+"""Keyword expansion: a planted synonym is found for its cause; taxonomy seeds; CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from ivr_text.cli.main import app
+from ivr_text.complaints.keywords import ALL_SEEDS, KeywordConfig, expand_keywords, taxonomy_keywords
+from ivr_text.errors import InputError
+
+runner = CliRunner()
+
+
+def planted_corpus(n=1500, seed=0):
+    """'断流' is used exactly where '掉线' is (a synonym the taxonomy lacks); fees are a separate world."""
+    rng = np.random.default_rng(seed)
+    net_ctx = [["手机", "信号"], ["晚上", "通话"], ["室内", "上网"], ["小区", "网络"]]
+    fee_ctx = [["本月", "话费"], ["套餐", "账单"], ["流量", "费用"], ["营业厅", "收费"]]
+    texts = []
+    for i in range(n):
+        if i % 2 == 0:
+            a, b = net_ctx[rng.integers(4)]
+            word = "掉线" if rng.random() < 0.5 else "断流"
+            texts.append(f"客户 反映 {a} {b} 经常 {word} 严重 影响 使用")
+        else:
+            a, b = fee_ctx[rng.integers(4)]
+            word = "扣费" if rng.random() < 0.5 else "多收"
+            texts.append(f"客户 反映 {a} {b} 被 {word} 要求 退还 费用")
+    return texts
+
+
+CFG = KeywordConfig(vector_size=32, epochs=10, min_count=5, window=4, phrases=False, topn=5, min_similarity=0.3)
+
+
+def test_planted_synonym_is_suggested_for_its_cause():
+    seeds = {"网络问题": ["掉线"], "费用问题": ["扣费"]}
+    report = expand_keywords(planted_corpus(), seeds, CFG, tokenizer=str.split)
+    t = report.suggestions
+    net = t[(t["cause"] == "网络问题") & (t["seed_keyword"] == "掉线")]
+    assert net["suggestion"].iloc[0] == "断流"
+    row = net.iloc[0]
+    assert row["similarity"] > 0.5 and row["frequency"] > 300 and not row["already_in_taxonomy"]
+    assert row["margin"] > 0 and row["closest_other_cause"] == "费用问题"
+    fee = t[(t["cause"] == "费用问题") & (t["seed_keyword"] == "扣费")]
+    assert fee["suggestion"].iloc[0] == "多收"
+    assert "扣费" not in set(net["suggestion"])
+
+
+def test_deterministic_for_a_seed_and_marks_known_terms():
+    seeds = {"网络问题": ["掉线", "信号"], "费用问题": ["扣费"]}
+    known = {"网络问题": ["掉线", "信号", "断流"], "费用问题": ["扣费"]}
+    a = expand_keywords(planted_corpus(600), seeds, CFG, tokenizer=str.split, known=known).suggestions
+    b = expand_keywords(planted_corpus(600), seeds, CFG, tokenizer=str.split, known=known).suggestions
+    pd.testing.assert_frame_equal(a, b)
+    assert a.loc[a["suggestion"] == "断流", "already_in_taxonomy"].all()
+    assert ALL_SEEDS in set(a.loc[a["cause"] == "网络问题", "seed_keyword"])
+
+
+def test_no_seed_in_corpus_is_a_clear_error():
+    with pytest.raises(InputError, match="no seed keyword"):
+        expand_keywords(planted_corpus(200), {"x": ["不存在的词"]}, CFG, tokenizer=str.split)
+    with pytest.raises(InputError, match="too few"):
+        expand_keywords(["一句话"], {"x": ["话"]}, CFG, tokenizer=str.split)
+
+
+def test_shipped_taxonomy_gives_seeds_for_every_cause():
+    seeds = taxonomy_keywords()
+    assert len(seeds) == 8 and all(seeds.values())
+
+
+def test_cli_keywords_expand(tmp_path):
+    texts = [t.replace(" ", "") for t in planted_corpus(800)]
+    src = tmp_path / "c.csv"
+    pd.DataFrame({"text": texts}).to_csv(src, index=False)
+    tax = tmp_path / "tax.yaml"
+    tax.write_text(
+        "name: t\nfamilies:\n  f: {side: internal, controllability: 可控}\nclasses:\n"
+        "  - {name: 网络问题, description: n, family: f, keywords: {掉线: 2.0}}\n"
+        "  - {name: 费用问题, description: c, family: f, keywords: {扣费: 2.0}}\n", encoding="utf-8")
+    out = tmp_path / "kw.csv"
+    r = runner.invoke(app, ["keywords", "expand", str(src), "--taxonomy", str(tax), "--out", str(out),
+                            "--epochs", "5", "--min-similarity", "0", "--no-phrases"])
+    assert r.exit_code == 0, r.output
+    table = pd.read_csv(out)
+    assert list(table.columns[:7]) == ["cause", "seed_keyword", "suggestion", "kind", "similarity", "frequency",
+                                       "already_in_taxonomy"]
+    assert set(table["cause"]) <= {"网络问题", "费用问题"} and len(table) > 0
+    assert out.with_suffix(".json").exists()
+    bad = runner.invoke(app, ["keywords", "expand", str(src), "--model", "glove", "--out", str(out)])
+    assert bad.exit_code == 1 and "word2vec or fasttext" in bad.output

@@ -1,0 +1,198 @@
+"""Topics: streaming corpus, coherence against gensim, vectorised inference, planted themes, determinism, CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from ivr_text.cli.main import app
+from ivr_text.complaints.corpus import build_corpus, keep_token, token_stream
+from ivr_text.complaints.topics import (TopicConfig, analyse_topics, fit_topic_model, topic_coherence,
+                                        _lda_class)
+from ivr_text.errors import InputError
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+runner = CliRunner()
+
+NET = ["信号", "掉线", "基站", "网速", "断网", "覆盖"]
+FEE = ["扣费", "话费", "退费", "账单", "套餐费", "多收"]
+
+
+def planted_docs(n=200, seed=0):
+    """Two clearly separated themes; returns token lists and the planted theme of each."""
+    rng = np.random.default_rng(seed)
+    docs, theme = [], []
+    for i in range(n):
+        words = NET if i % 2 == 0 else FEE
+        docs.append(list(rng.choice(words, 5)) + ["客户", "反映"])
+        theme.append(i % 2)
+    return docs, np.array(theme)
+
+
+# ------------------------------------------------------------------------------------------ corpus
+
+
+def test_corpus_counts_subset_and_filter_remap():
+    corpus = build_corpus([["a", "b", "a"], [], ["b", "c"], ["c", "c", "d"]])
+    assert len(corpus) == 4 and corpus.n_terms == 4
+    assert list(corpus)[0] == [(0, 2), (1, 1)] and list(corpus)[1] == []
+    assert corpus.doc_freq().tolist() == [1, 2, 2, 1]
+    sub = corpus.subset(np.array([2, 0]))
+    assert [[(sub.id2word[i], c) for i, c in d] for d in sub] == [[("b", 1), ("c", 1)], [("a", 2), ("b", 1)]]
+    filt = corpus.filter_vocab(no_below=2)  # keeps b and c, renumbered 0, 1
+    assert filt.id2word.tolist() == ["b", "c"]
+    assert [[(filt.id2word[i], c) for i, c in d] for d in filt] == [[("b", 1)], [], [("b", 1), ("c", 1)], [("c", 2)]]
+    assert len(filt) == 4  # documents are never dropped: row i stays text i
+
+
+def test_keep_token_drops_masks_numbers_and_punctuation():
+    assert keep_token("信号") and keep_token("5g套餐") and keep_token("cmnet")
+    assert not any(keep_token(t) for t in ["<PHONE>", "******", "123", "，", " ", ""])
+    assert not keep_token("卡", min_len=2)
+
+
+def test_token_stream_accepts_plain_callable_and_missing_texts():
+    out = list(token_stream(["a b", None, float("nan"), "c"], str.split, chunk_size=2))
+    assert out == [["a", "b"], [], [], ["c"]]
+
+
+# ------------------------------------------------------------------------------------------ coherence
+
+
+def test_coherence_matches_gensim_u_mass_and_npmi():
+    from gensim.corpora import Dictionary
+    from gensim.models import CoherenceModel
+
+    docs, _ = planted_docs(60)
+    dictionary = Dictionary(docs)
+    corpus = build_corpus(docs)
+    x = corpus.to_csr(binary=True)
+    topics_words = [["信号", "掉线", "基站", "扣费"], ["话费", "退费", "账单", "客户"]]
+    ids = [corpus.token_ids(t) for t in topics_words]
+    for measure, kwargs in [("u_mass", dict(corpus=[dictionary.doc2bow(d) for d in docs])),
+                            ("c_npmi", dict(texts=docs, window_size=100))]:
+        ref = CoherenceModel(topics=topics_words, dictionary=dictionary, coherence=measure, **kwargs)
+        ours = topic_coherence(x, ids, measure)
+        np.testing.assert_allclose(ours, ref.get_coherence_per_topic(), rtol=1e-6, atol=1e-9)
+
+
+def test_vectorised_inference_equals_gensim_loop():
+    from gensim.models import LdaModel
+
+    docs, _ = planted_docs(120)
+    corpus = build_corpus(docs)
+    bows = list(corpus) + [[]]  # an empty text too
+    model = LdaModel(corpus=bows, num_topics=3, id2word=corpus.id2word_dict, random_state=1, passes=2)
+    fast = _lda_class()(id2word=corpus.id2word_dict, num_topics=3, random_state=1)
+    fast.state, fast.expElogbeta, fast.alpha = model.state, model.expElogbeta, model.alpha
+    model.random_state, fast.random_state = np.random.RandomState(5), np.random.RandomState(5)
+    g_ref, s_ref = model.inference(bows, collect_sstats=True)
+    g_new, s_new = fast.inference(bows, collect_sstats=True)
+    np.testing.assert_allclose(g_new, g_ref, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(s_new, s_ref, rtol=1e-4, atol=1e-4)
+
+
+# ------------------------------------------------------------------------------------------ models
+
+
+def test_recovers_two_planted_themes_and_is_deterministic():
+    docs, theme = planted_docs(200)
+    corpus = build_corpus(docs).filter_vocab(no_below=2, no_above=0.9)
+    cfg = TopicConfig(k=2, passes=5, seed=3)
+    a = fit_topic_model(corpus, cfg, k=2)
+    for words in a.topics["top_words"]:
+        top = set(words.split()[:5])
+        assert top <= set(NET) or top <= set(FEE), words
+    purity = max((a.doc_topic == theme).mean(), (a.doc_topic != theme).mean())
+    assert purity > 0.95
+    b = fit_topic_model(corpus, cfg, k=2)
+    assert (a.doc_topic == b.doc_topic).all() and a.topics["top_words"].tolist() == b.topics["top_words"].tolist()
+
+
+def test_auto_k_prefers_the_planted_number_and_records_candidates():
+    docs, _ = planted_docs(200)
+    corpus = build_corpus(docs).filter_vocab(no_below=2, no_above=0.9)
+    res = fit_topic_model(corpus, TopicConfig(passes=5, k_range=(2, 6), top_n=5), k=None)
+    assert [c["k"] for c in res.info["k_candidates"]] == [2, 3, 4]  # 12 terms // 3 terms per topic caps k at 4
+    assert res.info["k"] == 2
+
+
+def test_too_small_corpus_is_a_clear_error_and_empty_texts_get_no_topic():
+    docs, _ = planted_docs(30)
+    corpus = build_corpus(docs + [[]])
+    with pytest.raises(InputError, match="too small for 5 topics.*--topics 3 or fewer"):
+        fit_topic_model(corpus, TopicConfig(), k=5)
+    res = fit_topic_model(corpus, TopicConfig(passes=2), k=2)
+    assert res.doc_topic[-1] == -1 and np.isnan(res.doc_prob[-1])
+
+
+def test_analyse_topics_within_groups_and_skips_small_ones():
+    docs, theme = planted_docs(200)
+    texts = [" ".join(d) for d in docs]
+    groups = np.where(theme == 0, "网络问题", "费用问题").astype(object)
+    groups[:6] = "服务问题"  # too small for topics of its own
+    report = analyse_topics(texts, build_corpus(docs), TopicConfig(k=2, passes=3, no_below=2, no_above=0.9),
+                            groups=list(groups), taxonomy={"网络问题": ["信号"], "费用问题": ["扣费"]})
+    assert set(report.topics["scope"]) >= {"all", "网络问题", "费用问题"}
+    assert "服务问题" in report.info["skipped"]
+    assert len(report.doc_topics) == 200 and (report.doc_topics["group_topic"].iloc[:6] == -1).all()
+    overall = report.topics[report.topics["scope"] == "all"]
+    assert set(overall["main_cause"]) == {"网络问题", "费用问题"}
+    assert overall["taxonomy_terms"].str.contains("信号|扣费").all() and not overall["novel"].any()
+
+
+# ------------------------------------------------------------------------------------------ CLI
+
+
+def _write_complaints(path: Path, n=160) -> Path:
+    rng = np.random.default_rng(0)
+    net = ["手机信号很差经常掉线", "家里宽带断网无法上网", "基站覆盖不好通话中断", "网速很慢信号弱"]
+    fee = ["话费被多扣要求退费", "账单显示不明扣费", "套餐费用多收要求返还", "流量费用异常扣费"]
+    rows = []
+    for i in range(n):
+        net_theme = i % 2 == 0
+        text = rng.choice(net if net_theme else fee) + "，客户来电号码13812345678，" + rng.choice(net if net_theme else fee)
+        rows.append({"工单号": f"T{i}", "内容": text, "cause": "网络问题" if net_theme else "费用问题"})
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+def test_cli_topics_writes_tables_with_masked_examples(tmp_path):
+    src = _write_complaints(tmp_path / "c.csv")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["topics", str(src), "--text-column", "内容", "--map", "id=工单号", "--topics", "2",
+                                 "--by", "cause", "--passes", "3", "--no-below", "2", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "read 160 = used 160 + rejected 0" in result.output and "coherence c_npmi" in result.output
+    topics = pd.read_csv(out / "topics.csv")
+    assert {"scope", "topic", "top_words", "share", "coherence", "examples"} <= set(topics.columns)
+    assert topics["examples"].str.contains("<PHONE>").any() and not topics["examples"].str.contains("13812345678").any()
+    doc = pd.read_csv(out / "doc_topics.csv")
+    assert len(doc) == 160 and doc["id"].iloc[0] == "T0"
+    assert (out / "topics.json").exists() and (out / "rejected_complaints.csv").exists()
+
+
+def test_cli_topics_errors(tmp_path):
+    src = _write_complaints(tmp_path / "c.csv", n=40)
+    result = runner.invoke(app, ["topics", str(src), "--text-column", "内容", "--topics", "30", "--out", str(tmp_path)])
+    assert result.exit_code == 1 and "too small for 30 topics" in result.output
+    assert runner.invoke(app, ["topics", str(src), "--topics", "many", "--out", str(tmp_path)]).exit_code == 2
+    result = runner.invoke(app, ["topics", str(src), "--out", str(tmp_path)])
+    assert result.exit_code == 1 and "missing required column 'text'" in result.output
+
+
+@pytest.mark.skipif(not (DATA / "cocc_cmcc_complaints").exists(), reason="shared real data not present")
+def test_real_cocc_topics_are_coherent_and_masked():
+    from ivr_text.complaints.corpus import corpus_from_texts
+
+    df = pd.read_csv(DATA / "cocc_cmcc_complaints" / "cocc_dev.tsv", sep="\t").iloc[::4]
+    texts = df["text"].tolist()
+    report = analyse_topics(texts, corpus_from_texts(texts, min_len=2), TopicConfig(k=6, passes=3),
+                            causes=df["label"].tolist())
+    assert report.info["all"]["coherence"] > 0.05  # NPMI of top words above independence
+    assert report.topics["main_cause"].nunique() >= 3
+    assert not report.topics["examples"].str.contains(r"1[3-9]\d{9}").any()

@@ -1,0 +1,161 @@
+"""Trends: zero-filled counts, spike alerts (planted spike yes, flat no), seasonality, emerging terms, CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.stats import poisson
+from typer.testing import CliRunner
+
+from ivr_text.cli.main import app
+from ivr_text.complaints.corpus import build_corpus
+from ivr_text.complaints.trends import (TrendConfig, emerging_terms, period_counts, score_counts, to_periods)
+from ivr_text.errors import InputError
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+runner = CliRunner()
+
+
+def counts_frame(series: dict[str, list[int]], start="2024-01-01", freq="W-SUN") -> pd.DataFrame:
+    idx = pd.period_range(start, periods=len(next(iter(series.values()))), freq=freq)
+    return pd.DataFrame(series, index=idx)
+
+
+def test_counts_are_zero_filled_over_missing_periods_and_groups():
+    ts = pd.Series(pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-22", "2024-01-23"]))
+    per = to_periods(ts, "week")
+    c = period_counts(per, ["A", "A", "B", "A"])
+    assert [str(p.start_time.date()) for p in c.index] == ["2024-01-01", "2024-01-08", "2024-01-15", "2024-01-22"]
+    assert c["A"].tolist() == [2, 0, 0, 1] and c["B"].tolist() == [0, 0, 0, 1]
+    assert period_counts(per).columns.tolist() == ["(all)"]
+
+
+def test_planted_spike_is_flagged_with_hand_checked_poisson_p():
+    c = counts_frame({"flat": [10, 11, 9, 10, 10, 11, 10, 9], "spike": [4, 5, 3, 4, 4, 5, 16, 4]})
+    s = score_counts(c, TrendConfig(window=4))
+    alerts = s[s["alert"]]
+    assert alerts[["period", "group"]].values.tolist() == [["2024-02-12", "spike"]]
+    row = alerts.iloc[0]
+    assert row["baseline"] == pytest.approx(4.0) and row["ratio"] == pytest.approx(4.0)
+    assert row["p_value"] == pytest.approx(poisson.sf(15, 4.0))
+    # the first periods lack baseline history: not tested
+    assert s[s["period"] == "2024-01-01"]["p_value"].isna().all()
+
+
+def test_robust_z_method_and_thresholds():
+    c = counts_frame({"g": [10, 12, 8, 10, 30, 11]})
+    s = score_counts(c, TrendConfig(method="robust_z", window=4))
+    hit = s[s["alert"]]
+    assert hit["period"].tolist() == ["2024-01-29"]
+    # median 10, MAD 1 → scale max(1.4826, √10) = 3.162 → z = 20 / 3.162
+    assert hit["z"].iloc[0] == pytest.approx(20 / np.sqrt(10), abs=1e-3)
+    assert not score_counts(c, TrendConfig(min_count=50))["alert"].any()
+    assert not score_counts(c, TrendConfig(min_ratio=5))["alert"].any()
+
+
+def test_seasonal_baseline_compares_like_with_like():
+    weekly = [30 if d % 7 == 0 else 5 for d in range(42)]  # every Monday is busy
+    c = counts_frame({"g": weekly}, freq="D")
+    assert score_counts(c, TrendConfig(period="day", window=4, season=1))["alert"].any()
+    assert not score_counts(c, TrendConfig(period="day", window=4, season=7))["alert"].any()
+
+
+def test_config_validation():
+    with pytest.raises(InputError, match="period"):
+        TrendConfig(period="hour")
+    with pytest.raises(InputError, match="method"):
+        TrendConfig(method="magic")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 40), min_size=2, max_size=2), min_size=1, max_size=15),
+       st.integers(1, 5), st.integers(0, 10))
+def test_scores_cover_every_cell_and_respect_min_count(rows, window, min_count):
+    c = counts_frame({"a": [r[0] for r in rows], "b": [r[1] for r in rows]})
+    s = score_counts(c, TrendConfig(window=window, min_count=min_count))
+    assert len(s) == 2 * len(rows) and s["count"].sum() == int(c.to_numpy().sum())
+    assert (s.loc[s["alert"], "count"] >= min_count).all()
+    assert (s.loc[s["alert"], "baseline_periods"] >= min(2, window)).all()
+
+
+def test_emerging_terms_find_a_new_term_but_not_stable_or_rare_ones():
+    days = pd.date_range("2024-01-01", periods=35, freq="D")
+    ts, docs = [], []
+    for i, d in enumerate(days):
+        for j in range(10):
+            toks = ["网络", "信号"] if j % 2 else ["话费", "扣费"]
+            if i >= 28 and j < 6:
+                toks = toks + ["新套餐"]      # appears in the last week only, 42 texts
+            if i == 34 and j == 0:
+                toks = toks + ["罕见词"]      # once: below the minimum count
+            ts.append(d)
+            docs.append(toks)
+    per = to_periods(pd.Series(ts), "week")
+    table = emerging_terms(build_corpus(docs), per, TrendConfig(), texts=[" ".join(d) for d in docs],
+                           causes=["c1"] * len(docs))
+    assert table["term"].tolist() == ["新套餐"]
+    row = table.iloc[0]
+    assert row["period"] == "2024-01-29" and row["count"] == 42 and row["count_before"] == 0 and row["new"]
+    assert row["main_cause"] == "c1" and "新套餐" in row["examples"]
+
+
+def _write_dated(path: Path) -> Path:
+    rows = []
+    start = pd.Timestamp("2024-03-04")
+    for week in range(8):
+        n_fee = 30 if week == 7 else 6
+        for i in range(6):
+            rows.append({"created": str((start + pd.Timedelta(days=7 * week + i % 5)).date()),
+                         "内容": "手机信号差经常掉线", "cause": "网络问题"})
+        for i in range(n_fee):
+            rows.append({"created": str((start + pd.Timedelta(days=7 * week + i % 5)).date()),
+                         "内容": "5G套餐被重复扣费，联系电话13912345678" if week == 7 else "话费扣费不明",
+                         "cause": "费用问题"})
+    rows += [{"created": "not a date", "内容": "x", "cause": "网络问题"},
+             {"created": "", "内容": "y", "cause": "网络问题"}]
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+def test_cli_trends_end_to_end(tmp_path):
+    src = _write_dated(tmp_path / "c.csv")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["trends", str(src), "--date-column", "created", "--text-column", "内容",
+                                 "--period", "week", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "rejected 2" in result.output
+    rejected = pd.read_csv(out / "rejected_complaints.csv")
+    assert len(rejected) == 2 and rejected["reason"].str.contains("ts").all()
+    counts = pd.read_csv(out / "counts.csv")
+    assert len(counts) == 8 * 2 and {"period", "cause", "count", "baseline", "p_value", "z"} <= set(counts.columns)
+    alerts = pd.read_csv(out / "alerts.csv")
+    assert alerts[["period", "cause"]].values.tolist() == [["2024-04-22", "费用问题"]]
+    assert "<PHONE>" in alerts["examples"].iloc[0] and "13912345678" not in alerts["examples"].iloc[0]
+    terms = pd.read_csv(out / "emerging_terms.csv")
+    assert "5g套餐" in set(terms["term"]) or "重复" in set(terms["term"])
+
+
+def test_cli_trends_bad_options(tmp_path):
+    src = _write_dated(tmp_path / "c.csv")
+    r = runner.invoke(app, ["trends", str(src), "--date-column", "nope", "--text-column", "内容", "--out", str(tmp_path)])
+    assert r.exit_code == 1 and "column 'nope'" in r.output
+    r = runner.invoke(app, ["trends", str(src), "--date-column", "created", "--text-column", "内容",
+                            "--period", "hour", "--out", str(tmp_path)])
+    assert r.exit_code == 1 and "period must be one of" in r.output
+
+
+@pytest.mark.skipif(not (DATA / "car_complaints_12365").exists(), reason="shared real data not present")
+def test_real_car_complaints_daily_counts(tmp_path):
+    src = DATA / "car_complaints_12365" / "car_complain_12365auto_2020-06.csv"
+    r = runner.invoke(app, ["trends", str(src), "--map", "text=desc", "--date-column", "datetime", "--by", "brand",
+                            "--period", "day", "--no-terms", "--out", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    counts = pd.read_csv(tmp_path / "counts.csv")
+    raw = pd.read_csv(src)
+    assert counts["count"].sum() == len(raw)
+    assert len(counts) == counts["period"].nunique() * counts["brand"].nunique()
