@@ -22,9 +22,25 @@ def _init(tokenizer) -> None:
         _WORKER_TOKENIZER = tokenizer
 
 
-def _work(job: tuple[Sequence[str], bool]) -> list[list[str]]:
+_TOKEN_SEP, _TEXT_SEP = "\x1f", "\x1e"
+
+
+def _work(job: tuple[Sequence[str], bool]) -> str | list[list[str]]:
+    """Tokens of one chunk, packed into one string (pickles ~10x faster than lists of lists of str)."""
     texts, normalized = job
-    return _WORKER_TOKENIZER._tokenize_chunk(texts, normalized)
+    tokens = _WORKER_TOKENIZER._tokenize_chunk(texts, normalized)
+    packed = _TEXT_SEP.join(_TOKEN_SEP.join(t) for t in tokens)
+    expected = sum(len(t) - 1 for t in tokens if t)
+    if packed.count(_TOKEN_SEP) == expected and packed.count(_TEXT_SEP) == len(tokens) - 1:
+        return packed
+    return tokens  # a token holds a separator character (only possible with normalize=False): send lists
+
+
+def _unpack(part: str | list[list[str]], n: int) -> list[list[str]]:
+    if not isinstance(part, str):
+        return part
+    texts = part.split(_TEXT_SEP) if n else []
+    return [t.split(_TOKEN_SEP) if t else [] for t in texts]
 
 
 def map_chunks(tokenizer, texts: Sequence[str], workers: int, chunk_size: int,
@@ -42,8 +58,8 @@ def map_chunks(tokenizer, texts: Sequence[str], workers: int, chunk_size: int,
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init,
                                  initargs=initargs) as pool:
             out: list[list[str]] = []
-            for part in pool.map(_work, chunks):
-                out.extend(part)
+            for (texts_chunk, _), part in zip(chunks, pool.map(_work, chunks)):
+                out.extend(_unpack(part, len(texts_chunk)))
         return out
     finally:
         _WORKER_TOKENIZER = None
