@@ -84,6 +84,7 @@ def child(step: str, path: str) -> dict:
         import pm4py
 
         df = pd.read_parquet(path, columns=["call_id", "ts", "node"])
+        df["call_id"], df["node"] = df["call_id"].astype(str), df["node"].astype(str)  # pm4py wants strings
         dfg, start, end = pm4py.discover_dfg(df, case_id_key="call_id", activity_key="node", timestamp_key="ts")
         out = {"pairs": len(dfg)}
     out["wall_s"] = time.perf_counter() - t0
