@@ -53,6 +53,7 @@ class TrendConfig:
     term_z: float = 3.0
     term_min_ratio: float = 2.0
     term_prior: float = 100.0  # strength of the Dirichlet prior (pseudo-counts spread by overall frequency)
+    term_prior_floor: float = 0.5  # smallest pseudo-count per term, so brand-new terms are not drowned by it
     top_terms: int = 20        # per period
 
     def __post_init__(self):
@@ -210,8 +211,8 @@ def emerging_terms(corpus: BowCorpus, periods: pd.PeriodIndex, cfg: TrendConfig,
     df_tv = (onehot @ x_bin).tocsr()            # texts with the term, per period × term
     docs_t = np.bincount(code, minlength=n_t).astype(float)
     overall = np.asarray(df_tv.sum(axis=0)).ravel()
-    prior = cfg.term_prior * overall / max(overall.sum(), 1.0)  # α_w
-    a0 = cfg.term_prior
+    prior = np.maximum(cfg.term_prior * overall / max(overall.sum(), 1.0), cfg.term_prior_floor)  # α_w
+    a0 = float(prior.sum())
     x_csc = x_bin.tocsc() if texts is not None or causes is not None else None
     from ivr_text.text import normalize_text
 
