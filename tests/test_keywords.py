@@ -76,7 +76,8 @@ def test_shipped_taxonomy_gives_seeds_for_every_cause():
 def test_cli_keywords_expand(tmp_path):
     texts = [t.replace(" ", "") for t in planted_corpus(800)]
     src = tmp_path / "c.csv"
-    pd.DataFrame({"text": texts}).to_csv(src, index=False)
+    pd.DataFrame({"text": texts, "label": ["网络问题" if "掉线" in t or "断流" in t else "费用问题"
+                                           for t in texts]}).to_csv(src, index=False)
     tax = tmp_path / "tax.yaml"
     tax.write_text(
         "name: t\nfamilies:\n  f: {side: internal, controllability: 可控}\nclasses:\n"
@@ -84,12 +85,22 @@ def test_cli_keywords_expand(tmp_path):
         "  - {name: 费用问题, description: c, family: f, keywords: {扣费: 2.0}}\n", encoding="utf-8")
     out = tmp_path / "kw.csv"
     r = runner.invoke(app, ["keywords", "expand", str(src), "--taxonomy", str(tax), "--out", str(out),
-                            "--epochs", "5", "--min-similarity", "0", "--no-phrases"])
+                            "--epochs", "5", "--min-similarity", "0", "--no-phrases", "--map", "cause=label"])
     assert r.exit_code == 0, r.output
     table = pd.read_csv(out)
     assert list(table.columns[:7]) == ["cause", "seed_keyword", "suggestion", "kind", "similarity", "frequency",
                                        "already_in_taxonomy"]
     assert set(table["cause"]) <= {"网络问题", "费用问题"} and len(table) > 0
+    assert table["cause_share"].between(0, 1).all()
     assert out.with_suffix(".json").exists()
     bad = runner.invoke(app, ["keywords", "expand", str(src), "--model", "glove", "--out", str(out)])
     assert bad.exit_code == 1 and "word2vec or fasttext" in bad.output
+
+
+def test_labels_give_cause_share_of_suggestions():
+    texts = planted_corpus(800)
+    labels = ["网络问题" if "反映" in t and i % 2 == 0 else "费用问题" for i, t in enumerate(texts)]
+    t = expand_keywords(texts, {"网络问题": ["掉线"], "费用问题": ["扣费"]}, CFG, tokenizer=str.split,
+                        labels=labels).suggestions
+    row = t[(t["cause"] == "网络问题") & (t["suggestion"] == "断流")].iloc[0]
+    assert row["cause_share"] == 1.0 and row["texts_with_term"] == row["frequency"]

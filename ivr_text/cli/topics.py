@@ -279,6 +279,7 @@ def expand(
 ) -> None:
     """Suggest new keywords for each cause: nearest neighbours of its seed keywords in word vectors
     trained on your own texts, with similarity, frequency and whether the taxonomy already has them.
+    With a cause column (--map cause=label) each suggestion also gets the share of its texts with that cause.
 
     Example: ivr-text keywords expand complaints.csv --taxonomy dictionaries/taxonomy.yaml --out reports/keywords.csv
     """
@@ -291,8 +292,9 @@ def expand(
     seeds = taxonomy_keywords(taxonomy)
     table = common.load(file, _schema(), mapping=_mapping(mapping, text=text_column), fmt=fmt,
                         encoding=encoding, strict=strict, out_dir=out.parent, name="complaints")
-    report = expand_keywords(table.data["text"].tolist(), seeds, cfg, default_tokenizer(), n_jobs=n_jobs,
-                             workdir=None)
+    labels = table.data["cause"].tolist() if "cause" in table.data else None
+    report = expand_keywords(table.data["text"].tolist(), seeds, cfg, default_tokenizer(), labels=labels,
+                             n_jobs=n_jobs)
     sugg = report.suggestions
     new = sugg[~sugg["already_in_taxonomy"]]
     common.echo(f"{len(sugg):,} suggestions ({new['suggestion'].nunique():,} distinct terms not in the taxonomy) "

@@ -66,16 +66,28 @@ def taxonomy_keywords(path: str | Path | None = None) -> dict[str, list[str]]:
 
 def write_token_file(texts: Iterable[str], path: Path, tokenizer=None, *, chunk_size: int = 20_000,
                      n_jobs: int = 1) -> int:
-    """Tokenise ``texts`` into ``path``, one space-separated line per non-empty text; return lines written."""
+    """Tokenise ``texts`` into ``path``, one space-separated line per text (empty line for a text without
+    words, so line i is text i); return how many lines have words."""
     n = 0
     with open(path, "w", encoding="utf-8") as fh:
         for tokens in token_stream(texts, tokenizer, chunk_size=chunk_size, n_jobs=n_jobs):
             tokens = [t.replace(" ", "") for t in tokens if t.strip()]
-            if tokens:
-                fh.write(" ".join(tokens))
-                fh.write("\n")
-                n += 1
+            fh.write(" ".join(tokens))
+            fh.write("\n")
+            n += bool(tokens)
     return n
+
+
+def cause_doc_freq(token_file: Path, labels: Sequence, words: Iterable[str]) -> dict[str, dict[str, int]]:
+    """``{word: {cause: texts containing it}}`` for ``words``, from a token file aligned with ``labels``."""
+    wanted = set(words)
+    out: dict[str, dict[str, int]] = {w: {} for w in wanted}
+    with open(token_file, encoding="utf-8") as fh:
+        for line, label in zip(fh, labels):
+            label = "(missing)" if label is None or label != label else str(label)
+            for w in wanted.intersection(line.split()):
+                out[w][label] = out[w].get(label, 0) + 1
+    return out
 
 
 def _apply_phrases(src: Path, dst: Path, cfg: KeywordConfig) -> int:
@@ -196,12 +208,19 @@ class KeywordReport:
     info: dict
 
 
-def expand_keywords(texts: Iterable[str], seeds: Mapping[str, Sequence[str]], cfg: KeywordConfig = KeywordConfig(),
+def expand_keywords(texts: Iterable[str], seeds: Mapping[str, Sequence[str]], cfg: KeywordConfig | None = None,
                     tokenizer=None, *, known: Mapping[str, Sequence[str]] | None = None,
-                    n_jobs: int = 1, workdir: str | Path | None = None) -> KeywordReport:
-    """Tokenise ``texts`` (streaming), optionally join phrases, train vectors, suggest keywords per cause."""
+                    labels: Sequence | None = None, n_jobs: int = 1,
+                    workdir: str | Path | None = None) -> KeywordReport:
+    """Tokenise ``texts`` (streaming), optionally join phrases, train vectors, suggest keywords per cause.
+
+    With ``labels`` (the cause of each text) every suggestion also gets ``texts_with_term`` and
+    ``cause_share``: the share of texts containing it that carry the suggested cause (evidence beyond
+    similarity that the term marks that cause).
+    """
     from ivr_text.complaints.corpus import default_tokenizer
 
+    cfg = cfg or KeywordConfig()
     tokenizer = tokenizer if tokenizer is not None else default_tokenizer()
     with tempfile.TemporaryDirectory(dir=workdir, prefix="ivr_text_kw_") as tmp:
         tokens = Path(tmp) / "tokens.txt"
@@ -214,10 +233,17 @@ def expand_keywords(texts: Iterable[str], seeds: Mapping[str, Sequence[str]], cf
             joined = _apply_phrases(tokens, phrased, cfg)
             tokens = phrased
         model = train_vectors(tokens, cfg)
-    wv = model.wv
-    if len(wv) == 0:
-        raise InputError(f"no word occurs {cfg.min_count}+ times: lower --min-count or add texts")
-    table = suggest_keywords(wv, seeds, cfg, tokenizer, known)
+        wv = model.wv
+        if len(wv) == 0:
+            raise InputError(f"no word occurs {cfg.min_count}+ times: lower --min-count or add texts")
+        table = suggest_keywords(wv, seeds, cfg, tokenizer, known)
+        if labels is not None and len(table):
+            in_model = {w.replace(PHRASE_DELIM, "") if _is_phrase(w) else w: w for w in wv.index_to_key}
+            freq = cause_doc_freq(tokens, labels, {in_model.get(w, w) for w in table["suggestion"]})
+            per_word = [freq.get(in_model.get(w, w), {}) for w in table["suggestion"]]
+            table["texts_with_term"] = [sum(d.values()) for d in per_word]
+            table["cause_share"] = [round(d.get(c, 0) / max(sum(d.values()), 1), 4)
+                                    for d, c in zip(per_word, table["cause"])]
     missing = {c: [t for t in ts if _seed_vector(wv, t, tokenizer, cfg.model == "fasttext")[0] is None]
                for c, ts in seeds.items()}
     info = {"texts_with_words": n_lines, "vocabulary": len(wv), "phrase_tokens_joined": joined,

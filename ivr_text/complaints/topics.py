@@ -316,13 +316,14 @@ def fit_topic_model(corpus: BowCorpus, cfg: TopicConfig, *, k: int | None = None
 
 def describe_topics(result: TopicModelResult, texts: Sequence[str], *, rows: np.ndarray | None = None,
                     causes: Sequence[str] | None = None, taxonomy: Mapping[str, Sequence[str]] | None = None,
-                    cfg: TopicConfig = TopicConfig()) -> pd.DataFrame:
+                    cfg: TopicConfig | None = None) -> pd.DataFrame:
     """Add taxonomy terms, main cause and masked example texts to a topic table.
 
     ``texts``/``causes`` are the full input columns; ``rows`` maps the model's documents to them.
     """
     from ivr_text.text import normalize_text
 
+    cfg = cfg or TopicConfig()
     table = result.topics.copy()
     rows = np.arange(len(result.doc_topic)) if rows is None else np.asarray(rows)
     keywords = {w: c for c, ws in (taxonomy or {}).items() for w in ws}
