@@ -116,10 +116,16 @@ class Table:
         mask = np.asarray(mask, dtype=bool)
         n = int(mask.sum())
         if n:
+            rows = self.data.attrs.get("source_rows")
+            aligned = rows is not None and len(rows) == len(self.data)
             bad = self.data.loc[mask].copy()
+            bad.attrs = {}
+            if aligned:
+                bad.insert(0, "source_row", np.asarray(rows)[mask])
             bad["reason"] = reason if isinstance(reason, str) else np.asarray(reason)[mask]
             self.rejected = _concat([self.rejected, bad])
-            self.data = self.data.loc[~mask]
+            self.data = self.data.loc[~mask].reset_index(drop=True)
+            self.data.attrs = {"source_rows": np.asarray(rows)[~mask]} if aligned else {}
         return n
 
     def summary(self) -> str:
@@ -382,8 +388,11 @@ def read_table(path: str | Path, kind: str | Schema | None = None, **kwargs) -> 
     first = parts[0]
     if len(parts) == 1:
         return first
+    rows = [p.data.attrs.pop("source_rows", np.array([], dtype=int)) for p in parts]
+    data = pd.concat([p.data for p in parts], ignore_index=True)
+    data.attrs["source_rows"] = np.concatenate(rows)
     return Table(
-        data=pd.concat([p.data for p in parts], ignore_index=True),
+        data=data,
         rejected=_concat([p.rejected for p in parts]),
         source=first.source,
         read=sum(p.read for p in parts),
@@ -531,11 +540,17 @@ def _to_str(s: pd.Series) -> pd.Series:
 def _to_datetime(s: pd.Series) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(s):
         return s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
-    text = s.astype("string").str.strip()
-    out = pd.to_datetime(text, format="ISO8601", errors="coerce")
-    retry = out.isna() & text.notna()
+    if pd.api.types.is_numeric_dtype(s):  # bare numbers are not dates (no silent epoch guessing)
+        s = s.astype("string")
+    try:
+        out = pd.to_datetime(s, format="ISO8601", errors="coerce")
+    except (ValueError, TypeError):  # e.g. a mix of time-zone offsets
+        out = pd.to_datetime(s, format="ISO8601", errors="coerce", utc=True)
+    if getattr(out.dt, "tz", None) is not None:
+        out = out.dt.tz_localize(None)
+    retry = out.isna() & s.notna()
     if retry.any():
-        fixed = text[retry].str.replace(_CN_DATE, lambda m: f"{m[1]}-{m[2]}-{m[3] or 1}", regex=True)
+        fixed = s[retry].astype("string").str.strip().str.replace(_CN_DATE, lambda m: f"{m[1]}-{m[2]}-{m[3] or 1}", regex=True)
         fixed = fixed.str.replace("/", "-", regex=False)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -596,9 +611,12 @@ def _typed_table(raw: pd.DataFrame, source_rows: np.ndarray, bad_lines, types: d
                 typ = "float"
             else:
                 typ = "str"
-        as_text = _to_str(raw[col])
-        present = as_text.notna()
-        conv = as_text if typ in ("str", "text") else _convert(raw[col], typ)
+        if typ in ("str", "text"):
+            conv = _to_str(raw[col])
+            present = conv.notna()
+        else:  # CSV empties are already missing; a blank that is not shows up as unparseable
+            conv = _convert(raw[col], typ)
+            present = raw[col].notna()
         if col in required:
             reasons.add(~present, f"missing value in required column '{col}'")
         unparseable = present & conv.isna()

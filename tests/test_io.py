@@ -130,3 +130,14 @@ def test_missing_file_and_unknown_format(tmp_path):
         read_table(_write(tmp_path, "e.xyz", EVENTS), "ivr_events")
     t = read_table(_write(tmp_path, "e.xyz", EVENTS), "ivr_events", fmt="csv")
     assert t.used == 2
+
+
+def test_multi_chunk_read_and_reject_keep_source_rows(tmp_path):
+    rows = "".join(f"c{i},2024-01-01 10:00:{i % 60:02d},root,enter\n" for i in range(10))
+    path = _write(tmp_path, "e.csv", "call_id,ts,node,event\n" + rows)
+    t = read_table(path, "ivr_events", chunksize=3)
+    assert t.used == 10 and list(t.data.attrs["source_rows"]) == list(range(2, 12))
+    assert t.reject(t.data["call_id"].isin(["c0", "c5"]), "test reason") == 2
+    assert t.rejected["source_row"].tolist() == [2, 7] and t.used == 8
+    assert t.read == t.used + len(t.rejected)
+    assert list(t.data.attrs["source_rows"]) == [3, 4, 5, 6, 8, 9, 10, 11]
