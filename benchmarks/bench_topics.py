@@ -7,7 +7,7 @@ mostly distinct), dated over 26 weeks with one planted spike (theme 费用 in th
 term (“副卡”) in the last week. Steps, each timed: tokenise + stream into the bag-of-words corpus; LDA
 (vectorised E-step) + dominant topic of every text; trends (zero-filled counts, alerts, emerging terms).
 Reference measured in the same run: gensim's own per-document E-step on a 20 k-text subset, giving the
-speed-up ratio of the vectorised engine. Peak RSS from ``resource.getrusage``.
+speed-up ratio of the vectorised engine. Then keyword expansion on ``--keywords-size`` texts. Peak RSS from ``resource.getrusage``.
 """
 
 from __future__ import annotations
@@ -76,6 +76,7 @@ def main(argv=None) -> None:
     ap.add_argument("--passes", type=int, default=1)
     ap.add_argument("--n-jobs", type=int, default=2)
     ap.add_argument("--reference-size", type=int, default=20_000)
+    ap.add_argument("--keywords-size", type=int, default=100_000, help="texts for keyword expansion (0 = skip)")
     args = ap.parse_args(argv)
 
     from ivr_text.complaints.corpus import corpus_from_texts, default_tokenizer
@@ -128,6 +129,17 @@ def main(argv=None) -> None:
         times[engine] = time.perf_counter() - t0
     print(f"reference on {n_ref:,} texts, 1 pass + inference: vectorised {times['vectorized']:.1f} s, "
           f"gensim per-document E-step {times['gensim']:.1f} s → speed-up ×{times['gensim'] / times['vectorized']:.1f}")
+    if args.keywords_size:
+        from ivr_text.complaints.keywords import KeywordConfig, expand_keywords, taxonomy_keywords
+
+        n_kw = min(args.keywords_size, len(df))
+        t0 = time.perf_counter()
+        rep = expand_keywords(df["text"].iloc[:n_kw].tolist(), taxonomy_keywords(), KeywordConfig(),
+                              labels=df["cause"].iloc[:n_kw].tolist(), n_jobs=args.n_jobs)
+        t_kw = time.perf_counter() - t0
+        print(f"keywords expand on {n_kw:,} texts (tokenise, phrases, word2vec 15 epochs, suggestions): "
+              f"{t_kw:.1f} s; {len(rep.suggestions):,} suggestions, median cause_share "
+              f"{rep.suggestions['cause_share'].median():.2f}; peak RSS {peak_mb():,.0f} MB")
     print(f"total peak RSS {peak_mb():,.0f} MB")
 
 

@@ -9,7 +9,8 @@ surface as new dictionary terms for the tokeniser.
 
 Streaming: texts are tokenised chunk by chunk into a temporary one-line-per-text file, which gensim reads
 itself (``corpus_file``), so no token lists are held in memory. Deterministic for a seed with
-``workers=1`` (the default).
+``workers=1`` (the default). Speed: 100 k short texts (tokenise, phrases, Word2Vec 15 epochs, suggestions
+for the 8 shipped causes) in 42 s on 2 loaded cores (``benchmarks/bench_topics.py --size 100000``).
 """
 
 from __future__ import annotations
