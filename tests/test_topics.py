@@ -196,3 +196,28 @@ def test_real_cocc_topics_are_coherent_and_masked():
     assert report.info["all"]["coherence"] > 0.05  # NPMI of top words above independence
     assert report.topics["main_cause"].nunique() >= 3
     assert not report.topics["examples"].str.contains(r"1[3-9]\d{9}").any()
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_docs = st.lists(st.lists(st.sampled_from(list("abcdefg")), max_size=6), max_size=25)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_docs, st.integers(1, 4), st.floats(0.2, 1.0))
+def test_filter_and_subset_keep_exact_counts(docs, no_below, no_above):
+    from collections import Counter
+
+    corpus = build_corpus(docs)
+    filt = corpus.filter_vocab(no_below=no_below, no_above=no_above)
+    kept = set(filt.id2word.tolist())
+    df = Counter(w for d in docs for w in set(d))
+    assert kept == {w for w, n in df.items() if n >= no_below and n <= no_above * max(len(docs), 1)}
+    assert len(filt) == len(docs)
+    for doc, bow in zip(docs, filt):
+        assert {filt.id2word[i]: c for i, c in bow} == {w: c for w, c in Counter(doc).items() if w in kept}
+    rows = np.arange(len(docs))[::-1]
+    sub = corpus.subset(rows)
+    assert [sorted((corpus.id2word[i], c) for i, c in b) for b in sub] == \
+        [sorted((corpus.id2word[i], c) for i, c in list(corpus)[r]) for r in rows]

@@ -159,3 +159,18 @@ def test_real_car_complaints_daily_counts(tmp_path):
     raw = pd.read_csv(src)
     assert counts["count"].sum() == len(raw)
     assert len(counts) == counts["period"].nunique() * counts["brand"].nunique()
+
+
+def test_cli_trends_per_topic_column(tmp_path):
+    src = _write_dated(tmp_path / "c.csv")
+    df = pd.read_csv(src)
+    df["topic"] = np.where(df["cause"] == "费用问题", 1, 0)
+    df.to_csv(src, index=False)
+    out = tmp_path / "out"
+    r = runner.invoke(app, ["trends", str(src), "--date-column", "created", "--text-column", "内容",
+                            "--topic-column", "topic", "--no-terms", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    topic_counts = pd.read_csv(out / "topic_counts.csv")
+    assert set(topic_counts["topic"]) == {0, 1} and len(topic_counts) == 16
+    assert pd.read_csv(out / "topic_alerts.csv")[["period", "topic"]].values.tolist() == [["2024-04-22", 1]]
+    assert not (out / "emerging_terms.csv").exists()

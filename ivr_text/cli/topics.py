@@ -151,6 +151,9 @@ def topics(
     report = analyse_topics(texts, corpus, cfg, groups=groups, group_name=by or "group", causes=causes,
                             taxonomy=seeds)
     doc = report.doc_topics
+    source_rows = data.attrs.get("source_rows")
+    if source_rows is not None and len(source_rows) == len(doc):
+        doc.insert(1, "source_row", source_rows)  # line in the input file, for joining back
     if "id" in data:
         doc.insert(1, "id", data["id"].to_numpy())
     info = {"input": str(file), "rows_used": table.used, "rows_rejected": len(table.rejected), **report.info}
