@@ -138,6 +138,7 @@ def test_cli_trends_end_to_end(tmp_path):
     assert "<PHONE>" in alerts["examples"].iloc[0] and "13912345678" not in alerts["examples"].iloc[0]
     terms = pd.read_csv(out / "emerging_terms.csv")
     assert "5g套餐" in set(terms["term"]) or "重复" in set(terms["term"])
+    assert terms.loc[terms["main_cause"] == "费用问题", "cause_alert"].all()
 
 
 def test_cli_trends_bad_options(tmp_path):

@@ -240,6 +240,8 @@ def trends(
         paths += [write_table(scored, out / f"{prefix}counts.csv"), write_table(alerts, out / f"{prefix}alerts.csv")]
         summary[f"{prefix}alerts"] = len(alerts)
         if not prefix:
+            summary_alerts = alerts
+        if not prefix:
             common.echo(f"{len(scored[dim].unique())} {dim} value(s) over {scored['period'].nunique()} "
                         f"{cfg.period}(s); {len(alerts)} alert(s)")
             if len(alerts):
@@ -249,6 +251,9 @@ def trends(
         corpus = corpus_from_texts(texts, default_tokenizer(), n_jobs=n_jobs, min_len=2)
         causes = data[by].tolist() if by else None
         emerging = emerging_terms(corpus, periods, cfg, texts=texts, causes=causes)
+        if by:  # a term whose main cause spiked in that period may just ride the spike; others are new themes
+            alerted = set(zip(summary_alerts["period"], summary_alerts[name].astype(str)))
+            emerging["cause_alert"] = [(p, str(c)) in alerted for p, c in zip(emerging["period"], emerging["main_cause"])]
         paths.append(write_table(emerging, out / "emerging_terms.csv"))
         summary["emerging_terms"] = len(emerging)
         common.echo(f"{len(emerging)} emerging term(s)")
