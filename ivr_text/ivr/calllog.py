@@ -91,57 +91,135 @@ class CallLog:
 # ------------------------------------------------------------------------------------------ codes
 
 
-def codes_of(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes (int32, -1 = missing) and the distinct values they index, for any column dtype."""
+def codes_of(s: pd.Series, compact: bool = True) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes (int32, -1 = missing) and the distinct values (str Index) they index, for any dtype.
+
+    Categorical columns keep their codes (no per-row strings); ``compact`` drops unused categories so
+    that every value occurs (skip it for ids, whose unused values are never looked at).
+    """
     if isinstance(s.dtype, pd.CategoricalDtype):
         codes = s.cat.codes.to_numpy().astype(np.int32, copy=False)
-        cats = np.asarray(s.cat.categories.astype(str), dtype=object)
-        used = np.bincount(codes[codes >= 0], minlength=len(cats)) > 0
-        if not used.all():  # drop unused categories so that every code occurs
-            remap = np.cumsum(used, dtype=np.int64) - 1
-            codes = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1).astype(np.int32)
-            cats = cats[used]
-        return codes, cats
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    return codes.astype(np.int32, copy=False), np.asarray(pd.Index(uniques).astype(str), dtype=object)
+        cats = s.cat.categories
+        if compact:
+            used = np.bincount(codes[codes >= 0], minlength=len(cats)) > 0
+            if not used.all():
+                remap = (np.cumsum(used, dtype=np.int64) - 1).astype(np.int32)
+                codes = np.where(codes >= 0, remap[np.maximum(codes, 0)], np.int32(-1))
+                cats = cats[used]
+    else:
+        codes, cats = pd.factorize(s, use_na_sentinel=True)
+        codes = codes.astype(np.int32, copy=False)
+        cats = pd.Index(cats)
+    return codes, cats if cats.dtype == "str" else cats.astype(str)
 
 
 def _ts_ns(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Times as int64 nanoseconds (time zone dropped) and a validity mask."""
     if not pd.api.types.is_datetime64_any_dtype(s):
         s = pd.to_datetime(s, errors="coerce", format="ISO8601")
     if getattr(s.dt, "tz", None) is not None:
         s = s.dt.tz_localize(None)
-    valid = s.notna().to_numpy()
-    arr = s.to_numpy()
-    ns = arr.astype("datetime64[ns]").view(np.int64)
-    return ns, valid
+    ns = s.to_numpy().astype("datetime64[ns]").view(np.int64)
+    return ns, ns != np.iinfo(np.int64).min
 
 
-def _first_valid_per_group(codes: np.ndarray, starts: np.ndarray, n: int) -> np.ndarray:
-    """First non-negative code in each group [starts[i], starts[i+1]) of row-ordered ``codes``; -1 if none."""
-    pos = np.where(codes >= 0, np.arange(len(codes)), len(codes))
-    if len(codes) == 0:
-        return np.full(n, -1, dtype=np.int32)
-    first = np.minimum.reduceat(pos, starts[:-1]) if n else np.array([], dtype=np.int64)
-    out = np.full(n, -1, dtype=np.int32)
-    ok = first < len(codes)
-    out[ok] = codes[first[ok]]
+def _call_values(codes: np.ndarray, order: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Per call (rows ``order[starts[i]:starts[i+1]]``): the first non-negative code among its rows; -1 if none."""
+    out = codes[order[starts[:-1]]].astype(np.int32)
+    gaps = np.flatnonzero(out < 0)
+    if len(gaps):  # the call's first row lacks the value: take its next row that has it
+        valid = np.flatnonzero(codes[order] >= 0)
+        k = np.searchsorted(valid, starts[gaps])
+        ok = k < len(valid)
+        ok[ok] = valid[k[ok]] < starts[gaps[ok] + 1]
+        out[gaps[ok]] = codes[order[valid[k[ok]]]]
     return out
 
 
 class _Rejections:
+    """Per-row rejection reasons as small codes (0 = kept); the first reason given to a row wins."""
+
     def __init__(self, n: int):
-        self.reason = np.full(n, None, dtype=object)
-        self.any = np.zeros(n, dtype=bool)
+        self.code = np.zeros(n, dtype=np.int32)
+        self.reasons: list[str] = [""]
 
     def add(self, rows: np.ndarray, reason: str) -> None:
-        """``rows``: original row indices or a boolean mask over all rows; the first reason wins."""
+        """``rows``: original row indices or a boolean mask over all rows."""
         if rows.dtype == bool:
+            if not rows.any():
+                return
             rows = np.flatnonzero(rows)
-        rows = rows[~self.any[rows]]
+        rows = rows[self.code[rows] == 0]
         if len(rows):
-            self.reason[rows] = reason
-            self.any[rows] = True
+            self.reasons.append(reason)
+            self.code[rows] = len(self.reasons) - 1
+
+    def add_each(self, rows: np.ndarray, which: np.ndarray, reasons: list[str]) -> None:
+        """Row ``rows[i]`` gets ``reasons[which[i]]`` (rows already rejected keep their reason)."""
+        fresh = self.code[rows] == 0
+        self.code[rows[fresh]] = len(self.reasons) + which[fresh]
+        self.reasons.extend(reasons)
+
+    @property
+    def any(self) -> bool:
+        return len(self.reasons) > 1
+
+    def mask(self) -> np.ndarray:
+        return self.code != 0
+
+    def rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """Rejected row indices and their reasons (object array)."""
+        bad = np.flatnonzero(self.code)
+        return bad, np.asarray(self.reasons, dtype=object)[self.code[bad]]
+
+
+def _combine(*cols: np.ndarray) -> np.ndarray:
+    """One exact non-negative int64 per row for the tuple of small non-negative-or--1 integer columns."""
+    size, out = 1, np.zeros(len(cols[0]), dtype=np.int64)
+    for col in cols:
+        width = int(col.max(initial=-1)) + 2
+        if size * width >= 2**62:  # would overflow: number the distinct tuples instead
+            return pd.MultiIndex.from_arrays(cols).factorize()[0].astype(np.int64)
+        out = out * width + (col.astype(np.int64) + 1)
+        size *= width
+    return out
+
+
+def _group_starts(c: np.ndarray) -> np.ndarray:
+    """Start index of each run of equal values in ``c``, plus ``len(c)`` at the end."""
+    if len(c) == 0:
+        return np.zeros(1, dtype=np.int64)
+    return np.r_[0, np.flatnonzero(c[1:] != c[:-1]) + 1, len(c)]
+
+
+def _call_time_order(call: np.ndarray, ts: np.ndarray, rows: np.ndarray | None) -> np.ndarray | None:
+    """Row indices ordered by call, then time, stably (file order breaks ties); None if ``rows`` (all rows when
+    None) already are. One stable sort by call; only calls whose rows are then out of time order are re-sorted."""
+    c = call if rows is None else call[rows]
+    if len(c) < 2:
+        return None
+    same = c[1:] == c[:-1]
+    grouped = int(len(same) - np.count_nonzero(same)) + 1 == int(np.count_nonzero(np.bincount(c)))
+    if grouped:
+        t = ts if rows is None else ts[rows]
+        late = same & (t[1:] < t[:-1])
+        if not late.any():
+            return None
+        o = np.arange(len(c))
+    else:
+        o = np.argsort(c, kind="stable")
+        c = c[o]
+        t = ts[o] if rows is None else ts[rows[o]]
+        same = c[1:] == c[:-1]
+        late = same & (t[1:] < t[:-1])
+    if late.any():  # re-sort the rows of calls that are out of time order (usually few)
+        fix = np.zeros(int(c.max()) + 1, dtype=bool)
+        fix[c[1:][late]] = True
+        sub = np.flatnonzero(fix[c])  # rows of those calls; each call's rows are one contiguous block
+        cs = c[sub]
+        block = np.cumsum(np.r_[True, (cs[1:] != cs[:-1]) | (sub[1:] != sub[:-1] + 1)])
+        o[sub] = o[sub[np.lexsort((t[sub], block))]]  # lexsort is stable: file order breaks time ties
+    return o if rows is None else rows[o]
 
 
 # ------------------------------------------------------------------------------------------ build
@@ -156,85 +234,105 @@ def build_call_log(events: pd.DataFrame, menu: Menu | None, config: IvrConfig, *
     n = len(events)
     rej = _Rejections(n)
 
-    call, call_names = codes_of(events["call_id"])
+    call, call_names = codes_of(events["call_id"], compact=False)
     node, node_raw = codes_of(events["node"])
     ev_codes, ev_raw = codes_of(events["event"])
     ts, ts_ok = _ts_ns(events["ts"])
     lookup = config.event_lookup()
-    ev_map = np.array([EVENTS.index(lookup[v.strip().lower()]) if v.strip().lower() in lookup else -1
-                       for v in ev_raw], dtype=np.int8)
-    event = np.where(ev_codes >= 0, ev_map[np.maximum(ev_codes, 0)] if len(ev_map) else -1, -1).astype(np.int8)
+    spelled = [str(v).strip().lower() for v in ev_raw]
+    ev_map = np.array([EVENTS.index(lookup[v]) if v in lookup else -1 for v in spelled] + [-1], dtype=np.int8)
+    event = ev_map[ev_codes]  # code -1 picks the trailing -1
 
     rej.add(call < 0, "missing call_id")
     rej.add(~ts_ok, "missing or unparseable time (ts)")
     rej.add(node < 0, "missing node")
-    bad_ev = event < 0
-    if bad_ev.any():
-        shown = np.where(ev_codes >= 0, ev_raw[np.maximum(ev_codes, 0)] if len(ev_raw) else "", "")
-        rows = np.flatnonzero(bad_ev & ~rej.any)
-        rej.reason[rows] = ["unknown event type '" + str(v) + "'" if v != "" else "missing event type"
-                            for v in shown[rows]]
-        rej.any[rows] = True
+    del ts_ok
+    if (ev_map[:-1] < 0).any() or (ev_codes < 0).any():
+        rows = np.flatnonzero(event < 0)
+        uniq, which = np.unique(ev_codes[rows], return_inverse=True)
+        rej.add_each(rows, which, [f"unknown event type '{ev_raw[u]}'" if u >= 0 and ev_raw[u] != ""
+                                   else "missing event type" for u in uniq])
 
     if "key" in events.columns:
         key, key_names = codes_of(events["key"])
     else:
-        key, key_names = np.full(n, -1, dtype=np.int32), np.array([], dtype=object)
+        key, key_names = np.full(n, -1, dtype=np.int32), pd.Index([], dtype="str")
 
-    # ---- order: by call, then time, stable (file order breaks ties); skip when already in order
-    valid = np.flatnonzero(~rej.any)
-    c, t = call[valid], ts[valid]
-    if len(c) > 1:
-        same = c[1:] == c[:-1]
-        grouped = int((~same).sum()) + 1 == int(np.count_nonzero(np.bincount(c)))
-        in_order = grouped and bool(np.all(t[1:][same] >= t[:-1][same]))
-    else:
-        in_order = True
-    if in_order:
-        order = valid
-    else:
-        o = np.argsort(t, kind="stable")
-        o = o[np.argsort(c[o], kind="stable")]
-        order = valid[o]
-
-    # ---- duplicates: only rows sharing call and time with a neighbour can be duplicates
+    # ---- order: by call, then time, stable (file order breaks ties); nothing is sorted when already in order
+    valid = np.flatnonzero(~rej.mask()) if rej.any else None
+    order = _call_time_order(call, ts, valid)
+    if order is None:
+        order = valid if valid is not None else np.arange(n)
     c, t = call[order], ts[order]
+
+    # ---- checks in sorted order; ``drop`` marks sorted positions to reject
+    drop = np.zeros(len(order), dtype=bool)
+    # duplicates: only rows sharing call and time with a neighbour can be duplicates (the first one is kept)
     tie = (c[1:] == c[:-1]) & (t[1:] == t[:-1])
-    cand = np.zeros(len(order), dtype=bool)
-    cand[1:] |= tie
-    cand[:-1] |= tie
-    if cand.any():
-        idx = order[cand]
-        frame = pd.DataFrame({"c": call[idx], "t": ts[idx], "n": node[idx], "e": event[idx], "k": key[idx]})
-        dup = frame.duplicated().to_numpy()
-        rej.add(idx[dup], "duplicate event (same call, time, node, event and key)")
-        order = order[~rej.any[order]]
+    if tie.any():
+        cand = np.zeros(len(order), dtype=bool)
+        cand[1:] |= tie
+        cand[:-1] |= tie
+        pos = np.flatnonzero(cand)
+        run = np.cumsum(np.r_[True, ~tie[pos[1:] - 1]])  # one run per (call, time) with ties
+        o = order[pos]
+        what = _combine(node[o], event[o], key[o])  # (node, event, key) as one exact integer
+        if int(run[-1]) < np.iinfo(np.int64).max // (int(what.max()) + 1):
+            g = run.astype(np.int64) * (int(what.max()) + 1) + what
+            s = np.argsort(g, kind="stable")  # nearly sorted already: runs are in order
+        else:
+            g = None
+            s = np.lexsort((what, run))
+        dup = np.zeros(len(pos), dtype=bool)
+        if g is None:
+            same_run = run[s[1:]] == run[s[:-1]]
+            dup[s[1:]] = same_run & (what[s[1:]] == what[s[:-1]])
+        else:
+            dup[s[1:]] = g[s[1:]] == g[s[:-1]]
+        drop[pos[dup]] = True
+        rej.add(o[dup], "duplicate event (same call, time, node, event and key)")
+        del cand, pos, run, o, what, g, s, dup
+    del tie
 
-    # ---- rows after a call's first terminal event
-    c, e = call[order], event[order]
-    is_term = e >= TRANSFER
-    starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]]) if len(c) else np.array([], dtype=np.int64)
-    csum = np.cumsum(is_term, dtype=np.int64)
-    before = csum - is_term
-    lengths = np.diff(np.r_[starts, len(c)])
-    base = np.repeat(np.r_[0, csum][starts], lengths) if len(c) else np.array([], dtype=np.int64)
-    after = (before - base) > 0
-    if after.any():
-        rej.add(order[after], "event after the call had ended (clock skew or stray event)")
-        order = order[~after]
-
-    # ---- calls spanning too long: clock skew
-    c, t = call[order], ts[order]
-    if len(c):
-        starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
-        ends = np.r_[starts[1:], len(c)] - 1
-        span = (t[ends] - t[starts]) / NS
-        too_long = span > config.max_call_seconds
+    # rows after a call's first terminal event (a duplicate of the terminal row is already rejected)
+    starts = _group_starts(c)
+    is_term = event[order] >= TRANSFER
+    n_calls0 = len(starts) - 1
+    if n_calls0:
+        term_pos = np.flatnonzero(is_term)
+        del is_term
+        k = np.searchsorted(term_pos, starts[:-1])  # each call's first terminal row, if inside the call
+        first_term = np.full(n_calls0, -1, dtype=np.int64)
+        inside = k < len(term_pos)
+        inside[inside] = term_pos[k[inside]] < starts[1:][inside]
+        first_term[inside] = term_pos[k[inside]]
+        del term_pos, k
+        tail = np.flatnonzero(inside & (first_term < starts[1:] - 1))  # calls with rows after their end
+        if len(tail):
+            step = np.zeros(len(order) + 1, dtype=np.int8)
+            step[first_term[tail] + 1] = 1
+            step[starts[1:][tail]] = -1
+            after = np.cumsum(step[:-1], dtype=np.int8).astype(bool)
+            del step
+            rej.add(order[after & ~drop], "event after the call had ended (clock skew or stray event)")
+            drop |= after
+            del after
+        # calls spanning too long (first row to the terminal event, or to the last row): clock skew
+        end_pos = np.where(inside, first_term, starts[1:] - 1)
+        too_long = (t[end_pos] - t[starts[:-1]]) / NS > config.max_call_seconds
         if too_long.any():
-            lengths = ends - starts + 1
-            rows_bad = np.repeat(too_long, lengths)
-            rej.add(order[rows_bad], f"clock skew: call spans more than {config.max_call_seconds:g} s")
-            order = order[~rows_bad]
+            rows_bad = np.repeat(too_long, np.diff(starts))
+            rej.add(order[rows_bad & ~drop], f"clock skew: call spans more than {config.max_call_seconds:g} s")
+            drop |= rows_bad
+            del rows_bad
+        del first_term, end_pos, inside
+    else:
+        del is_term
+    if drop.any():
+        keep = ~drop
+        order, c, t = order[keep], c[keep], t[keep]
+        del keep
+    del drop
 
     # ---- node universe: menu nodes first, then nodes only seen in the log
     menu_ids = list(menu.nodes) if menu is not None else []
@@ -248,54 +346,59 @@ def build_call_log(events: pd.DataFrame, menu: Menu | None, config: IvrConfig, *
         remap[j] = index[v]
 
     # ---- final sorted arrays
-    change = np.r_[True, call[order][1:] != call[order][:-1]] if len(order) else np.array([], dtype=bool)
-    row_call = (np.cumsum(change) - 1).astype(np.int32)
-    c_codes = call[order][change]
-    row_ts = ts[order]
+    starts = _group_starts(c)
+    n_calls = len(starts) - 1
+    lengths = np.diff(starts)
+    row_call = np.repeat(np.arange(n_calls, dtype=np.int32), lengths)
+    c_codes = c[starts[:-1]]
+    del c
+    row_ts = t
     row_node = remap[node[order]] if len(order) else np.array([], dtype=np.int32)
     row_event = event[order]
-    n_calls = len(c_codes)
-    starts = np.searchsorted(row_call, np.arange(n_calls + 1))
     first, last = starts[:-1], starts[1:] - 1
-    call_start = row_ts[first] if n_calls else np.array([], dtype=np.int64)
-    call_end = row_ts[last] if n_calls else np.array([], dtype=np.int64)
-    last_event = row_event[last] if n_calls else np.array([], dtype=np.int8)
+    call_start = row_ts[first]
+    call_end = row_ts[last]
+    last_event = row_event[last]
     outcome = np.full(n_calls, OUT_UNKNOWN, dtype=np.int8)
     for ev, out in _EVENT_TO_OUTCOME.items():
         outcome[last_event == ev] = out
     # node of the call's end: the terminal row's node; for unknown ends the last node entered (or last row)
-    call_node = row_node[last].copy() if n_calls else np.array([], dtype=np.int32)
+    call_node = row_node[last]
     unknown = np.flatnonzero(outcome == OUT_UNKNOWN)
     if len(unknown):
-        ent = row_event == ENTER
-        pos = np.where(ent, np.arange(len(order)), -1)
-        last_enter = np.maximum.reduceat(pos, first)[unknown]
-        has = last_enter >= 0
-        call_node[unknown[has]] = row_node[last_enter[has]]
+        enter_pos = np.flatnonzero(row_event == ENTER)
+        k = np.searchsorted(enter_pos, starts[unknown + 1]) - 1
+        has = k >= 0
+        has[has] = enter_pos[k[has]] >= starts[unknown[has]]
+        call_node[unknown[has]] = row_node[enter_pos[k[has]]]
 
-    seg_codes, seg_names = (codes_of(events["segment"]) if "segment" in events.columns
-                            else (np.full(n, -1, dtype=np.int32), np.array([], dtype=object)))
-    call_segment = _first_valid_per_group(seg_codes[order], starts, n_calls)
+    if "segment" in events.columns:
+        seg_codes, seg_names = codes_of(events["segment"])
+        call_segment = _call_values(seg_codes, order, starts)
+        del seg_codes
+    else:
+        call_segment, seg_names = np.full(n_calls, -1, dtype=np.int32), pd.Index([], dtype="str")
     call_caller = None
     if "caller_id" in events.columns:
         caller_codes, caller_names = codes_of(events["caller_id"])
         unknown_ids = {str(u).strip().lower() for u in config.unknown_callers}
-        anon = np.array([str(v).strip().lower() in unknown_ids for v in caller_names], dtype=bool)
-        if anon.any():
-            caller_codes = np.where((caller_codes >= 0) & anon[np.maximum(caller_codes, 0)], -1, caller_codes)
-        call_caller = _first_valid_per_group(caller_codes[order], starts, n_calls)
+        anon = np.r_[np.asarray(caller_names.str.strip().str.lower().isin(unknown_ids), dtype=bool), False]
+        if anon.any():  # anonymous callers count as unknown (index -1 reads the trailing False)
+            caller_codes = np.where(anon[caller_codes], np.int32(-1), caller_codes)
+        call_caller = _call_values(caller_codes, order, starts)
+        del caller_codes
 
-    bad_rows = np.flatnonzero(rej.any)
+    bad_rows, reasons = rej.rows()
     rejected = events.iloc[bad_rows].copy()
-    rejected["reason"] = rej.reason[bad_rows]
+    rejected["reason"] = reasons
     if "source_row" not in rejected.columns and "source_rows" in events.attrs:
         rejected.insert(0, "source_row", np.asarray(events.attrs["source_rows"])[bad_rows])
     upstream = (rows_read - n) if rows_read is not None else 0
     return CallLog(
         node_names=names, row_call=row_call, row_ts=row_ts, row_node=row_node, row_event=row_event,
-        row_key=key[order], key_names=key_names, call_ids=call_names[c_codes] if n_calls else call_names[:0],
+        row_key=key[order], key_names=np.asarray(key_names, dtype=object), call_ids=call_names.take(c_codes),
         call_start=call_start, call_end=call_end, call_outcome=outcome, call_node=call_node,
-        call_segment=call_segment, segment_names=seg_names, call_caller=call_caller,
+        call_segment=call_segment, segment_names=np.asarray(seg_names, dtype=object), call_caller=call_caller,
         rows_read=n + upstream, rejected=rejected.reset_index(drop=True), rejected_positions=bad_rows)
 
 
