@@ -148,3 +148,7 @@ def test_property_any_label_gives_wellformed_svg(labels, values):
                 charts.stacked_share_chart(labels, {"a": [abs(v) if v == v else 0 for v in vals]})):
         root = parse(svg)
         assert root.find(f"{SVG_NS}script") is None
+
+
+def test_ticks_on_a_denormal_range():
+    assert charts.nice_ticks(0.0, 5e-324)[0] == 0.0

@@ -46,7 +46,7 @@ def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
     """Round tick values covering [lo, hi] (about ``n`` of them)."""
     if not (math.isfinite(lo) and math.isfinite(hi)):
         return [0.0, 1.0]
-    if hi <= lo:
+    if hi - lo <= 1e-9 * max(1.0, abs(lo), abs(hi)):  # flat or denormal-thin range: give it a visible span
         hi = lo + (abs(lo) or 1.0)
     raw = (hi - lo) / max(n, 1)
     mag = 10 ** math.floor(math.log10(raw))
