@@ -25,3 +25,37 @@ def dictionary_path(name: str) -> Path:
     if not path.exists():
         raise FileNotFoundError(f"ivr_text: shipped dictionary {name!r} not found in {path.parent}")
     return path
+
+
+def read_yaml(path: str | Path, what: str = "YAML file", *, mapping: bool = True):
+    """Parse a YAML (or JSON) config file; a missing, unreadable or malformed file is one clear InputError.
+
+    With ``mapping`` the top level must be a mapping.
+    """
+    import yaml
+
+    from ivr_text.errors import InputError
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: {what} not found")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: not a readable {what} ({str(exc).splitlines()[0]})") from None
+    if mapping and not isinstance(data, dict):
+        raise InputError(f"{path}: expected a mapping at the top level of the {what}")
+    return data
+
+
+def deep_merge(base: dict, override: dict) -> dict:
+    """``base`` updated with ``override``, nested mappings merged key by key (neither input is changed)."""
+    import copy
+
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out

@@ -5,45 +5,19 @@ A user's ``churn_rules.yaml`` may set only what it changes: it is merged over th
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
-import yaml
-
 from ivr_text.errors import InputError
-from ivr_text.resources import dictionary_path
-
-
-def read_yaml(path: str | Path) -> dict:
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: file not found")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise InputError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
-    if not isinstance(data, dict):
-        raise InputError(f"{path}: expected a YAML mapping at the top level")
-    return data
-
-
-def _merge(base: dict, override: dict) -> dict:
-    out = copy.deepcopy(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = value
-    return out
+from ivr_text.resources import deep_merge, dictionary_path, read_yaml
 
 
 def churn_config(path: str | Path | None = None, overrides: dict | None = None) -> dict:
     """The churn signal settings: shipped ``churn_rules.yaml`` merged with ``path`` and ``overrides``."""
     config = read_yaml(dictionary_path("churn_rules.yaml"))
     if path is not None:
-        config = _merge(config, read_yaml(path))
+        config = deep_merge(config, read_yaml(path))
     if overrides:
-        config = _merge(config, overrides)
+        config = deep_merge(config, overrides)
     return config
 
 

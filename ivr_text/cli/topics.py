@@ -29,16 +29,9 @@ def _config(cls, path: Path | None, **options):
     """Build a config dataclass from defaults, a YAML file, then the options given on the command line."""
     values: dict = {}
     if path is not None:
-        import yaml
+        from ivr_text.resources import read_yaml
 
-        if not path.exists():
-            raise InputError(f"{path}: config file not found")
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise InputError(f"{path}: not readable YAML ({str(exc).splitlines()[0]})") from None
-        if not isinstance(raw, dict):
-            raise InputError(f"{path}: expected a mapping of parameter: value")
+        raw = read_yaml(path, "config file")
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(raw) - known)
         if unknown:
