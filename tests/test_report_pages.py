@@ -10,9 +10,9 @@ from typer.testing import CliRunner
 
 from ivr_text.cli.main import app
 from ivr_text.report import churn_page, complaints_page, index_page, ivr_page, render_reports
-from ivr_text.report.churn_page import cohort_curves
-from ivr_text.report.complaints_page import counts_wide
-from ivr_text.report.ivr_page import path_flows, tree_nodes
+from ivr_text.report.churn import cohort_curves
+from ivr_text.report.complaints import counts_wide
+from ivr_text.report.ivr import path_flows, tree_nodes
 from report_fixtures import EMAIL, PHONE, make_all, make_churn, make_complaints, make_ivr
 
 runner = CliRunner()
@@ -86,7 +86,7 @@ def test_unexpected_error_becomes_note_unless_strict(tmp_path, monkeypatch):
     d = make_ivr(tmp_path / "ivr")
     import importlib
 
-    mod = importlib.import_module("ivr_text.report.ivr_page")  # the module, not the same-named function
+    mod = importlib.import_module("ivr_text.report.ivr")  # the module, not the same-named function
 
     def boom(*a, **k):
         raise RuntimeError("kaput")

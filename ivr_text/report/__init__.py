@@ -5,10 +5,10 @@
 ``index_page`` build single pages (``Page.render()`` → HTML text).
 """
 
-from ivr_text.report.churn_page import churn_page
-from ivr_text.report.complaints_page import complaints_page
-from ivr_text.report.index_page import index_page
-from ivr_text.report.ivr_page import ivr_page
+from ivr_text.report.churn import churn_page
+from ivr_text.report.complaints import complaints_page
+from ivr_text.report.index import index_page
+from ivr_text.report.ivr import ivr_page
 from ivr_text.report.render import render_reports
 
 __all__ = ["render_reports", "ivr_page", "complaints_page", "churn_page", "index_page"]

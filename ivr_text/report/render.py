@@ -42,10 +42,10 @@ def render_reports(out_dir: str | Path, ivr_dir: str | Path | None = None,
     feeds the index's "what was analysed" table. ``strict`` re-raises unexpected errors inside sections
     (for tests); otherwise a broken section becomes a note and the rest renders.
     """
-    from ivr_text.report.churn_page import churn_headline, churn_page
-    from ivr_text.report.complaints_page import complaints_headline, complaints_page
-    from ivr_text.report.index_page import index_page
-    from ivr_text.report.ivr_page import ivr_headline, ivr_page
+    from ivr_text.report.churn import churn_headline, churn_page
+    from ivr_text.report.complaints import complaints_headline, complaints_page
+    from ivr_text.report.index import index_page
+    from ivr_text.report.ivr import ivr_headline, ivr_page
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
