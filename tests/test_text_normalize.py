@@ -57,3 +57,33 @@ def test_normalize_total_and_idempotent(text):
     assert isinstance(once, str)
     assert normalize_text(once) == once
     once.encode("utf-8")  # no lone surrogates survive
+
+
+_TRICKY = ["網路很卡，寬頻斷線了！", "沈浸在反覆的瞭解中", "客户13812345678反映\n换行", "ＡＢＣ１２３　VoLTE", None, float("nan"),
+           "", "  ", "宽\udcb5带", "<phone> 已屏蔽 ******", "a@b.com 138****5678", "😀繁體", "x" * 3, 10086.0,
+           "卡号\n6222021234567890120", "138****12", "\r\n\t", "客戶  13812345678  ", "㐀𠀀乾隆"]
+
+
+def test_phrase_only_traditional_characters_convert():
+    # characters t2s changes only inside phrases still trigger the converter
+    assert normalize_text("沈浸") == "沉浸" and normalize_text("反覆") == "反复"
+
+
+def test_normalize_many_equals_normalize_text():
+    from ivr_text.text import normalize_many
+
+    for mask in (True, False):
+        expected = [normalize_text(t, mask=mask) for t in _TRICKY]
+        assert normalize_many(_TRICKY, mask=mask) == expected
+        assert normalize_many(_TRICKY, mask=mask, chunk_size=3) == expected
+
+
+_ALPHABET = st.sampled_from(list("網路卡沈浸 \n\r，。0123456789*@x-()+<>phoneＡ😀\u3000"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=_ALPHABET) | st.text(max_size=3), max_size=8))
+def test_normalize_many_property(texts):
+    from ivr_text.text import normalize_many
+
+    assert normalize_many(texts) == [normalize_text(t) for t in texts]

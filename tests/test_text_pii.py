@@ -85,3 +85,11 @@ def test_any_mobile_masked(number, prefix):
 
 def test_placeholders_are_known():
     assert set(PLACEHOLDERS) == {"<PHONE>", "<TEL>", "<ID>", "<CARD>", "<EMAIL>"}
+
+
+def test_mask_pii_lines_equals_per_line():
+    from ivr_text.text.pii import mask_pii_lines
+
+    lines = ["客户13812345678", "卡号", "6222021234567890120", "无", "a@b.cn ***", "138****12", "2024-03-15 09:45:00",
+             "身份证11010519491231002x", "", "0755-12345678"]
+    assert mask_pii_lines("\n".join(lines)) == [mask_pii(x) for x in lines]
