@@ -51,10 +51,16 @@ def _infer(log: CallLog, ent: EnteredNodes, edges: pd.DataFrame) -> Menu:
     ok = prev >= 0
     enter_rows, prev = enter_rows[ok], prev[ok]
     ok = (log.row_call[prev] == log.row_call[enter_rows]) & (log.row_event[prev] == KEY) & (log.row_key[prev] >= 0)
-    kc = pd.DataFrame({"node": log.row_node[enter_rows[ok]], "key": log.row_key[prev[ok]]})
-    kc = kc.value_counts().rename("count").reset_index()
-    kc["node"] = np.asarray(log.node_names, dtype=object)[kc["node"].to_numpy()] if len(kc) else []
-    kc["key"] = log.key_names[kc["key"].to_numpy()] if len(kc) else []
+    n_keys = max(len(log.key_names), 1)
+    pair = log.row_node[enter_rows[ok]].astype(np.int64) * n_keys + log.row_key[prev[ok]]
+    if n * n_keys <= 10_000_000:
+        counts = np.bincount(pair, minlength=n * n_keys)
+        pair = np.flatnonzero(counts)
+        counts = counts[pair]
+    else:
+        pair, counts = np.unique(pair, return_counts=True)
+    kc = pd.DataFrame({"node": np.asarray(log.node_names, dtype=object)[pair // n_keys],
+                       "key": np.asarray(log.key_names, dtype=object)[pair % n_keys], "count": counts})
     term = np.zeros((n, 3), dtype=np.int64)
     for j, code in enumerate((0, 1, 2)):  # OUT_COMPLETE, OUT_TRANSFER, OUT_HANGUP
         term[:, j] = np.bincount(log.call_node[log.call_outcome == code], minlength=n)

@@ -98,10 +98,14 @@ def codes_of(s: pd.Series, compact: bool = True) -> tuple[np.ndarray, pd.Index]:
     that every value occurs (skip it for ids, whose unused values are never looked at).
     """
     if isinstance(s.dtype, pd.CategoricalDtype):
-        codes = s.cat.codes.to_numpy().astype(np.int32, copy=False)
+        raw = s.cat.codes.to_numpy()
+        codes = raw.astype(np.int32, copy=False)
         cats = s.cat.categories
         if compact:
-            used = np.bincount(codes[codes >= 0], minlength=len(cats)) > 0
+            if raw.dtype == np.int8:  # -1 counts in bin 255, beyond any int8 category
+                used = np.bincount(raw.view(np.uint8), minlength=256)[:len(cats)] > 0
+            else:
+                used = np.bincount(codes[codes >= 0], minlength=len(cats)) > 0
             if not used.all():
                 remap = (np.cumsum(used, dtype=np.int64) - 1).astype(np.int32)
                 codes = np.where(codes >= 0, remap[np.maximum(codes, 0)], np.int32(-1))
@@ -192,34 +196,48 @@ def _group_starts(c: np.ndarray) -> np.ndarray:
     return np.r_[0, np.flatnonzero(c[1:] != c[:-1]) + 1, len(c)]
 
 
-def _call_time_order(call: np.ndarray, ts: np.ndarray, rows: np.ndarray | None) -> np.ndarray | None:
-    """Row indices ordered by call, then time, stably (file order breaks ties); None if ``rows`` (all rows when
-    None) already are. One stable sort by call; only calls whose rows are then out of time order are re-sorted."""
+def _call_time_order(call: np.ndarray, ts: np.ndarray, rows: np.ndarray | None
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(order, calls, times)``: ``rows`` (all rows when None) ordered by call, then time, stably (file order
+    breaks ties), with their call codes and times in that order.
+
+    A file already grouped by call is not sorted; otherwise one sort of (call, row) keys. Only calls whose rows
+    are then out of time order (usually few) are re-sorted by time.
+    """
     c = call if rows is None else call[rows]
-    if len(c) < 2:
-        return None
-    same = c[1:] == c[:-1]
-    grouped = int(len(same) - np.count_nonzero(same)) + 1 == int(np.count_nonzero(np.bincount(c)))
-    if grouped:
-        t = ts if rows is None else ts[rows]
-        late = same & (t[1:] < t[:-1])
-        if not late.any():
-            return None
-        o = np.arange(len(c))
-    else:
-        o = np.argsort(c, kind="stable")
-        c = c[o]
-        t = ts[o] if rows is None else ts[rows[o]]
-        same = c[1:] == c[:-1]
-        late = same & (t[1:] < t[:-1])
-    if late.any():  # re-sort the rows of calls that are out of time order (usually few)
-        fix = np.zeros(int(c.max()) + 1, dtype=bool)
-        fix[c[1:][late]] = True
-        sub = np.flatnonzero(fix[c])  # rows of those calls; each call's rows are one contiguous block
-        cs = c[sub]
-        block = np.cumsum(np.r_[True, (cs[1:] != cs[:-1]) | (sub[1:] != sub[:-1] + 1)])
-        o[sub] = o[sub[np.lexsort((t[sub], block))]]  # lexsort is stable: file order breaks time ties
-    return o if rows is None else rows[o]
+    t = ts if rows is None else ts[rows]
+    n = len(c)
+    o = None
+    if n > 1 and not bool(np.all(c[1:] >= c[:-1])):
+        runs = int(np.count_nonzero(c[1:] != c[:-1])) + 1
+        if runs != int(np.count_nonzero(np.bincount(c))):  # not grouped by call: sort
+            bits = int(n).bit_length()
+            if int(c.max()) < 2 ** (62 - bits):
+                key = np.sort((c.astype(np.int64) << bits) | np.arange(n, dtype=np.int64))  # unique keys: stable
+                o = key & ((1 << bits) - 1)
+                c = (key >> bits).astype(np.int32)
+                del key
+            else:
+                o = np.argsort(c, kind="stable")
+                c = c[o]
+            t = t[o]
+    if n > 1:
+        late = (c[1:] == c[:-1]) & (t[1:] < t[:-1])
+        if late.any():  # re-sort the rows of calls that are out of time order
+            fix = np.zeros(int(c.max()) + 1, dtype=bool)
+            fix[c[1:][late]] = True
+            sub = np.flatnonzero(fix[c])  # rows of those calls; each call's rows are one contiguous block
+            cs = c[sub]
+            block = np.cumsum(np.r_[True, (cs[1:] != cs[:-1]) | (sub[1:] != sub[:-1] + 1)])
+            perm = sub[np.lexsort((t[sub], block))]  # lexsort is stable: file order breaks time ties
+            o = np.arange(n) if o is None else o
+            o[sub] = o[perm]
+            t = t.copy() if t is ts else t
+            t[sub] = t[perm]
+            del fix, sub, cs, block, perm
+        del late
+    base = np.arange(n) if rows is None else rows
+    return (base if o is None else base[o]), c, t
 
 
 # ------------------------------------------------------------------------------------------ build
@@ -259,11 +277,7 @@ def build_call_log(events: pd.DataFrame, menu: Menu | None, config: IvrConfig, *
         key, key_names = np.full(n, -1, dtype=np.int32), pd.Index([], dtype="str")
 
     # ---- order: by call, then time, stable (file order breaks ties); nothing is sorted when already in order
-    valid = np.flatnonzero(~rej.mask()) if rej.any else None
-    order = _call_time_order(call, ts, valid)
-    if order is None:
-        order = valid if valid is not None else np.arange(n)
-    c, t = call[order], ts[order]
+    order, c, t = _call_time_order(call, ts, np.flatnonzero(~rej.mask()) if rej.any else None)
 
     # ---- checks in sorted order; ``drop`` marks sorted positions to reject
     drop = np.zeros(len(order), dtype=bool)

@@ -45,9 +45,8 @@ def _rate(a, b):
 # ------------------------------------------------------------------------------------------ KPIs
 
 
-def call_frame(log: CallLog, repeat_window_hours: float) -> pd.DataFrame:
-    """One row per call: outcome, seconds, segment code, repeated (bool, or NA without caller ids)."""
-    seconds = (log.call_end - log.call_start) / NS
+def repeated_calls(log: CallLog, repeat_window_hours: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per call: (repeated, known_caller) — the identified caller starts another call within the window."""
     repeated = np.zeros(log.n_calls, dtype=bool)
     known = np.zeros(log.n_calls, dtype=bool)
     if log.call_caller is not None and log.n_calls:
@@ -57,39 +56,47 @@ def call_frame(log: CallLog, repeat_window_hours: float) -> pd.DataFrame:
         same = log.call_caller[o][1:] == log.call_caller[o][:-1]
         gap = (log.call_start[o][1:] - log.call_start[o][:-1]) / NS
         repeated[o[:-1][same & (gap <= repeat_window_hours * 3600)]] = True
-    return pd.DataFrame({"outcome": log.call_outcome, "seconds": seconds, "segment": log.call_segment,
-                         "repeated": repeated, "known_caller": known})
+    return repeated, known
 
 
-def _kpis_of(df: pd.DataFrame, has_callers: bool) -> dict:
-    n = len(df)
-    out = {o: int((df["outcome"] == code).sum()) for o, code in
-           (("complete", OUT_COMPLETE), ("transfer", OUT_TRANSFER), ("hangup", OUT_HANGUP),
-            ("unknown", OUT_UNKNOWN))}
-    def mean_sec(code):  # noqa: E306
-        s = df.loc[df["outcome"] == code, "seconds"]
-        return float(s.mean()) if len(s) else None
-    known = int(df["known_caller"].sum())
-    return {
-        "calls": n,
-        "self_service_rate": out["complete"] / n if n else None,
-        "transfer_rate": out["transfer"] / n if n else None,
-        "abandon_rate": out["hangup"] / n if n else None,
-        "unknown_end_rate": out["unknown"] / n if n else None,
-        "mean_self_service_seconds": mean_sec(OUT_COMPLETE),
-        "mean_seconds_before_transfer": mean_sec(OUT_TRANSFER),
-        "mean_call_seconds": float(df["seconds"].mean()) if n else None,
-        "repeat_call_rate": (int(df["repeated"].sum()) / known if known else None) if has_callers else None,
-        "identified_callers_calls": known if has_callers else None,
-        "outcome_counts": out,
-    }
+def _kpis_by_group(log: CallLog, group: np.ndarray, n_groups: int, repeated: np.ndarray, known: np.ndarray,
+                   has_callers: bool) -> list[dict]:
+    """The KPIs of each group of calls (``group``: 0..n_groups-1 per call), from bincounts."""
+    cell = group.astype(np.int64) * 4 + log.call_outcome
+    seconds = (log.call_end - log.call_start) / NS
+    n_out = np.bincount(cell, minlength=4 * n_groups).reshape(n_groups, 4)
+    sec_out = np.bincount(cell, weights=seconds, minlength=4 * n_groups).reshape(n_groups, 4)
+    n_rep = np.bincount(group, weights=repeated, minlength=n_groups)
+    n_known = np.bincount(group, weights=known, minlength=n_groups).astype(np.int64)
+    out = []
+    for g in range(n_groups):
+        n = int(n_out[g].sum())
+        c = {o: int(n_out[g, code]) for o, code in
+             (("complete", OUT_COMPLETE), ("transfer", OUT_TRANSFER), ("hangup", OUT_HANGUP),
+              ("unknown", OUT_UNKNOWN))}
+        mean_sec = lambda code: float(sec_out[g, code] / n_out[g, code]) if n_out[g, code] else None  # noqa: E731
+        k = int(n_known[g])
+        out.append({
+            "calls": n,
+            "self_service_rate": c["complete"] / n if n else None,
+            "transfer_rate": c["transfer"] / n if n else None,
+            "abandon_rate": c["hangup"] / n if n else None,
+            "unknown_end_rate": c["unknown"] / n if n else None,
+            "mean_self_service_seconds": mean_sec(OUT_COMPLETE),
+            "mean_seconds_before_transfer": mean_sec(OUT_TRANSFER),
+            "mean_call_seconds": float(sec_out[g].sum() / n) if n else None,
+            "repeat_call_rate": (int(round(n_rep[g])) / k if k else None) if has_callers else None,
+            "identified_callers_calls": k if has_callers else None,
+            "outcome_counts": c,
+        })
+    return out
 
 
 def kpis(log: CallLog, repeat_window_hours: float = 24) -> dict:
     """Overall KPIs plus ``by_segment`` (segment name → the same KPIs) and the date range."""
-    df = call_frame(log, repeat_window_hours)
+    repeated, known = repeated_calls(log, repeat_window_hours)
     has_callers = log.call_caller is not None
-    out = _kpis_of(df, has_callers)
+    out = _kpis_by_group(log, np.zeros(log.n_calls, dtype=np.int64), 1, repeated, known, has_callers)[0]
     if log.n_calls:
         out["date_range"] = {"first_call": pd.Timestamp(int(log.call_start.min())).isoformat(),
                              "last_call": pd.Timestamp(int(log.call_start.max())).isoformat()}
@@ -97,10 +104,14 @@ def kpis(log: CallLog, repeat_window_hours: float = 24) -> dict:
         out["date_range"] = {"first_call": None, "last_call": None}
     by = {}
     if len(log.segment_names):
-        for code, part in df[df["segment"] >= 0].groupby("segment", sort=True):
-            by[str(log.segment_names[code])] = _kpis_of(part, has_callers)
-        if (df["segment"] < 0).any():
-            by["(none)"] = _kpis_of(df[df["segment"] < 0], has_callers)
+        seg = log.call_segment
+        n_seg = len(log.segment_names)
+        parts = _kpis_by_group(log, np.where(seg >= 0, seg, n_seg), n_seg + 1, repeated, known, has_callers)
+        for code in range(n_seg):
+            if parts[code]["calls"]:
+                by[str(log.segment_names[code])] = parts[code]
+        if parts[n_seg]["calls"]:
+            by["(none)"] = parts[n_seg]
     out["by_segment"] = by
     return out
 
@@ -113,14 +124,19 @@ def node_metrics(log: CallLog, menu: Menu, ent: EnteredNodes | None = None) -> p
     ent = ent or entered_nodes(log)
     n = log.n_nodes
     visits = np.bincount(ent.node, minlength=n)
-    # distinct calls at a node: entered it, or ended there
-    width = np.int64(n)
-    pairs = np.r_[ent.call.astype(np.int64) * width + ent.node, np.arange(log.n_calls, dtype=np.int64) * width
-                  + log.call_node]
-    uniq_pairs = pd.unique(pairs) if len(pairs) else pairs
-    calls = np.bincount((uniq_pairs % width).astype(np.int64), minlength=n)
-    entered_pairs = pd.unique(pairs[:len(ent.node)]) if len(ent.node) else pairs[:0]
-    calls_entered = np.bincount((entered_pairs % width).astype(np.int64), minlength=n)
+    # distinct calls at a node: entered it, or ended there (distinct (call, node) pairs, found by one sort)
+    width = np.int64(max(n, 1))
+    entered_pairs = np.sort(ent.call.astype(np.int64) * width + ent.node)
+    if len(entered_pairs):
+        entered_pairs = entered_pairs[np.r_[True, entered_pairs[1:] != entered_pairs[:-1]]]
+    calls_entered = np.bincount((entered_pairs % width).astype(np.intp), minlength=n)
+    end_pairs = np.arange(log.n_calls, dtype=np.int64) * width + log.call_node
+    k = np.searchsorted(entered_pairs, end_pairs)
+    seen = np.zeros(len(end_pairs), dtype=bool)
+    inside = k < len(entered_pairs)
+    seen[inside] = entered_pairs[k[inside]] == end_pairs[inside]
+    calls = calls_entered + np.bincount(log.call_node[~seen], minlength=n)
+    del entered_pairs, end_pairs, k, seen, inside
     by_out = lambda code: np.bincount(log.call_node[log.call_outcome == code], minlength=n)  # noqa: E731
     hangups, transfers, completions = by_out(OUT_HANGUP), by_out(OUT_TRANSFER), by_out(OUT_COMPLETE)
     no_input = np.bincount(log.row_node[log.row_event == NO_INPUT], minlength=n)

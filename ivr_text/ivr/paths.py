@@ -1,8 +1,8 @@
 """Whole-call paths (variants) and node-to-node transitions, vectorised over the sorted call log.
 
-A call's path is the sequence of nodes it entered. Variants are identified by a 64-bit polynomial hash of
-the node codes (computed with numpy, no per-call Python loop); only the variants written out are turned
-back into text. Transitions count consecutive entered nodes within a call, plus one edge per call from
+A call's path is the sequence of nodes it entered. Variants are grouped by a 64-bit polynomial hash of
+the node codes and then verified node by node against each group's first call, so they are exact (computed
+with numpy, no per-call Python loop); only the variants written out are turned back into text. Transitions count consecutive entered nodes within a call, plus one edge per call from
 its last node to an end node (``END:complete`` / ``END:transfer`` / ``END:hangup`` / ``END:unknown``).
 Speed: about 0.5 s for 1.7 M calls / 6 M entered nodes.
 """
@@ -42,31 +42,62 @@ def entered_nodes(log: CallLog) -> EnteredNodes:
 
 
 def variant_codes(log: CallLog, ent: EnteredNodes | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Per call a variant number (0 = most frequent path) and the number of calls of each variant."""
+    """Per call a variant number (0 = most frequent path) and the number of calls of each variant.
+
+    Variants are exact: calls are grouped by a 64-bit hash of their node sequence, then every call is checked
+    against a member of its group, node by node; should two paths ever share a hash, they are numbered exactly.
+    """
     ent = ent or entered_nodes(log)
     if log.n_calls == 0:
         return np.array([], dtype=np.int64), np.array([], dtype=np.int64)
+    h = _path_hash(ent, log.n_calls)
+    codes, uniq = pd.factorize(h)
+    starts = np.r_[0, np.cumsum(ent.length)]
+    rep = np.zeros(len(uniq), dtype=np.int64)
+    rep[codes] = np.arange(log.n_calls)  # one member call per hash (any member will do)
+    if not _same_path(ent, starts, rep[codes]):  # a hash collision: number the distinct sequences exactly
+        codes, uniq = _exact_variants(ent, starts, log.n_calls)
+    counts = np.bincount(codes, minlength=len(uniq))
+    order = np.lexsort((np.asarray(uniq), -counts))  # most frequent first, ties by hash (deterministic)
+    rank = np.empty(len(uniq), dtype=np.int64)
+    rank[order] = np.arange(len(uniq))
+    return rank[codes], counts[order]
+
+
+def _path_hash(ent: EnteredNodes, n_calls: int) -> np.ndarray:
+    """Polynomial 64-bit hash of each call's node sequence, mixed with its length."""
     maxlen = int(ent.length.max()) if len(ent.length) else 0
     powers = np.ones(max(maxlen, 1), dtype=np.uint64)
     with np.errstate(over="ignore"):
         for i in range(1, maxlen):
             powers[i] = powers[i - 1] * _P1
         terms = (ent.node.astype(np.uint64) + np.uint64(1)) * powers[ent.pos]
-        h = np.zeros(log.n_calls, dtype=np.uint64)
-        _segment_sum(h, ent, terms)
-        h = h ^ (ent.length.astype(np.uint64) * _P2)
-    uniq, inverse, counts = np.unique(h, return_inverse=True, return_counts=True)
-    rank = np.empty(len(uniq), dtype=np.int64)
-    order = np.lexsort((uniq, -counts))  # most frequent first, ties by hash (deterministic)
-    rank[order] = np.arange(len(uniq))
-    return rank[inverse], counts[order]
+        h = np.zeros(n_calls, dtype=np.uint64)
+        has = ent.length > 0
+        if has.any():
+            h[has] = np.add.reduceat(terms, np.r_[0, np.cumsum(ent.length)[:-1]][has])
+        return h ^ (ent.length.astype(np.uint64) * _P2)
 
 
-def _segment_sum(h: np.ndarray, ent: EnteredNodes, terms: np.ndarray) -> None:
-    has = ent.length > 0
-    starts = np.r_[0, np.cumsum(ent.length)[:-1]][has]
-    with np.errstate(over="ignore"):
-        h[has] = np.add.reduceat(terms, starts)
+def _same_path(ent: EnteredNodes, starts: np.ndarray, other: np.ndarray) -> bool:
+    """Does every call ``i`` have exactly the node sequence of call ``other[i]``?"""
+    if not np.array_equal(ent.length, ent.length[other]):
+        return False
+    mate = starts[other[ent.call]] + ent.pos
+    return bool(np.array_equal(ent.node[mate], ent.node))
+
+
+def _exact_variants(ent: EnteredNodes, starts: np.ndarray, n_calls: int) -> tuple[np.ndarray, np.ndarray]:
+    """Variant numbers from the node sequences themselves, refined position by position (used only after a
+    hash collision); the second value numbers the variants in order of first appearance."""
+    codes = pd.factorize(ent.length)[0].astype(np.int64)
+    width = np.int64(int(ent.node.max(initial=-1)) + 2)
+    for p in range(int(ent.length.max(initial=0))):
+        at = np.full(n_calls, -1, dtype=np.int64)
+        has = ent.length > p
+        at[has] = ent.node[starts[:-1][has] + p]
+        codes = pd.factorize(codes * width + at + 1)[0].astype(np.int64)
+    return codes, np.arange(int(codes.max(initial=-1)) + 1, dtype=np.uint64)
 
 
 def path_table(log: CallLog, labels: dict[str, str], top: int = 50,
