@@ -26,6 +26,7 @@ included); the rjieba engine loads in ≈ 0.6 s.
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import threading
@@ -35,7 +36,7 @@ from typing import Iterable, Sequence
 
 from ivr_text.text import lexicon
 from ivr_text.text.engines import make_engine
-from ivr_text.text.normalize import normalize_text, to_text
+from ivr_text.text.normalize import normalize_many, normalize_text, to_text
 from ivr_text.text.pii import MASK_RUN, PLACEHOLDERS
 
 __all__ = ["Tokenizer", "HAN"]
@@ -86,6 +87,8 @@ class Tokenizer:
     default_dicts: include the shipped word lists (``False``: only the files given here).
     units: extra unit files; ``merge_units=False`` keeps numbers and units apart.
     cache_size: how many recent texts ``tok(text)`` remembers (repeated texts are common in feedback).
+    block_cache_size: how many distinct blocks (runs of Chinese, digits and Latin between punctuation) keep
+        their segmentation; clause templates recur in work orders, so most blocks are cut only once.
     """
 
     _default: "Tokenizer | None" = None
@@ -93,7 +96,8 @@ class Tokenizer:
 
     def __init__(self, user_dicts=(), stopwords=None, synonyms=None, keep_stopwords: bool = False,
                  normalize: bool = True, mask: bool = True, *, engine: str = "auto", hmm: bool = True,
-                 default_dicts: bool = True, units=None, merge_units: bool = True, cache_size: int = 20000):
+                 default_dicts: bool = True, units=None, merge_units: bool = True, cache_size: int = 20000,
+                 block_cache_size: int = 500_000):
         self.user_dicts = lexicon.as_paths(user_dicts)
         self.stopword_files = lexicon.as_paths(stopwords)
         self.synonym_files = lexicon.as_paths(synonyms)
@@ -107,8 +111,15 @@ class Tokenizer:
         self.merge_units = bool(merge_units)
         self.cache_size = int(cache_size)
         self._load_lists()
+        self.block_cache_size = int(block_cache_size)
         self._engine = None
+        self._reset_caches()
+
+    def _reset_caches(self) -> None:
         self._cache: dict[str, list[str]] = {}
+        self._blocks: dict[str, object] = {}  # block → record (see _tokenize_normalized)
+        self._raw: dict[str, list[str]] = {}  # block → engine tokens
+        self._sep_kinds: dict[str, object] = {}
 
     # ------------------------------------------------------------------ construction
 
@@ -145,7 +156,7 @@ class Tokenizer:
         if not isinstance(conf, dict):
             raise InputError(f"{path}: expected a mapping of tokenizer options")
         allowed = {"user_dicts", "stopwords", "synonyms", "keep_stopwords", "normalize", "mask", "engine", "hmm",
-                   "default_dicts", "units", "merge_units", "cache_size"}
+                   "default_dicts", "units", "merge_units", "cache_size", "block_cache_size"}
         unknown = set(conf) - allowed
         if unknown:
             raise InputError(f"{path}: unknown tokenizer option(s) {', '.join(sorted(map(str, unknown)))}; "
@@ -169,6 +180,14 @@ class Tokenizer:
         self.stopwords = lexicon.load_stopwords(files(lexicon.SHIPPED_STOPWORDS, self.stopword_files))
         self.units = lexicon.load_units(files(lexicon.SHIPPED_UNITS, self.unit_files)) if self.merge_units \
             else frozenset()
+        # one lookup per token: synonym → canonical, stopword (or synonym of one) → "" (dropped)
+        token_map: dict[str, str] = {} if self.keep_stopwords else dict.fromkeys(self.stopwords, "")
+        for variant, canonical in self.synonyms.items():
+            token_map[variant] = "" if not self.keep_stopwords and canonical in self.stopwords else canonical
+        self._token_map = token_map
+        # a unit that the engine may cut in two starts with one of these (个 of 个月): a number followed by
+        # one at the end of a block may merge with the next block
+        self._unit_prefixes = frozenset(u[:k] for u in self.units for k in range(1, len(u)))
 
     @property
     def engine(self):
@@ -180,7 +199,8 @@ class Tokenizer:
     def __getstate__(self):
         state = self.__dict__.copy()
         state["_engine"] = None
-        state["_cache"] = {}
+        for key in ("_cache", "_blocks", "_raw", "_sep_kinds"):
+            state[key] = {}
         return state
 
     def __setstate__(self, state):
@@ -196,6 +216,12 @@ class Tokenizer:
     def normalize_one(self, text) -> str:
         """The text as this tokenizer sees it (normalised and masked per its settings)."""
         return normalize_text(text, mask=self.mask) if self.normalize else to_text(text)
+
+    def normalize_batch(self, texts: Sequence) -> list[str]:
+        """``[normalize_one(t) for t in texts]``, fast (:func:`~ivr_text.text.normalize_many`)."""
+        if self.normalize:
+            return normalize_many(texts, mask=self.mask)
+        return [t if t.__class__ is str else to_text(t) for t in texts]
 
     def __call__(self, text) -> list[str]:
         key = text if isinstance(text, str) else to_text(text)
@@ -222,70 +248,233 @@ class Tokenizer:
         ``n_jobs``: worker processes (``-1`` = all cores); small inputs stay in this process.
         ``normalized=True``: the texts are already ``normalize_one`` output (skips normalising again).
         """
-        texts = list(texts)
-        keys = [t if isinstance(t, str) else to_text(t) for t in texts]
-        index: dict[str, int] = {}
-        positions = [index.setdefault(k, len(index)) for k in keys]
-        unique = list(index)
-        workers = _workers(n_jobs)
-        if workers > 1 and len(unique) >= 2 * chunk_size:
-            from ivr_text.text.parallel import map_chunks
+        texts = texts if isinstance(texts, list) else list(texts)
+        gc_was_enabled = gc.isenabled()
+        gc.disable()  # millions of short-lived lists and no reference cycles: collections only cost time
+        try:
+            keys = [t if t.__class__ is str else to_text(t) for t in texts]
+            index: dict[str, int] = {}
+            positions = [index.setdefault(k, len(index)) for k in keys]
+            unique = list(index)
+            workers = _workers(n_jobs)
+            if workers > 1 and len(unique) >= 2 * chunk_size:
+                from ivr_text.text.parallel import map_chunks
 
-            results = map_chunks(self, unique, workers, chunk_size, normalized)
-        else:
-            results = []
-            for start in range(0, len(unique), chunk_size):
-                results.extend(self._tokenize_chunk(unique[start:start + chunk_size], normalized))
-        return [list(results[p]) for p in positions]
+                results = map_chunks(self, unique, workers, chunk_size, normalized)
+            else:
+                results = []
+                for start in range(0, len(unique), chunk_size):
+                    results.extend(self._tokenize_chunk(unique[start:start + chunk_size], normalized))
+            if len(unique) == len(keys):
+                return results
+            return [list(results[p]) for p in positions]
+        finally:
+            if gc_was_enabled:
+                gc.enable()
 
     def _tokenize_chunk(self, texts: Sequence[str], normalized: bool = False) -> list[list[str]]:
         if not normalized:
-            texts = [self.normalize_one(t) for t in texts]
-        return [self._compose(tokens) for tokens in self._segment_normalized(texts)]
+            texts = self.normalize_batch(texts)
+        return self._tokenize_normalized(texts)
+
+    # ------------------------------------------------------------------ the hot path
+    #
+    # jieba cuts each maximal run of its block characters (Han, ASCII letters and digits, +#&._%-) on its own;
+    # everything else (punctuation, spaces, other scripts) separates blocks. A chunk of texts is joined by
+    # newlines, split into separators and blocks with one regex call, and only blocks not seen before go to the
+    # engine (in one call). Each block's tokens are turned once into a record: for a block that starts and ends
+    # with Chinese tokens ("closed"), its final tokens (units merged, synonyms, stopwords); a block may also
+    # start with a number or Latin word ("lead-open") if nothing before it is pending. Everything else (blocks
+    # ending in numbers/Latin, separators with token characters) is collected and handled by _finish exactly
+    # like the reference path (_raw_tokens + _compose), so the result equals it token for token.
+
+    def _tokenize_normalized(self, texts: Sequence[str]) -> list[list[str]]:
+        if not texts:
+            return []
+        joined = "\n".join(texts)
+        if joined.count("\n") != len(texts) - 1 or "\r" in joined:
+            joined = "\n".join(t.replace("\n", " ").replace("\r", " ") for t in texts)
+        parts = _BLOCK_SPLIT.split(joined)
+        blocks = parts[1::2]
+        records = self._blocks
+        if len(records) > self.block_cache_size:
+            records.clear()
+            self._raw.clear()
+        missing = set(blocks).difference(records)
+        if missing:
+            self._add_blocks(list(missing))
+        raw, finish, sep_kinds = self._raw, self._finish, self._sep_kinds
+        out: list[list[str]] = []
+        cur: list[str] = []
+        pending: list[str] = []
+        digits = False
+        for sep, blk in zip(parts[0::2], blocks):
+            if sep:
+                kind = sep_kinds.get(sep)
+                if kind is None:
+                    kind = self._sep_kind(sep)
+                if kind is _NEUTRAL:
+                    if pending:
+                        pending.append(sep)
+                elif kind is _ACTIVE:
+                    pending.append(sep)
+                else:
+                    cur, pending = self._newlines(sep, cur, pending, out)
+                    digits = False
+            rec = records[blk]
+            cls = rec.__class__
+            if cls is tuple:  # closed
+                if pending:
+                    if digits:  # a number may join the block's first tokens: finish them together
+                        pending.extend(raw[blk])
+                        cur.extend(finish(pending))
+                        pending = []
+                        digits = False
+                        continue
+                    cur.extend(finish(pending))
+                    pending = []
+                cur.extend(rec)
+            elif cls is _Lead:
+                if pending:
+                    pending.extend(raw[blk])
+                    cur.extend(finish(pending))
+                    pending = []
+                    digits = False
+                else:
+                    cur.extend(rec)
+            else:  # open: raw tokens
+                pending.extend(rec)
+                if cls is _OpenDigits:
+                    digits = True
+        last = parts[-1]
+        if last:
+            if "\n" in last:
+                cur, pending = self._newlines(last, cur, pending, out)
+            elif pending or self._sep_kind(last) is not _NEUTRAL:
+                pending.append(last)
+        if pending:
+            cur.extend(finish(pending))
+        out.append(cur)
+        if len(out) != len(texts):  # pragma: no cover - defensive
+            raise AssertionError("tokenizer lost track of text boundaries")
+        return out
+
+    def _newlines(self, sep: str, cur: list[str], pending: list[str], out: list[list[str]]):
+        """A separator holding text boundaries: finish the current text, emit texts made of separator
+        characters only, start the next text."""
+        pieces = sep.split("\n")
+        first = pieces[0]
+        if first and (pending or self._sep_kind(first) is not _NEUTRAL):
+            pending.append(first)
+        if pending:
+            cur.extend(self._finish(pending))
+        out.append(cur)
+        for middle in pieces[1:-1]:
+            out.append(self._finish([middle]) if middle else [])
+        last = pieces[-1]
+        return [], ([last] if last and self._sep_kind(last) is not _NEUTRAL else [])
+
+    def _sep_kind(self, sep: str):
+        if "\n" in sep:
+            kind = _NEWLINE
+        elif _SEP_ACTIVE.search(sep):
+            kind = _ACTIVE
+        else:
+            kind = _NEUTRAL
+        if len(self._sep_kinds) < 100_000:
+            self._sep_kinds[sep] = kind
+        return kind
+
+    def _add_blocks(self, blocks: list[str]) -> None:
+        """Segment new blocks in one engine call and store their records."""
+        cuts = self.engine.cut_runs(blocks)
+        if len(cuts) != len(blocks):  # pragma: no cover - an engine that merged the newlines
+            cuts = [self.engine.cut(b) for b in blocks]
+        unit_prefixes = self._unit_prefixes
+        for blk, tokens in zip(blocks, cuts):
+            self._raw[blk] = tokens
+            raw = _raw_tokens(tokens)
+            final = tuple(self._compose(raw))
+            lead_open = not _is_han(tokens[0])
+            tail_open = not _is_han(tokens[-1]) or (
+                len(raw) >= 2 and raw[-1] in unit_prefixes and _is_number(raw[-2]))
+            if tail_open:
+                self._blocks[blk] = (_OpenDigits if _HAS_DIGIT.search(blk) else list)(tokens)
+            elif lead_open:
+                self._blocks[blk] = _Lead(final)
+            else:
+                self._blocks[blk] = final
+
+    def _finish(self, items: list[str]) -> list[str]:
+        """Final tokens of a run of raw engine tokens and separators (the reference path)."""
+        return self._compose(_raw_tokens(items))
 
     def _segment_normalized(self, normalized: Sequence[str]) -> list[list[str]]:
-        """Cut all texts in one engine call (joined by newlines), exactly as jieba cuts each normalised text;
-        tokens with Chinese are kept, the stretches between them are re-cut by :func:`_plain_tokens`."""
-        if not normalized:
-            return []
-        texts = [t.replace("\n", " ").replace("\r", " ") if ("\n" in t or "\r" in t) else t for t in normalized]
-        out: list[list[str]] = []
-        current: list[str] = []
-        pending: list[str] = []
-        han_char = _HAN_CHAR.search
-        for tok in self.engine.cut("\n".join(texts)):
-            if tok.isascii():
-                if tok == "\n":
-                    if pending:
-                        current.extend(_plain_tokens("".join(pending)))
-                        pending = []
-                    out.append(current)
-                    current = []
-                else:
-                    pending.append(tok)
-            elif "\u4e00" <= tok[0] <= "\u9fd5" or "\u4e00" <= tok[-1] <= "\u9fd5" or han_char(tok):
-                if pending:
-                    current.extend(_plain_tokens("".join(pending)))
-                    pending = []
-                current.append(tok)
-            else:
-                pending.append(tok)
-        if pending:
-            current.extend(_plain_tokens("".join(pending)))
-        out.append(current)
-        if len(out) != len(texts):  # pragma: no cover - an engine that merges newlines: cut one by one
-            return [self._segment_normalized([t])[0] for t in texts]
+        """Raw tokens of normalised texts (no units, synonyms, stopwords): the engine's tokens with Chinese,
+        the stretches between them re-cut by :func:`_plain_tokens`. Same engine calls and cache as the hot
+        path, so its Chinese tokens are the ones :meth:`tokenize_many` works from."""
+        out = []
+        for text in normalized:
+            text = text.replace("\n", " ").replace("\r", " ")
+            parts = _BLOCK_SPLIT.split(text)
+            missing = set(parts[1::2]).difference(self._raw)
+            if missing:
+                self._add_blocks(list(missing))
+            items: list[str] = []
+            for i, part in enumerate(parts):
+                if i % 2:
+                    items.extend(self._raw[part])
+                elif part:
+                    items.append(part)
+            out.append(_raw_tokens(items))
         return out
 
     def _compose(self, tokens: list[str]) -> list[str]:
-        units = self.units
-        if units:
-            tokens = _merge_units(tokens, units)
-        syn = self.synonyms
-        if self.keep_stopwords:
-            return [syn.get(t, t) for t in tokens]
-        stop = self.stopwords
-        return [c for t in tokens if (c := syn.get(t, t)) not in stop]
+        if self.units:
+            tokens = _merge_units(tokens, self.units)
+        get = self._token_map.get
+        return [c for t in tokens if (c := get(t, t))]
+
+
+class _Lead(tuple):
+    """Record of a block that starts with a number/Latin word and ends with a Chinese token."""
+
+
+class _OpenDigits(list):
+    """Raw tokens of an open block that holds digits (a number in it may merge with what follows)."""
+
+
+_NEUTRAL, _ACTIVE, _NEWLINE = object(), object(), object()
+#: jieba's ``re_han_default``: the characters of one block cut by the segmenter (everything else separates)
+_BLOCK_SPLIT = re.compile("([\u4E00-\u9FD5a-zA-Z0-9+#&\\._%\\-]+)")
+#: separator characters that can be part of a token: masked runs, placeholders, letters of other scripts
+_SEP_ACTIVE = re.compile(rf"[*<]|[^\W_0-9a-z{HAN}]")
+_HAS_DIGIT = re.compile("[0-9]")
+
+
+def _is_han(tok: str) -> bool:
+    return "\u4e00" <= tok[0] <= "\u9fd5" or "\u4e00" <= tok[-1] <= "\u9fd5" or _HAN_CHAR.search(tok) is not None
+
+
+def _is_number(tok: str) -> bool:
+    return tok[-1] in _DIGITS and _NUMBER.fullmatch(tok) is not None
+
+
+def _raw_tokens(items: Sequence[str]) -> list[str]:
+    """Tokens with Chinese kept as they are; the stretches between them cut by :func:`_plain_tokens`."""
+    out: list[str] = []
+    pending: list[str] = []
+    for tok in items:
+        if _is_han(tok):
+            if pending:
+                out.extend(_plain_tokens("".join(pending)))
+                pending = []
+            out.append(tok)
+        else:
+            pending.append(tok)
+    if pending:
+        out.extend(_plain_tokens("".join(pending)))
+    return out
 
 
 def _merge_units(tokens: list[str], units: frozenset[str]) -> list[str]:
