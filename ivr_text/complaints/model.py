@@ -1,27 +1,36 @@
-"""Supervised complaint cause model: word + character TF-IDF and taxonomy keyword scores, calibrated linear SVM.
+"""Supervised complaint cause model: character n-gram TF-IDF, linear SVM, temperature-calibrated confidences.
 
-Features (all from text normalised once by ``ivr_text.text.normalize_text``):
-  * word 1–2-grams over ``ivr_text.text.Tokenizer`` tokens (telecom dictionary, stopwords removed),
-  * character 1–3-grams (robust to segmentation errors and unseen compounds),
-  * the taxonomy's keyword-rule score per class (:class:`RuleClassifier`), scaled; this lets a small labelled
-    set lean on domain knowledge.
-TF-IDF uses sublinear tf; the classifier is ``LinearSVC`` calibrated by ``CalibratedClassifierCV`` (sigmoid,
-internal 3-fold) so ``confidence`` is a probability usable for ``--review-below``. Hyper-parameters are fixed,
-sensible defaults (not tuned to one file). 5-fold CV on the 1,920 COCC dev work orders (``ivr-text classify
-evaluate cocc_dev.tsv --cv 5``): macro-F1 0.8812, accuracy 0.8807 (plain TF-IDF + LinearSVC ≈ 0.87; target 0.90 not yet met).
-Speed (bench_classify.py, 10k texts, busy 2-core machine): training 74 s, prediction ~460 texts/s end-to-end;
-tokenisation (~1.6k texts/s) and normalisation (~3.5k texts/s) dominate.
+Features come from text normalised once by ``ivr_text.text.normalize_text`` (t2s, width, punctuation, PII
+masked): character 1–3-grams with sublinear TF-IDF (:mod:`ivr_text.complaints.features`, vectorised NumPy,
+no per-text Python loop). Optional blocks: word n-grams over ``ivr_text.text.Tokenizer`` tokens
+(``word_ngrams``) and the taxonomy's keyword-rule scores (``use_rules``); blocks are joined and rows
+re-normalised. The classifier is a one-vs-rest ``LinearSVC``. Confidences: the SVM is also trained on a
+stratified 80% split, a single softmax temperature is fitted (maximum likelihood) on the other 20%, and
+``softmax(decision / T)`` of the model trained on everything is reported (temperature scaling, Guo et al.
+2017: one parameter, so it cannot overfit a small hold-out and keeps the SVM's ranking).
 
-Model files are skops archives loaded with an explicit allow-list of scikit-learn/NumPy/SciPy types, so
-loading never runs code from the file; they carry metadata (library versions, taxonomy fingerprint, classes,
-training size, date). A file from another taxonomy, an incompatible version, a truncated file or a non-model
-file raises :class:`InputError` with one clear line.
+Why these defaults (fixed, not tuned per file): on the 1,920 COCC dev work orders, 3×5-fold CV macro-F1 was
+0.880–0.885 for every variant tried — char 1–2/1–3 (best), 1–4, 2–5 (worse: 0.862), word 1–2 + char union,
+keyword-rule features (no gain), NB-SVM, ridge, SGD modified-huber, logistic regression, late-fusion
+ensembles. Word features need the tokeniser (the slowest stage) and added nothing, so they are off by default.
+Figures (``ivr-text classify evaluate cocc_dev.tsv --cv 5 --json``, and nested CV in ``evaluate.py``) are
+in the module docstring of :mod:`ivr_text.complaints.evaluate`.
+
+Speed (``benchmarks/bench_classify.py``): prediction is normalisation-bound; large batches are split over
+``n_jobs`` forked worker processes (each normalises, featurises and scores its chunk and returns only the
+decision values). Training fits the two SVMs in two threads (liblinear releases the GIL).
+
+Model files are skops archives holding only NumPy arrays and JSON strings (no estimator objects), loaded
+with an allow-list of NumPy types, so loading never runs code from the file; they carry metadata (library
+versions, taxonomy fingerprint, classes, training size, date, config). A file from another taxonomy, an
+incompatible version, a truncated file or a non-model file raises :class:`InputError` with one clear line.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -29,27 +38,32 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from ivr_text.complaints.features import CharNgramTfidf, TokenTfidf, vectorizer_from_state
 from ivr_text.complaints.rules import RuleClassifier, normalize_many, ranked_frame
 from ivr_text.complaints.taxonomy import Taxonomy, load_taxonomy, taxonomy_from_dict
 from ivr_text.errors import InputError
 
 FORMAT = "ivr-text/cause-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+
+#: Batches smaller than this are scored in the calling process (a worker pool costs ~0.1 s to start).
+PARALLEL_MIN_TEXTS = 6000
 
 
 @dataclass
 class ModelConfig:
     """Fixed defaults; change them only with evidence from nested CV on your own data."""
 
-    word_ngrams: tuple[int, int] = (1, 2)
-    char_ngrams: tuple[int, int] = (1, 3)
+    char_ngrams: tuple[int, int] = (1, 2)
+    word_ngrams: tuple[int, int] | None = None
     min_df: int = 2
-    use_words: bool = True
-    use_rules: bool = True
+    max_df: float = 1.0
+    use_rules: bool = False
     rule_scale: float = 0.1
     C: float = 1.0
-    calibration_folds: int = 3
-    n_jobs: int = 1
+    calibration_holdout: float = 0.2
+    seed: int = 0
+    n_jobs: int = -1
 
     def to_dict(self) -> dict:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in self.__dict__.items()}
@@ -72,15 +86,23 @@ def _tokenizer():
     return _TOKENIZERS["tok"]
 
 
+def _workers(n_jobs: int | None) -> int:
+    cpus = os.cpu_count() or 1
+    if not n_jobs:
+        return 1
+    return max(1, cpus + 1 + n_jobs) if n_jobs < 0 else int(n_jobs)
+
+
 @dataclass
 class CauseModel:
     """Trainable cause classifier. ``fit(texts, labels)`` → ``predict_frame(texts)``."""
 
     taxonomy: Taxonomy = field(default_factory=load_taxonomy)
     config: ModelConfig = field(default_factory=ModelConfig)
-    word_vec: object = None
-    char_vec: object = None
-    clf: object = None
+    vectorizers: list = field(default_factory=list)
+    coef: np.ndarray | None = None
+    intercept: np.ndarray | None = None
+    temperature: float = 1.0
     meta: dict = field(default_factory=dict)
 
     # ------------------------------------------------------------------ features
@@ -89,38 +111,40 @@ class CauseModel:
             self._rule_clf = RuleClassifier(self.taxonomy)
         return self._rule_clf
 
-    def _features(self, texts: Sequence, fit: bool):
-        from scipy import sparse
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
+    def _blocks(self, norm: list[str], fit: bool):
+        """Feature blocks from normalised texts; with ``fit`` the vectorisers are (re)built first."""
         cfg = self.config
-        norm = normalize_many(texts)
-        blocks = []
-        if cfg.use_words:
-            tokens = [" ".join(t) for t in _tokenizer().tokenize_many(norm, n_jobs=cfg.n_jobs)]
-            if fit:
-                self.word_vec = TfidfVectorizer(token_pattern=r"[^ ]+", lowercase=False, ngram_range=cfg.word_ngrams,
-                                                min_df=cfg.min_df, sublinear_tf=True, dtype=np.float32)
-                blocks.append(self.word_vec.fit_transform(tokens))
-            else:
-                blocks.append(self.word_vec.transform(tokens))
         if fit:
-            self.char_vec = TfidfVectorizer(analyzer="char", lowercase=False, ngram_range=cfg.char_ngrams,
-                                            min_df=cfg.min_df, sublinear_tf=True, dtype=np.float32)
-            blocks.append(self.char_vec.fit_transform(norm))
-        else:
-            blocks.append(self.char_vec.transform(norm))
+            self.vectorizers = [CharNgramTfidf(cfg.char_ngrams, cfg.min_df, cfg.max_df)]
+            if cfg.word_ngrams:
+                self.vectorizers.append(TokenTfidf(cfg.word_ngrams, cfg.min_df, cfg.max_df))
+        blocks = []
+        for vec in self.vectorizers:
+            docs = norm if vec.kind == "char" else _tokenizer().tokenize_many(norm, n_jobs=1, normalized=True)
+            blocks.append(vec.fit_transform(docs) if fit else vec.transform(docs))
         if cfg.use_rules:
-            scores = self._rules().scores(norm)
-            blocks.append(sparse.csr_matrix(np.clip(scores, 0, None).astype(np.float32) * cfg.rule_scale))
-        return sparse.hstack(blocks, format="csr")
+            from scipy import sparse
+
+            scores = np.clip(self._rules().scores(norm), 0, None).astype(np.float32) * cfg.rule_scale
+            blocks.append(sparse.csr_matrix(scores))
+        return blocks
+
+    def _features(self, norm: list[str], fit: bool = False):
+        blocks = self._blocks(norm, fit)
+        if len(blocks) == 1:
+            return blocks[0]
+        from scipy import sparse
+        from sklearn.preprocessing import normalize
+
+        return normalize(sparse.hstack(blocks, format="csr"), copy=False)
+
+    def _decision(self, norm: list[str]) -> np.ndarray:
+        X = self._features(norm)
+        return np.asarray(X @ self.coef.T, dtype=np.float32) + self.intercept
 
     # ------------------------------------------------------------------ training
     def fit(self, texts: Sequence, labels: Sequence) -> "CauseModel":
         """Train on texts and their cause labels (every label must be a taxonomy class)."""
-        from sklearn.calibration import CalibratedClassifierCV
-        from sklearn.svm import LinearSVC
-
         labels = pd.Series(list(labels), dtype=object).astype(str).str.strip()
         unknown = sorted(set(labels) - set(self.taxonomy.labels))
         if unknown:
@@ -129,13 +153,20 @@ class CauseModel:
         counts = labels.value_counts()
         if len(counts) < 2:
             raise InputError("training needs at least two different labels")
-        folds = min(self.config.calibration_folds, int(counts.min()))
-        if folds < 2:
+        if counts.min() < 2:
             thin = ", ".join(f"{k} ({v})" for k, v in counts[counts < 2].items())
             raise InputError(f"every class needs at least 2 examples to calibrate confidences; too few: {thin}")
-        X = self._features(texts, fit=True)
-        base = LinearSVC(C=self.config.C)
-        self.clf = CalibratedClassifierCV(base, method="sigmoid", cv=folds).fit(X, labels.to_numpy())
+        texts = list(texts)
+        if len(texts) != len(labels):
+            raise InputError(f"{len(texts)} texts but {len(labels)} labels")
+        y = labels.to_numpy()
+        X = self._features(parallel_normalize(texts, self.config.n_jobs), fit=True)
+        self.classes_ = np.array(sorted(counts.index), dtype=object)
+        self.coef, self.intercept, self.temperature = _fit_calibrated_svm(X, y, self.classes_, self.config)
+        self._stamp(counts, len(y))
+        return self
+
+    def _stamp(self, counts: pd.Series, n: int) -> None:
         import sklearn
 
         from ivr_text import __version__
@@ -144,60 +175,150 @@ class CauseModel:
             "format": FORMAT, "format_version": FORMAT_VERSION,
             "ivr_text": __version__, "sklearn": sklearn.__version__, "numpy": np.__version__,
             "taxonomy_name": self.taxonomy.name, "taxonomy_fingerprint": self.taxonomy.fingerprint,
-            "classes": [str(c) for c in self.clf.classes_],
-            "n_train": int(len(labels)), "class_counts": {str(k): int(v) for k, v in counts.items()},
+            "classes": [str(c) for c in self.classes_], "temperature": float(self.temperature),
+            "n_features": int(self.coef.shape[1]),
+            "n_train": int(n), "class_counts": {str(k): int(v) for k, v in counts.items()},
             "trained_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
             "config": self.config.to_dict(),
         }
-        return self
 
     # ------------------------------------------------------------------ prediction
     @property
     def classes(self) -> list[str]:
-        return [str(c) for c in self.clf.classes_]
+        return [str(c) for c in self.meta.get("classes", [])]
 
-    def predict_proba(self, texts: Sequence) -> np.ndarray:
-        if self.clf is None:
+    def decision_function(self, texts: Sequence, n_jobs: int | None = None) -> np.ndarray:
+        """Raw SVM scores (n_texts, n_classes); large batches are scored in worker processes."""
+        if self.coef is None:
             raise InputError("the model is not trained; run 'ivr-text classify train' first")
-        return self.clf.predict_proba(self._features(texts, fit=False))
+        texts = list(texts)
+        workers = _workers(self.config.n_jobs if n_jobs is None else n_jobs)
+        if workers > 1 and len(texts) >= PARALLEL_MIN_TEXTS:
+            from ivr_text.complaints.parallel import map_chunks
+
+            parts = map_chunks(_score_chunk, self, texts, workers)
+            return np.concatenate(parts) if parts else np.zeros((0, len(self.classes)), np.float32)
+        return self._decision(normalize_many(texts))
+
+    def predict_proba(self, texts: Sequence, n_jobs: int | None = None) -> np.ndarray:
+        return _softmax(self.decision_function(texts, n_jobs) / self.temperature)
 
     def predict(self, texts: Sequence) -> np.ndarray:
         proba = self.predict_proba(texts)
         return np.asarray(self.classes, dtype=object)[proba.argmax(axis=1)]
 
-    def predict_frame(self, texts: Sequence, top_k: int = 1, review_below: float | None = None) -> pd.DataFrame:
+    def predict_frame(self, texts: Sequence, top_k: int = 1, review_below: float | None = None,
+                      n_jobs: int | None = None) -> pd.DataFrame:
         """cause, confidence, runner_up (+confidence), family, side, controllability [, top_causes, needs_review]."""
-        texts = list(texts)
-        return ranked_frame(self.predict_proba(texts), self.classes, self.taxonomy, top_k, review_below)
+        return ranked_frame(self.predict_proba(texts, n_jobs), self.classes, self.taxonomy, top_k, review_below)
+
+
+def _score_chunk(model: CauseModel, texts: list[str]) -> np.ndarray:
+    return model._decision(normalize_many(texts))
+
+
+def _normalize_chunk(_: object, texts: list[str]) -> list[str]:
+    return normalize_many(texts)
+
+
+def parallel_normalize(texts: list, n_jobs: int | None) -> list[str]:
+    """``normalize_many`` over worker processes for large inputs (order kept)."""
+    workers = _workers(n_jobs)
+    if workers > 1 and len(texts) >= PARALLEL_MIN_TEXTS:
+        from ivr_text.complaints.parallel import map_chunks
+
+        return [t for part in map_chunks(_normalize_chunk, None, texts, workers) for t in part]
+    return normalize_many(texts)
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = np.asarray(z, dtype=np.float64)
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _svm(X, y, classes: np.ndarray, C: float):
+    """One-vs-rest linear SVM → (coef (n_classes, n_features) float32, intercept float32), rows in ``classes`` order."""
+    from sklearn.svm import LinearSVC
+
+    clf = LinearSVC(C=C).fit(X, y)
+    coef = np.asarray(clf.coef_, dtype=np.float32)
+    intercept = np.asarray(clf.intercept_, dtype=np.float32)
+    if len(clf.classes_) == 2:  # binary: one hyperplane; make it two symmetric scores
+        coef = np.vstack([-coef, coef]) / 2
+        intercept = np.concatenate([-intercept, intercept]) / 2
+    order = [list(clf.classes_).index(c) for c in classes]
+    return coef[order], intercept[order]
+
+
+def _fit_calibrated_svm(X, y: np.ndarray, classes: np.ndarray, cfg: ModelConfig):
+    """SVM on all rows plus a softmax temperature fitted on a stratified hold-out (two fits, two threads)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sklearn.model_selection import train_test_split
+
+    n_classes = len(classes)
+    n_hold = max(int(round(cfg.calibration_holdout * len(y))), n_classes)
+    if n_hold >= len(y) - n_classes:
+        n_hold = None  # too small to hold out: calibrate in-sample (over-confident, but only on toy data)
+    if n_hold is not None:
+        tr, te = train_test_split(np.arange(len(y)), test_size=n_hold, stratify=y, random_state=cfg.seed)
+        tr_classes = np.unique(y[tr])
+    with ThreadPoolExecutor(max_workers=2 if _workers(cfg.n_jobs) > 1 else 1) as pool:
+        full = pool.submit(_svm, X, y, classes, cfg.C)
+        part = pool.submit(_svm, X[tr], y[tr], tr_classes, cfg.C) if n_hold is not None else None
+        coef, intercept = full.result()
+        if part is not None:
+            pc, pi = part.result()
+            scores = np.full((len(te), n_classes), -1e3, dtype=np.float64)
+            cols = [list(classes).index(c) for c in tr_classes]
+            scores[:, cols] = np.asarray(X[te] @ pc.T) + pi
+            target = np.searchsorted(classes, y[te])
+        else:
+            scores = np.asarray(X @ coef.T) + intercept
+            target = np.searchsorted(classes, y)
+    return coef, intercept, _fit_temperature(scores, target)
+
+
+def _fit_temperature(scores: np.ndarray, target: np.ndarray) -> float:
+    """Temperature T > 0 minimising the negative log-likelihood of softmax(scores / T)."""
+    from scipy.optimize import minimize_scalar
+
+    def nll(log_t: float) -> float:
+        z = scores / np.exp(log_t)
+        z = z - z.max(axis=1, keepdims=True)
+        return float(-(z[np.arange(len(target)), target] - np.log(np.exp(z).sum(axis=1))).mean())
+
+    res = minimize_scalar(nll, bounds=(np.log(0.01), np.log(100.0)), method="bounded")
+    return float(np.exp(res.x))
 
 
 # ---------------------------------------------------------------------------------------------- files
 
-_ALLOWED_TYPES = {
-    "builtins.slice", "numpy.dtype", "numpy.float32", "numpy.float64", "numpy.int64", "numpy.int32",
-    "numpy.ndarray", "numpy.str_", "numpy.bytes_",
-    "scipy.sparse._csr.csr_matrix", "scipy.sparse._csr.csr_array",
-    "sklearn.calibration.CalibratedClassifierCV", "sklearn.calibration._CalibratedClassifier",
-    "sklearn.calibration._SigmoidCalibration",
-    "sklearn.feature_extraction.text.TfidfVectorizer", "sklearn.feature_extraction.text.TfidfTransformer",
-    "sklearn.svm._classes.LinearSVC", "sklearn.preprocessing._label.LabelEncoder",
-    "sklearn.preprocessing._label.LabelBinarizer",
-}
+_ALLOWED_TYPES = {"numpy.dtype", "numpy.ndarray", "numpy.float32", "numpy.float64", "numpy.int64",
+                  "numpy.uint64", "numpy.str_", "builtins.slice"}
 
 
 def save_model(model: CauseModel, path: str | Path) -> Path:
-    """Write a trained model as a skops archive (no pickle) with its metadata and taxonomy."""
+    """Write a trained model as a skops archive of NumPy arrays and JSON (no pickle, no estimator objects)."""
     import skops.io as sio
 
-    if model.clf is None:
+    if model.coef is None:
         raise InputError("cannot save an untrained model")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    vec_states = [v.get_state() for v in model.vectorizers]
     state = {
         "meta_json": json.dumps(model.meta, ensure_ascii=False),
         "taxonomy_json": json.dumps(model.taxonomy.to_dict(), ensure_ascii=False),
-        "word_vec": model.word_vec, "char_vec": model.char_vec, "clf": model.clf,
+        "vectorizers_json": json.dumps([{k: v for k, v in s.items() if k not in ("vocab", "idf")}
+                                        for s in vec_states]),
+        "coef": model.coef, "intercept": model.intercept,
     }
+    for i, s in enumerate(vec_states):
+        state[f"vocab_{i}"] = s["vocab"]
+        state[f"idf_{i}"] = s["idf"]
     sio.dump(state, path)
     return path
 
@@ -239,8 +360,21 @@ def load_model(path: str | Path, taxonomy: Taxonomy | None = None) -> CauseModel
         raise InputError(f"{path}: model was trained with taxonomy '{meta.get('taxonomy_name')}' "
                          f"({str(meta.get('taxonomy_fingerprint'))[:12]}), not with {taxonomy.source} "
                          f"({taxonomy.fingerprint[:12]}); retrain or pass the matching --taxonomy")
+    try:
+        vectorizers = [vectorizer_from_state({**s, "vocab": state[f"vocab_{i}"], "idf": state[f"idf_{i}"]})
+                       for i, s in enumerate(json.loads(state["vectorizers_json"]))]
+        coef = np.asarray(state["coef"], dtype=np.float32)
+        intercept = np.asarray(state["intercept"], dtype=np.float32)
+        n_classes = len(meta["classes"])
+        if coef.shape != (n_classes, int(meta["n_features"])) or intercept.shape != (n_classes,):
+            raise ValueError("shapes")
+        temperature = float(meta["temperature"])
+    except (KeyError, ValueError, TypeError):
+        raise InputError(f"{path}: damaged ivr-text cause model (inconsistent arrays); retrain") from None
     config = ModelConfig.from_dict(meta.get("config", {}))
-    return CauseModel(stored_tax, config, state["word_vec"], state["char_vec"], state["clf"], meta)
+    model = CauseModel(stored_tax, config, vectorizers, coef, intercept, temperature, meta)
+    model.classes_ = np.array(meta["classes"], dtype=object)
+    return model
 
 
 def _minor(version: str) -> str:
