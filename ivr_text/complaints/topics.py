@@ -45,7 +45,7 @@ class TopicConfig:
     k_by: int | None = None         # topics within each group; None = choose in k_range_by
     k_range_by: tuple[int, int] = (2, 6)
     passes: int = 5
-    min_updates: int = 50           # small corpora get more passes (see effective_passes)
+    min_updates: int = 50           # small corpora get smaller chunks or more passes (see schedule)
     iterations: int = 100
     chunksize: int = 4000
     alpha: str | float = "symmetric"
@@ -219,16 +219,22 @@ def _train(corpus: BowCorpus, k: int, cfg: TopicConfig):
     from gensim.models import LdaModel
 
     cls = _lda_class() if cfg.engine == "vectorized" else LdaModel
-    return cls(corpus=corpus, num_topics=k, id2word=corpus.id2word_dict, chunksize=cfg.chunksize,
-               passes=effective_passes(len(corpus), cfg), iterations=cfg.iterations, random_state=cfg.seed,
+    chunksize, passes = schedule(len(corpus), cfg)
+    return cls(corpus=corpus, num_topics=k, id2word=corpus.id2word_dict, chunksize=chunksize,
+               passes=passes, iterations=cfg.iterations, random_state=cfg.seed,
                eval_every=None, eta=cfg.eta, alpha=cfg.alpha)
 
 
-def effective_passes(n_docs: int, cfg: TopicConfig) -> int:
-    """``cfg.passes``, raised for small corpora so that online LDA makes at least ``min_updates`` updates
-    (one update per chunk); a few hundred texts otherwise get stuck in a poor local optimum."""
-    per_pass = max(1, -(-n_docs // cfg.chunksize))
-    return int(min(max(cfg.passes, -(-cfg.min_updates // per_pass)), max(cfg.passes, 200)))
+def schedule(n_docs: int, cfg: TopicConfig) -> tuple[int, int]:
+    """(chunksize, passes) so that online LDA makes at least ``min_updates`` updates (one per chunk).
+
+    Small corpora otherwise get stuck in a poor local optimum; they get smaller chunks (about ten per pass,
+    at least 32 texts each) first and more passes only where that is not enough.
+    """
+    chunksize = int(min(cfg.chunksize, max(32, -(-n_docs // 10))))
+    per_pass = max(1, -(-n_docs // chunksize))
+    passes = int(min(max(cfg.passes, -(-cfg.min_updates // per_pass)), max(cfg.passes, 200)))
+    return chunksize, passes
 
 
 def _top_ids(model, k: int, top_n: int) -> list[list[int]]:
@@ -309,7 +315,7 @@ def fit_topic_model(corpus: BowCorpus, cfg: TopicConfig, *, k: int | None = None
         })
     info = {"k": k, "coherence_measure": cfg.coherence, "coherence": float(np.nanmean(coh)),
             "diversity": topic_diversity(top),
-            "passes": effective_passes(len(corpus), cfg), "n_texts": len(corpus), "n_empty_texts": int(empty.sum()), "vocabulary": corpus.n_terms,
+            "chunksize_and_passes": schedule(len(corpus), cfg), "n_texts": len(corpus), "n_empty_texts": int(empty.sum()), "vocabulary": corpus.n_terms,
             "k_candidates": None if candidates is None else candidates.to_dict(orient="records")}
     return TopicModelResult(pd.DataFrame(rows), dominant, prob, info, model)
 
