@@ -111,6 +111,22 @@ def ledger() -> list[dict]:
     return list(_state["ledger"])
 
 
+def progress(items, description: str):
+    """Iterate ``items`` with a progress bar on an interactive terminal (none when quiet or piped)."""
+    if _state["quiet"] or not sys.stdout.isatty():
+        yield from items
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+               TimeElapsedColumn())
+    with Progress(*columns, transient=True) as bar:
+        task = bar.add_task(description, total=len(items))
+        for item in items:
+            yield item
+            bar.advance(task)
+
+
 def done(*paths: Path | str) -> None:
     """Report what a command wrote."""
     for p in paths:

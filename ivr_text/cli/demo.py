@@ -97,7 +97,7 @@ def register(app: typer.Typer) -> None:
         manifest: dict = {"title": "ivr-text demo", "data": str(data), "steps": []}
         steps = demo_steps(data, out)
         start_ledger = len(common.ledger())
-        for i, (question, argv) in enumerate(steps, start=1):
+        for i, (question, argv) in common.progress(list(enumerate(steps, start=1)), "demo"):
             if argv[0] == "report":
                 from ivr_text.io import write_json
 
