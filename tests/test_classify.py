@@ -15,7 +15,9 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from ivr_text.cli.main import app
-from ivr_text.complaints.evaluate import classification_metrics, confusion_frame, cross_validate
+from ivr_text.complaints import model as model_module
+from ivr_text.complaints.evaluate import classification_metrics, confusion_frame, cross_validate, nested_cross_validate
+from ivr_text.complaints.features import CharNgramTfidf, TokenTfidf, vectorizer_from_state
 from ivr_text.complaints.model import CauseModel, ModelConfig, load_model, save_model
 from ivr_text.complaints.rules import RuleClassifier
 from ivr_text.complaints.taxonomy import load_taxonomy, taxonomy_from_dict
@@ -165,6 +167,45 @@ def test_metrics_hand_checked():
     assert confusion_frame(m)["true_label"].tolist() == ["a", "b", "x"]
 
 
+# ------------------------------------------------------------------ features
+
+
+def _gram(x):
+    """Row-by-row cosine matrix: equal for two vectorisers whatever their column order."""
+    x = x.toarray() if hasattr(x, "toarray") else x
+    return x @ x.T
+
+
+FEATURE_DOCS = ["手机信号差,经常掉话", "话费多扣了20元", "", "信号差信号差", "宽带装机慢,客服态度差", "5g网络 信号差"]
+
+
+@pytest.mark.parametrize("ngrams,min_df", [((1, 1), 1), ((1, 3), 1), ((2, 4), 2)])
+def test_char_features_equal_sklearn_tfidf(ngrams, min_df):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    ref = TfidfVectorizer(analyzer="char", ngram_range=ngrams, min_df=min_df, sublinear_tf=True, lowercase=False)
+    ours = CharNgramTfidf(ngrams, min_df)
+    np.testing.assert_allclose(_gram(ours.fit_transform(FEATURE_DOCS)), _gram(ref.fit_transform(FEATURE_DOCS)),
+                               atol=1e-5)
+    assert ours.n_features == len(ref.vocabulary_)
+    new = ["信号差还掉话", "完全没见过的字", "话费"]
+    np.testing.assert_allclose(_gram(ours.transform(new)), _gram(ref.transform(new)), atol=1e-5)
+    assert ours.transform(["", "咦"]).nnz == 0  # empty text and unseen characters give empty rows
+    copy = vectorizer_from_state(ours.get_state())
+    assert (copy.transform(new) != ours.transform(new)).nnz == 0
+
+
+def test_token_features_equal_sklearn_tfidf():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    docs = [["手机", "信号", "差"], ["信号", "差", "信号", "差"], [], ["话费", "多扣"], ["手机", "话费"]]
+    ref = TfidfVectorizer(analyzer=lambda d: d + [f"{a} {b}" for a, b in zip(d, d[1:])], sublinear_tf=True)
+    ours = TokenTfidf((1, 2), min_df=1)
+    np.testing.assert_allclose(_gram(ours.fit_transform(docs)), _gram(ref.fit_transform(docs)), atol=1e-5)
+    new = [["信号", "差"], ["新词"]]
+    np.testing.assert_allclose(_gram(ours.transform(new)), _gram(ref.transform(new)), atol=1e-5)
+
+
 # ------------------------------------------------------------------ model and files
 
 
@@ -195,6 +236,50 @@ def test_model_file_roundtrip_and_refusals(toy_model, tmp_path):
         load_model(path, taxonomy_from_dict(raw, source="other.yaml"))
 
 
+def test_model_refuses_other_versions_and_foreign_objects(toy_model, tmp_path):
+    import skops.io as sio
+    from sklearn.svm import LinearSVC
+
+    path = save_model(toy_model, tmp_path / "m.model")
+    state = sio.load(path, trusted=sio.get_untrusted_types(file=path))
+    meta = json.loads(state["meta_json"])
+    state["meta_json"] = json.dumps({**meta, "format_version": 1})
+    sio.dump(state, tmp_path / "old.model")
+    with pytest.raises(InputError, match="format version 1 is not supported"):
+        load_model(tmp_path / "old.model")
+    state["meta_json"] = json.dumps(meta)
+    state["extra"] = LinearSVC()
+    sio.dump(state, tmp_path / "foreign.model")
+    with pytest.raises(InputError, match="unexpected types"):
+        load_model(tmp_path / "foreign.model")
+
+
+def test_model_with_word_and_rule_features_roundtrips(taxonomy, tmp_path):
+    df = toy_frame()
+    cfg = ModelConfig(min_df=1, char_ngrams=(1, 3), word_ngrams=(1, 2), use_rules=True)
+    model = CauseModel(taxonomy, cfg).fit(df["text"], df["label"])
+    assert [v.kind for v in model.vectorizers] == ["char", "word"]
+    loaded = load_model(save_model(model, tmp_path / "w.model"))
+    texts = ["话费多扣了", "垃圾短信太多"]
+    np.testing.assert_allclose(loaded.predict_proba(texts), model.predict_proba(texts), atol=1e-6)
+    assert loaded.predict(texts).tolist() == ["费用问题", "信息安全问题"]
+
+
+def test_parallel_scoring_equals_one_process(toy_model, monkeypatch):
+    texts = toy_frame(copies=1, seed=3)["text"].tolist()
+    serial = toy_model.predict_proba(texts, n_jobs=1)
+    monkeypatch.setattr(model_module, "PARALLEL_MIN_TEXTS", 10)
+    np.testing.assert_allclose(toy_model.predict_proba(texts, n_jobs=2), serial, atol=1e-6)
+    assert model_module.parallel_normalize(texts, 2) == model_module.normalize_many(texts)
+
+
+def test_confidences_are_calibrated_probabilities(toy_model):
+    assert 0.01 <= toy_model.temperature <= 100
+    proba = toy_model.predict_proba(toy_frame(copies=1, seed=5)["text"])
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-6)
+    assert ((proba >= 0) & (proba <= 1)).all()
+
+
 def test_model_refuses_bad_labels(taxonomy):
     with pytest.raises(InputError, match="not in taxonomy"):
         CauseModel(taxonomy).fit(["a", "b", "c"], ["网络问题", "网络问题", "天气问题"])
@@ -209,6 +294,16 @@ def test_cross_validation_is_out_of_fold(taxonomy):
     assert metrics["n"] == len(df) and 0.5 < metrics["macro_f1"] <= 1.0
     with pytest.raises(InputError, match="at least 13 examples"):
         cross_validate(df["text"], df["label"], k=13, taxonomy=taxonomy)
+
+
+def test_nested_cross_validation_chooses_inside_each_fold(taxonomy):
+    df = toy_frame()
+    grid = [ModelConfig(min_df=1, char_ngrams=(1, 1)), ModelConfig(min_df=1, char_ngrams=(1, 2))]
+    metrics, oof = nested_cross_validate(df["text"], df["label"], k=2, taxonomy=taxonomy, grid=grid, inner_k=2)
+    assert len(oof) == len(df) and set(oof["fold"]) == {1, 2}
+    assert [c["fold"] for c in metrics["chosen"]] == [1, 2]
+    assert {c["config"] for c in metrics["chosen"]} <= {"char 1-1, C=1", "char 1-2, C=1"}
+    assert 0.5 < metrics["macro_f1"] <= 1.0 and metrics["inner_cv"] == 2
 
 
 # ------------------------------------------------------------------ CLI
@@ -269,6 +364,8 @@ def test_cli_bad_inputs(tmp_path):
     assert res.exit_code == 1 and "not an ivr-text cause model" in res.output
     res = runner.invoke(app, ["classify", "predict", nolabel, "--top-k", "0"])
     assert res.exit_code == 2
+    res = runner.invoke(app, ["classify", "evaluate", mixed, "--tune"])
+    assert res.exit_code == 1 and "--tune needs --cv" in res.output
 
 
 # ------------------------------------------------------------------ real data (skips without ../shared)

@@ -77,6 +77,7 @@ def predict(
     top_k: Annotated[int, typer.Option("--top-k", min=1, help="Also list the K likeliest causes (multi-cause orders).")] = 1,
     review_below: Annotated[Optional[float], typer.Option(
         "--review-below", min=0.0, max=1.0, help="Flag rows whose confidence is below P for human review.")] = None,
+    n_jobs: Annotated[int, typer.Option("--jobs", help="Worker processes for large inputs (-1 = all cores).")] = -1,
     mapping: common.MapOpt = None, fmt: common.FormatOpt = None, encoding: common.EncodingOpt = None,
     strict: common.StrictOpt = False,
 ) -> None:
@@ -95,7 +96,7 @@ def predict(
     table = _load(file, mapping, fmt, encoding, strict, out, text_column)
     texts = table.data["text"].tolist()
     if clf is not None:
-        pred = clf.predict_frame(texts, top_k=top_k, review_below=review_below)
+        pred = clf.predict_frame(texts, top_k=top_k, review_below=review_below, n_jobs=n_jobs)
         method = f"model {model}"
     else:
         from ivr_text.complaints.rules import RuleClassifier
@@ -122,11 +123,11 @@ def train(
     taxonomy: TaxonomyOpt = None,
     text_column: TextColOpt = "text",
     label_column: LabelColOpt = "label",
-    n_jobs: Annotated[int, typer.Option("--jobs", help="Tokeniser worker processes (-1 = all cores).")] = 1,
+    n_jobs: Annotated[int, typer.Option("--jobs", help="Worker processes / threads (-1 = all cores).")] = -1,
     mapping: common.MapOpt = None, fmt: common.FormatOpt = None, encoding: common.EncodingOpt = None,
     strict: common.StrictOpt = False,
 ) -> None:
-    """Train the cause model (word + character TF-IDF, keyword scores, calibrated linear SVM) and save it.
+    """Train the cause model (character 1-2-gram TF-IDF, linear SVM, calibrated confidences) and save it.
 
     Example: ivr-text classify train labelled.csv --model cause.model
     """
@@ -154,13 +155,16 @@ def evaluate(
     text_column: TextColOpt = "text",
     label_column: LabelColOpt = "label",
     seed: Annotated[int, typer.Option("--seed", help="Fold assignment seed for --cv.")] = 0,
+    tune: Annotated[bool, typer.Option(
+        "--tune", help="With --cv: choose n-gram range and C by an inner CV in each training fold (nested CV).")] = False,
     mapping: common.MapOpt = None, fmt: common.FormatOpt = None, encoding: common.EncodingOpt = None,
     strict: common.StrictOpt = False,
 ) -> None:
     """Accuracy, macro-F1, per-class precision/recall/F1 and confusion matrix.
 
     With --model: that model on these rows. With --cv K (no model): K-fold cross-validation of the default
-    model. Neither: the taxonomy's cold-start keyword rules.
+    model (with --tune: nested CV that also chooses the configuration inside each fold). Neither: the
+    taxonomy's cold-start keyword rules.
 
     Example: ivr-text classify evaluate labelled.csv --cv 5 --json
     """
@@ -172,6 +176,8 @@ def evaluate(
 
     if model is not None and cv is not None:
         raise InputError("use either --model (evaluate a trained model) or --cv K (cross-validate training)")
+    if tune and cv is None:
+        raise InputError("--tune needs --cv K (nested cross-validation)")
     was_quiet = common.is_quiet()
     if as_json:
         common.set_quiet(True)  # stdout carries exactly one JSON object
@@ -182,6 +188,8 @@ def evaluate(
         texts, labels = table.data["text"].tolist(), table.data["label"].tolist()
         if clf is not None:
             metrics, pred = ev.evaluate_model(clf, texts, labels)
+        elif cv is not None and tune:
+            metrics, pred = ev.nested_cross_validate(texts, labels, cv, tax, seed=seed)
         elif cv is not None:
             metrics, pred = ev.cross_validate(texts, labels, cv, tax, seed=seed)
         else:

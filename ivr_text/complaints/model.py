@@ -296,8 +296,29 @@ def _fit_temperature(scores: np.ndarray, target: np.ndarray) -> float:
 
 # ---------------------------------------------------------------------------------------------- files
 
-_ALLOWED_TYPES = {"numpy.dtype", "numpy.ndarray", "numpy.float32", "numpy.float64", "numpy.int64",
-                  "numpy.uint64", "numpy.str_", "builtins.slice"}
+#: Every object type a model file may contain (checked on the whole skops schema, not only on the types skops
+#: itself distrusts: skops trusts scikit-learn estimators by default, a model file of ours has none).
+_ALLOWED_TYPES = {"builtins.dict", "builtins.str", "builtins.list", "builtins.int", "builtins.float",
+                  "numpy.ndarray"}
+
+
+def _stored_types(path: Path) -> set[str]:
+    """``module.Class`` of every node in the skops archive's schema (raises on a damaged archive)."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        schema = json.loads(zf.read("schema.json"))
+    found: set[str] = set()
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if "__class__" in node:
+                found.add(f"{node.get('__module__')}.{node['__class__']}")
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
 
 
 def save_model(model: CauseModel, path: str | Path) -> Path:
@@ -334,10 +355,11 @@ def load_model(path: str | Path, taxonomy: Taxonomy | None = None) -> CauseModel
         raise InputError(f"{path}: model file not found")
     what = f"{path}: not an ivr-text cause model (or the file is truncated)"
     try:
+        types = _stored_types(path)
         untrusted = sio.get_untrusted_types(file=path)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, json.JSONDecodeError, EOFError):
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, json.JSONDecodeError, EOFError, RuntimeError):
         raise InputError(what) from None
-    foreign = sorted(set(untrusted) - _ALLOWED_TYPES)
+    foreign = sorted((types | set(untrusted)) - _ALLOWED_TYPES)
     if foreign:
         raise InputError(f"{path}: refusing to load a model containing unexpected types: {', '.join(foreign[:3])}")
     try:
