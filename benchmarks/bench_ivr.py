@@ -1,14 +1,23 @@
 """Benchmark of ``ivr_text.ivr.analyze_events`` on a large synthetic log from the sample generator.
 
-Usage: .venv/bin/python benchmarks/bench_ivr.py [--events 10000000] [--no-pm4py]
+Usage: .venv/bin/python benchmarks/bench_ivr.py [--events 10000000] [--layout plain|categorical] [--no-pm4py]
+                                                [--steps ours,cli,pandas,pm4py]
 
-Generates (once, cached as Parquet under /tmp) a log of about ``--events`` rows with ``ivr_text.samples``,
-then, each in a fresh child process so that peak RSS is the step's own:
-  * ours: ``ivr_text.io.read_table`` (Parquet) + ``analyze_events`` (KPIs, node metrics, hot spots, paths,
-    graph, advice), wall time and peak RSS;
-  * pandas reference: read + sort by call/time + shift + value_counts of node pairs (a bare DFG);
-  * pm4py.discover_dfg on the same log when pm4py is installed (AGPL: benchmark only, never imported by
-    the package), and the ratio.
+Generates (once, cached as Parquet under /tmp) a log of about ``--events`` rows with ``ivr_text.samples``.
+``--layout plain`` (default) writes text columns as Parquet strings, as an export from a database or a
+switch would (Parquet dictionary-encodes them itself); ``categorical`` writes pandas categoricals (the whole
+category list stored with every row group, which pyarrow decodes slowly for 1.4 M call ids).
+Then, each in a fresh child process (so peak RSS is the step's own):
+
+* ours: ``ivr_text.ivr.reading.read_parquet_events`` (pyarrow, dictionary codes) + ``analyze_events``
+  (KPIs, node metrics, hot spots, exact path variants, graph, advice);
+* cli: ``ivr-text ivr analyze FILE --out DIR`` (through ``ivr_text.io``, writing every output);
+* pandas reference: read + stable sort by call/time + shift + value_counts of node pairs (a bare DFG);
+* pm4py.discover_dfg on the same log when pm4py is installed (AGPL: benchmark only, never imported by
+  the package).
+
+For each step: wall time and CPU time (user + sys of the child, from ``resource.getrusage``) of the work
+after imports, and peak RSS. The machine may be shared, so ratios are given on CPU time as well as wall.
 """
 
 from __future__ import annotations
@@ -18,18 +27,19 @@ import json
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+TEXT = ("call_id", "node", "event", "key", "segment", "caller_id")
 
 
-def make_log(events: int, path: Path) -> Path:
+def make_log(events: int, path: Path, layout: str) -> Path:
     if path.exists():
         return path
     import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
     from ivr_text.samples import ivr_events_frame
 
@@ -44,51 +54,71 @@ def make_log(events: int, path: Path) -> Path:
         done += n
         seed += 1
     df = pd.concat(parts, ignore_index=True)
-    for c in ("call_id", "node", "event", "key", "segment", "caller_id"):
+    del parts
+    for c in TEXT:
         df[c] = df[c].astype("category")
-    df.to_parquet(path, index=False)
-    print(f"generated {len(df):,} events / {calls:,} calls in {time.perf_counter() - t0:.1f} s → {path}")
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    if layout == "plain":
+        table = pa.table([table[c].cast(pa.string()) if c in TEXT else table[c] for c in table.column_names],
+                         names=table.column_names)
+    pq.write_table(table, path)
+    print(f"generated {len(df):,} events / {calls:,} calls ({layout}) in {time.perf_counter() - t0:.1f} s → {path}")
     return path
 
 
+def _usage() -> tuple[float, float]:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return time.perf_counter(), r.ru_utime + r.ru_stime
+
+
 def child(step: str, path: str) -> dict:
-    t0 = time.perf_counter()
+    import pandas as pd  # noqa: F401  (every step needs it: not counted)
+
+    out: dict = {}
     if step == "ours":
         from ivr_text.ivr import analyze_events
-        from ivr_text.ivr.reading import read_chunked
+        from ivr_text.ivr.reading import read_parquet_events
 
-        table = read_chunked(path, "ivr_events", chunksize=2_000_000)
-        t_read = time.perf_counter() - t0
-        a = analyze_events(table.data, None, rows_read=table.read)
-        out = {"rows": table.read, "calls": a.kpis["calls"], "read_s": t_read,
-               "self_service_rate": a.kpis["self_service_rate"], "edges": a.graph.number_of_edges()}
-    elif step == "ours-arrow":  # same analysis, Parquet read by pyarrow directly (bypasses io's typing pass)
-        import pandas as pd
-
-        from ivr_text.ivr import analyze_events
-
-        df = pd.read_parquet(path)
-        t_read = time.perf_counter() - t0
+        w0, c0 = _usage()
+        df = read_parquet_events(path)
+        w1, c1 = _usage()
         a = analyze_events(df, None)
-        out = {"rows": len(df), "calls": a.kpis["calls"], "read_s": t_read,
-               "self_service_rate": a.kpis["self_service_rate"], "edges": a.graph.number_of_edges()}
-    elif step == "pandas":
-        import pandas as pd
+        out = {"rows": len(df), "calls": a.kpis["calls"], "read_wall": w1 - w0, "read_cpu": c1 - c0,
+               "self_service_rate": a.kpis["self_service_rate"], "edges": a.graph.number_of_edges(),
+               "variants": a.kpis["path_variants"]}
+    elif step == "cli":
+        import io
+        from contextlib import redirect_stdout
 
+        from ivr_text.cli.main import app
+
+        w0, c0 = _usage()
+        with tempfile.TemporaryDirectory() as tmp, redirect_stdout(io.StringIO()) as buf:
+            try:
+                app(["ivr", "analyze", path, "--out", tmp], standalone_mode=False)
+            except SystemExit as exc:
+                if exc.code:
+                    raise
+            kpis = json.loads((Path(tmp) / "kpis.json").read_text(encoding="utf-8"))
+        out = {"rows": kpis["rows"]["read"], "calls": kpis["calls"], "self_service_rate": kpis["self_service_rate"],
+               "printed": buf.getvalue().splitlines()[0] if buf.getvalue() else ""}
+    elif step == "pandas":
+        w0, c0 = _usage()
         df = pd.read_parquet(path, columns=["call_id", "ts", "node"])
         df = df.sort_values(["call_id", "ts"], kind="stable")
         nxt = df.groupby("call_id", observed=True)["node"].shift(-1)
         out = {"pairs": int(pd.DataFrame({"a": df["node"], "b": nxt}).dropna().value_counts().size)}
     else:
-        import pandas as pd
         import pm4py
 
+        w0, c0 = _usage()
         df = pd.read_parquet(path, columns=["call_id", "ts", "node"])
         df["call_id"], df["node"] = df["call_id"].astype(str), df["node"].astype(str)  # pm4py wants strings
         dfg, start, end = pm4py.discover_dfg(df, case_id_key="call_id", activity_key="node", timestamp_key="ts")
         out = {"pairs": len(dfg)}
-    out["wall_s"] = time.perf_counter() - t0
-    out["peak_rss_mb"] = peak_rss_mb()
+    w1, c1 = _usage()
+    out["wall_s"], out["cpu_s"] = w1 - w0, c1 - c0
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return out
 
 
@@ -100,43 +130,63 @@ def run_child(step: str, path: Path) -> dict | None:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def _load() -> str:
+    try:
+        return "load average " + " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return ""
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--events", type=int, default=10_000_000)
+    ap.add_argument("--layout", choices=("plain", "categorical"), default="plain")
+    ap.add_argument("--steps", default="ours,cli,pandas,pm4py")
     ap.add_argument("--no-pm4py", action="store_true")
     ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         print(json.dumps(child(*args.child)))
         return
-    path = make_log(args.events, Path(f"/tmp/ivr_bench_{args.events}.parquet"))
-    for step, what in (("ours", "io.read_table path"), ("ours-arrow", "pyarrow read")):
-        r = run_child(step, path)
-        if r:
-            print(f"{step:10s} ({what}): {r['rows']:,} events, {r['calls']:,} calls: {r['wall_s']:.2f} s wall "
-                  f"(read {r['read_s']:.2f} s), peak RSS {r['peak_rss_mb']:,.0f} MB, "
-                  f"{r['rows'] / r['wall_s'] / 1e6:.2f} M events/s")
-        if step == "ours-arrow":
-            ours = r
-    ref = run_child("pandas", path)
-    if ref:
-        print(f"pandas : sort + shift + value_counts: {ref['wall_s']:.2f} s, peak RSS {ref['peak_rss_mb']:,.0f} MB")
-    if not args.no_pm4py:
-        try:
-            import importlib.util
+    suffix = "" if args.layout == "categorical" else "_plain"
+    path = make_log(args.events, Path(f"/tmp/ivr_bench{suffix}_{args.events}.parquet"), args.layout)
+    steps = [s.strip() for s in args.steps.split(",") if s.strip()]
+    if args.no_pm4py and "pm4py" in steps:
+        steps.remove("pm4py")
+    if "pm4py" in steps:
+        import importlib.util
 
-            has = importlib.util.find_spec("pm4py") is not None
-        except Exception:
-            has = False
-        if not has:
+        if importlib.util.find_spec("pm4py") is None:
             print("pm4py  : not installed (pip install pm4py to compare; AGPL, benchmark only)")
+            steps.remove("pm4py")
+    print(f"{path} ({args.layout}); {_load()}")
+    res = {}
+    for step in steps:
+        r = run_child(step, path)
+        if not r:
+            continue
+        res[step] = r
+        fig = (f"{r['wall_s']:6.2f} s wall, {r['cpu_s']:6.2f} s CPU, peak RSS {r['peak_rss_mb']:,.0f} MB")
+        if step == "ours":
+            print(f"ours   : read_parquet_events + analyze_events: {fig} (read {r['read_wall']:.2f} s wall / "
+                  f"{r['read_cpu']:.2f} s CPU); {r['rows']:,} events, {r['calls']:,} calls, "
+                  f"{r['variants']:,} path variants, {r['rows'] / r['wall_s'] / 1e6:.2f} M events/s wall")
+        elif step == "cli":
+            print(f"cli    : ivr-text ivr analyze (ivr_text.io, all outputs written): {fig}; {r['rows']:,} rows, "
+                  f"{r['calls']:,} calls")
+        elif step == "pandas":
+            print(f"pandas : read + sort + shift + value_counts ({r['pairs']} pairs): {fig}")
         else:
-            pm = run_child("pm4py", path)
-            if pm:
-                print(f"pm4py  : discover_dfg: {pm['wall_s']:.2f} s, peak RSS {pm['peak_rss_mb']:,.0f} MB")
-                if ours:
-                    print(f"ratio  : pm4py / ours = {pm['wall_s'] / ours['wall_s']:.2f}x wall, "
-                          f"{pm['peak_rss_mb'] / ours['peak_rss_mb']:.2f}x memory")
+            print(f"pm4py  : read + discover_dfg ({r['pairs']} pairs): {fig}")
+        print(f"         ({_load()})")
+    if "ours" in res:
+        o = res["ours"]
+        for ref in ("pm4py", "pandas", "cli"):
+            if ref in res:
+                p = res[ref]
+                print(f"ratio  : {ref} / ours = {p['wall_s'] / o['wall_s']:.2f}x wall, {p['cpu_s'] / o['cpu_s']:.2f}x CPU, "
+                      f"{p['peak_rss_mb'] / o['peak_rss_mb']:.2f}x peak RSS; ours / {ref} = "
+                      f"{o['wall_s'] / p['wall_s']:.2f} wall, {o['cpu_s'] / p['cpu_s']:.2f} CPU")
 
 
 if __name__ == "__main__":

@@ -97,24 +97,64 @@ def codes_of(s: pd.Series, compact: bool = True) -> tuple[np.ndarray, pd.Index]:
     Categorical columns keep their codes (no per-row strings); ``compact`` drops unused categories so
     that every value occurs (skip it for ids, whose unused values are never looked at).
     """
-    if isinstance(s.dtype, pd.CategoricalDtype):
+    if _is_arrow_dictionary(s.dtype):
+        raw, cats = arrow_dictionary_codes(s)
+        codes = raw.astype(np.int32, copy=False)
+        if compact:
+            codes, cats = _compact(raw, codes, cats)
+    elif isinstance(s.dtype, pd.CategoricalDtype):
         raw = s.cat.codes.to_numpy()
         codes = raw.astype(np.int32, copy=False)
         cats = s.cat.categories
         if compact:
-            if raw.dtype == np.int8:  # -1 counts in bin 255, beyond any int8 category
-                used = np.bincount(raw.view(np.uint8), minlength=256)[:len(cats)] > 0
-            else:
-                used = np.bincount(codes[codes >= 0], minlength=len(cats)) > 0
-            if not used.all():
-                remap = (np.cumsum(used, dtype=np.int64) - 1).astype(np.int32)
-                codes = np.where(codes >= 0, remap[np.maximum(codes, 0)], np.int32(-1))
-                cats = cats[used]
+            codes, cats = _compact(raw, codes, cats)
     else:
         codes, cats = pd.factorize(s, use_na_sentinel=True)
         codes = codes.astype(np.int32, copy=False)
         cats = pd.Index(cats)
     return codes, cats if cats.dtype == "str" else cats.astype(str)
+
+
+def _is_arrow_dictionary(dtype) -> bool:
+    return isinstance(dtype, pd.ArrowDtype) and str(dtype.pyarrow_dtype).startswith("dictionary<")
+
+
+def arrow_dictionary_codes(s: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Codes (-1 = missing) and values of a pyarrow dictionary-typed column (chunks are unified first)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = s.array.__arrow_array__()
+    if isinstance(arr, pa.ChunkedArray):
+        if arr.num_chunks > 1:
+            arr = arr.unify_dictionaries()
+        chunks = arr.chunks
+    else:
+        chunks = [arr]
+    if not chunks:
+        return np.array([], dtype=np.int32), pd.Index([], dtype="str")
+    parts = [pc.fill_null(ch.indices, -1).to_numpy() for ch in chunks]
+    codes = parts[0] if len(parts) == 1 else np.concatenate(parts)
+    if codes.dtype.kind == "u":
+        codes = codes.astype(np.int64)
+    return codes, pd.Index(chunks[0].dictionary.to_pandas())
+
+
+def _compact(raw: np.ndarray, codes: np.ndarray, cats: pd.Index) -> tuple[np.ndarray, pd.Index]:
+    """Drop values that no row uses (renumbering the codes)."""
+    k = len(cats)
+    head = raw[:100_000]  # usually every value occurs early: then one cheap look suffices
+    used = np.bincount(head[head >= 0], minlength=k) > 0 if k else np.zeros(0, dtype=bool)
+    if not used.all():
+        if raw.dtype == np.int8:  # -1 counts in bin 255, beyond any int8 code
+            used = np.bincount(raw.view(np.uint8), minlength=256)[:k] > 0
+        else:
+            used = np.bincount(codes[codes >= 0], minlength=k) > 0
+    if not used.all():
+        remap = np.r_[np.cumsum(used, dtype=np.int64) - 1, -1].astype(np.int32)
+        codes = remap[codes]  # code -1 reads the trailing -1
+        cats = cats[used]
+    return codes, cats
 
 
 def _ts_ns(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:

@@ -1,20 +1,92 @@
-"""Read large event/record files chunk by chunk through ``ivr_text.io.iter_table`` and join the chunks cheaply.
+"""Read IVR event and call-record files for the analysis, keeping text columns as integer codes.
 
-Categorical chunks (dictionary-encoded Parquet) are joined with ``union_categoricals`` so that a 10 M-row log
-stays as integer codes instead of becoming Python strings; per-chunk ``attrs`` (source rows) are joined too.
-Guarantees the same accounting as ``read_table``: ``read = used + rejected``.
+* :func:`read_chunked` reads through :func:`ivr_text.io.iter_table` (column mapping, typing, rejected rows
+  with ``source_row``; ``read = used + rejected``) and joins the chunks without turning codes back into
+  strings: columns named in ``dictionary`` are dictionary-encoded chunk by chunk (pyarrow), and
+  categorical / dictionary chunks are joined by unifying their dictionaries (``pd.concat`` would make
+  them Python strings).
+* :func:`read_parquet_events` is the fast path for typed Parquet logs (library use and the benchmark):
+  only the needed columns, small text columns straight from the file's dictionaries (``read_dictionary``),
+  id columns dictionary-encoded per chunk in parallel threads. It does no cleaning: ``analyze_events``
+  checks the rows (missing values, unknown events, duplicates, order) itself.
+
+Speed (10 M events, 2 cores): ``read_parquet_events`` about 2 s CPU; ``read_chunked`` on Parquet is bounded by
+``ivr_text.io`` (string decoding and typing per chunk, about 8 s CPU).
 """
 
 from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Iterable
 
 import numpy as np
 import pandas as pd
 
 from ivr_text.errors import InputError
-from ivr_text.io import Table, iter_table
+from ivr_text.io import Table, iter_table, parse_mapping
+
+#: Columns of an ``ivr_events`` log; the first four are required.
+EVENT_COLUMNS = ("call_id", "ts", "node", "event", "key", "segment", "caller_id")
+#: Text columns the analysis only compares (kept as dictionary codes).
+CODE_COLUMNS = ("call_id", "node", "event", "key", "segment", "caller_id")
+_ID_COLUMNS = ("call_id", "caller_id")  # many distinct values: encoded per chunk, in parallel
+
+
+def _arrow_dtype(t):
+    import pyarrow as pa
+
+    return pd.ArrowDtype(t) if pa.types.is_dictionary(t) else None
+
+
+def _encode(chunked, threads: int | None = None):
+    """One dictionary array (one chunk, one dictionary) for a string or dictionary ChunkedArray.
+
+    String chunks are dictionary-encoded in parallel threads (pyarrow releases the GIL); the chunks'
+    dictionaries are then merged by encoding their concatenation once and re-mapping each chunk's indices.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    chunks = chunked.chunks
+    if not pa.types.is_dictionary(chunked.type):
+        workers = threads or os.cpu_count() or 1
+        if len(chunks) > 1 and workers > 1:
+            with ThreadPoolExecutor(workers) as pool:
+                chunks = list(pool.map(pc.dictionary_encode, chunks))
+        else:
+            chunks = [pc.dictionary_encode(c) for c in chunks]
+        if not chunks:
+            return pa.array([], type=chunked.type).dictionary_encode()
+    if len(chunks) == 1:
+        return chunks[0]
+    merged = pc.dictionary_encode(pa.concat_arrays([c.dictionary for c in chunks]))
+    to_global = merged.indices.to_numpy(zero_copy_only=False)
+    parts, start = [], 0
+    for c in chunks:
+        size = len(c.dictionary)
+        lookup = np.r_[to_global[start:start + size], -1].astype(np.int32)  # local -1 (missing) reads the -1
+        parts.append(lookup[pc.fill_null(c.indices, -1).to_numpy()])
+        start += size
+    codes = np.concatenate(parts)
+    return pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0), merged.dictionary)
+
+
+def _as_dictionary(s: pd.Series) -> pd.Series:
+    """A text column as a pyarrow dictionary column (already categorical or dictionary columns are kept)."""
+    import pyarrow as pa
+
+    if isinstance(s.dtype, pd.CategoricalDtype) or (
+            isinstance(s.dtype, pd.ArrowDtype) and pa.types.is_dictionary(s.dtype.pyarrow_dtype)):
+        return s
+    arr = pa.chunked_array([pa.array(s.array, type=pa.string(), from_pandas=True)])
+    enc = _encode(arr, threads=1)
+    return pd.Series(pd.arrays.ArrowExtensionArray(enc), index=s.index, name=s.name)
 
 
 def _join(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Rows of ``frames`` one after the other; categorical and dictionary columns stay codes."""
+    import pyarrow as pa
     from pandas.api.types import union_categoricals
 
     frames = [f for f in frames if len(f)] or frames[:1]
@@ -25,30 +97,75 @@ def _join(frames: list[pd.DataFrame]) -> pd.DataFrame:
         parts = [f[c] for f in frames]
         if all(isinstance(p.dtype, pd.CategoricalDtype) for p in parts):
             cols[c] = pd.Series(union_categoricals(parts, ignore_order=True))
+        elif all(isinstance(p.dtype, pd.ArrowDtype) and pa.types.is_dictionary(p.dtype.pyarrow_dtype)
+                 for p in parts):
+            chunks = [ch for p in parts for ch in p.array.__arrow_array__().chunks]
+            cols[c] = pd.Series(pd.arrays.ArrowExtensionArray(_encode(pa.chunked_array(chunks))))
         else:
             cols[c] = pd.concat([p.reset_index(drop=True) for p in parts], ignore_index=True)
     return pd.DataFrame(cols)
 
 
-def read_chunked(path, kind, **kwargs) -> Table:
-    """Like :func:`ivr_text.io.read_table`, keeping categorical columns categorical across chunks."""
+def read_chunked(path, kind, *, dictionary: Iterable[str] = (), **kwargs) -> Table:
+    """Like :func:`ivr_text.io.read_table`; columns in ``dictionary`` (when present) become dictionary codes
+    chunk by chunk, and categorical / dictionary columns are joined as codes."""
+    dictionary = set(dictionary)
     data, rejected, source_rows = [], [], []
     read, first = 0, None
     for part in iter_table(path, kind, **kwargs):
         first = first or part
-        rows = part.data.attrs.get("source_rows")
-        part.data.attrs = {}
-        data.append(part.data)
-        if rows is not None:
-            source_rows.append(np.asarray(rows))
+        df = part.data
+        source_rows.append(np.asarray(df.attrs.get("source_rows", np.full(len(df), -1))))
+        df.attrs = {}
+        for c in dictionary.intersection(df.columns):
+            df[c] = _as_dictionary(df[c])
+        data.append(df)
         if len(part.rejected):
             rejected.append(part.rejected)
         read += part.read
     if first is None:
         raise InputError(f"{path}: no rows")
     joined = _join(data)
-    if source_rows and sum(map(len, source_rows)) == len(joined):
-        joined.attrs["source_rows"] = np.concatenate(source_rows)
+    joined.attrs["source_rows"] = np.concatenate(source_rows)
     rej = pd.concat(rejected, ignore_index=True) if rejected else first.rejected.iloc[:0]
     return Table(data=joined, rejected=rej, source=first.source, read=read, encoding=first.encoding,
                  kind=first.kind)
+
+
+def read_parquet_events(path, mapping=None, columns: Iterable[str] = EVENT_COLUMNS,
+                        threads: int | None = None) -> pd.DataFrame:
+    """An ``ivr_events`` frame from a typed Parquet file, read as codes (see the module docstring).
+
+    ``mapping``: ``{canonical: source}`` or ``["call_id=CALLID", ...]`` as for ``--map``. Missing optional
+    columns are left out; a missing required column is an :class:`InputError`.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        names = pq.read_schema(path).names
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    except Exception as exc:  # pyarrow raises several types for corrupt files
+        raise InputError(f"{path}: not a readable Parquet file ({exc.__class__.__name__})") from None
+    mapping = parse_mapping(mapping)
+    source = {c: mapping.get(c, c) for c in columns}
+    present = {c: s for c, s in source.items() if s in names}
+    for c in EVENT_COLUMNS[:4]:
+        if c in source and c not in present:
+            raise InputError(f"{path}: missing required column '{source[c]}' for ivr_events")
+    schema = pq.read_schema(path)
+    text = [s for c, s in present.items() if c in CODE_COLUMNS
+            and (pa.types.is_string(schema.field(s).type) or pa.types.is_large_string(schema.field(s).type))]
+    ids = {present[c] for c in _ID_COLUMNS if c in present}
+    table = pq.read_table(path, columns=list(present.values()), read_dictionary=[s for s in text if s not in ids])
+    arrays = []
+    for c, s in present.items():
+        col = table.column(s)
+        if c in CODE_COLUMNS and (s in ids or pa.types.is_dictionary(col.type)) and (
+                pa.types.is_dictionary(col.type) or s in text):
+            col = _encode(col, threads)
+        arrays.append(col)
+    del table
+    out = pa.table(arrays, names=list(present))
+    return out.to_pandas(types_mapper=_arrow_dtype, self_destruct=True)
