@@ -115,11 +115,16 @@ class Tokenizer:
         self._engine = None
         self._reset_caches()
 
+    def clear_caches(self) -> None:
+        """Forget remembered texts, blocks and runs (e.g. to measure cold speed); the engine stays loaded."""
+        self._reset_caches()
+
     def _reset_caches(self) -> None:
         self._cache: dict[str, list[str]] = {}
         self._blocks: dict[str, object] = {}  # block → record (see _tokenize_normalized)
         self._raw: dict[str, list[str]] = {}  # block → engine tokens
         self._sep_kinds: dict[str, object] = {}
+        self._runs: dict[tuple[str, ...], tuple[str, ...]] = {}  # short runs → final tokens (_finish)
 
     # ------------------------------------------------------------------ construction
 
@@ -188,6 +193,8 @@ class Tokenizer:
         # a unit that the engine may cut in two starts with one of these (个 of 个月): a number followed by
         # one at the end of a block may merge with the next block
         self._unit_prefixes = frozenset(u[:k] for u in self.units for k in range(1, len(u)))
+        # a block whose first token is none of these cannot join a number before it
+        self._unit_parts = self._unit_prefixes | self.units | {u[k:] for u in self.units for k in range(1, len(u))}
 
     @property
     def engine(self):
@@ -199,7 +206,7 @@ class Tokenizer:
     def __getstate__(self):
         state = self.__dict__.copy()
         state["_engine"] = None
-        for key in ("_cache", "_blocks", "_raw", "_sep_kinds"):
+        for key in ("_cache", "_blocks", "_raw", "_sep_kinds", "_runs"):
             state[key] = {}
         return state
 
@@ -323,7 +330,13 @@ class Tokenizer:
                     digits = False
             rec = records[blk]
             cls = rec.__class__
-            if cls is tuple:  # closed
+            if cls is tuple:  # closed, first token cannot join a number before it
+                if pending:
+                    cur.extend(finish(pending))
+                    pending = []
+                    digits = False
+                cur.extend(rec)
+            elif cls is _Bound:  # closed, first token may be (part of) a unit
                 if pending:
                     if digits:  # a number may join the block's first tokens: finish them together
                         pending.extend(raw[blk])
@@ -342,6 +355,17 @@ class Tokenizer:
                     digits = False
                 else:
                     cur.extend(rec)
+            elif cls is _Split:  # Chinese head with final tokens, open tail
+                head, tail, lead_open, bound, tail_digits = rec
+                if pending:
+                    if lead_open or (digits and bound):  # the head joins what is pending
+                        pending.extend(raw[blk])
+                        digits = True
+                        continue
+                    cur.extend(finish(pending))
+                cur.extend(head)
+                pending = list(tail)
+                digits = tail_digits
             else:  # open: raw tokens
                 pending.extend(rec)
                 if cls is _OpenDigits:
@@ -390,24 +414,63 @@ class Tokenizer:
         cuts = self.engine.cut_runs(blocks)
         if len(cuts) != len(blocks):  # pragma: no cover - an engine that merged the newlines
             cuts = [self.engine.cut(b) for b in blocks]
-        unit_prefixes = self._unit_prefixes
+        records, raws, get, unit_parts = self._blocks, self._raw, self._token_map.get, self._unit_parts
+        all_han = _ALL_HAN.fullmatch
         for blk, tokens in zip(blocks, cuts):
-            self._raw[blk] = tokens
-            raw = _raw_tokens(tokens)
-            final = tuple(self._compose(raw))
-            lead_open = not _is_han(tokens[0])
-            tail_open = not _is_han(tokens[-1]) or (
-                len(raw) >= 2 and raw[-1] in unit_prefixes and _is_number(raw[-2]))
-            if tail_open:
-                self._blocks[blk] = (_OpenDigits if _HAS_DIGIT.search(blk) else list)(tokens)
-            elif lead_open:
-                self._blocks[blk] = _Lead(final)
+            raws[blk] = tokens
+            if all_han(blk):  # only Chinese tokens, no numbers: the common case
+                final = tuple([c for t in tokens if (c := get(t, t))])
+                records[blk] = _Bound(final) if tokens[0] in unit_parts else final
             else:
-                self._blocks[blk] = final
+                records[blk] = self._mixed_record(blk, tokens)
 
-    def _finish(self, items: list[str]) -> list[str]:
-        """Final tokens of a run of raw engine tokens and separators (the reference path)."""
-        return self._compose(_raw_tokens(items))
+    def _mixed_record(self, blk: str, tokens: list[str]):
+        """Record of a block with digits or Latin letters (see _tokenize_normalized)."""
+        raw: list[str] = []
+        han_at: list[int] = []  # index in raw of each Chinese token, by token index (-1: not Chinese)
+        pending: list[str] = []
+        for tok in tokens:
+            if "\u4e00" <= tok[0] <= "\u9fd5" or (not tok.isascii() and _HAN_CHAR.search(tok)):
+                if pending:
+                    raw.extend(_plain_tokens("".join(pending)))
+                    pending = []
+                han_at.append(len(raw))
+                raw.append(tok)
+            else:
+                han_at.append(-1)
+                pending.append(tok)
+        if pending:
+            raw.extend(_plain_tokens("".join(pending)))
+        unit_prefixes = self._unit_prefixes
+        lead_open = han_at[0] < 0
+        # the longest head ending with a Chinese token that no number before it can pull into a unit
+        for k in range(len(tokens), 0, -1):
+            i = han_at[k - 1]
+            if i < 0 or (i >= 1 and tokens[k - 1] in unit_prefixes and _is_number(raw[i - 1])):
+                continue
+            final = tuple(self._compose(raw[:i + 1]))
+            if k == len(tokens):  # the whole block
+                if lead_open:
+                    return _Lead(final)
+                return _Bound(final) if tokens[0] in self._unit_parts else final
+            tail = tokens[k:]
+            return _Split((final, tail, lead_open, tokens[0] in self._unit_parts,
+                           _HAS_DIGIT.search("".join(tail)) is not None))
+        return (_OpenDigits if _HAS_DIGIT.search(blk) else list)(tokens)
+
+    def _finish(self, items: list[str]) -> list[str] | tuple[str, ...]:
+        """Final tokens of a run of raw engine tokens and separators (the reference path); short runs
+        (":******,", "<", "PHONE", ">") recur and are remembered."""
+        if len(items) > 6:
+            return self._compose(_raw_tokens(items))
+        key = tuple(items)
+        done = self._runs.get(key)
+        if done is None:
+            done = tuple(self._compose(_raw_tokens(items)))
+            if len(self._runs) >= 200_000:
+                self._runs.clear()
+            self._runs[key] = done
+        return done
 
     def _segment_normalized(self, normalized: Sequence[str]) -> list[list[str]]:
         """Raw tokens of normalised texts (no units, synonyms, stopwords): the engine's tokens with Chinese,
@@ -430,6 +493,7 @@ class Tokenizer:
         return out
 
     def _compose(self, tokens: list[str]) -> list[str]:
+        """Units merged, synonyms canonicalised, stopwords dropped (one dict lookup per token)."""
         if self.units:
             tokens = _merge_units(tokens, self.units)
         get = self._token_map.get
@@ -438,6 +502,15 @@ class Tokenizer:
 
 class _Lead(tuple):
     """Record of a block that starts with a number/Latin word and ends with a Chinese token."""
+
+
+class _Bound(tuple):
+    """Record of a closed block whose first token is a unit or part of one (元, 个 of 个月)."""
+
+
+class _Split(tuple):
+    """Record of a block with a clean Chinese head and an open tail: (head tokens, tail raw tokens,
+    starts open, first token is part of a unit, tail has digits)."""
 
 
 class _OpenDigits(list):
@@ -450,10 +523,14 @@ _BLOCK_SPLIT = re.compile("([\u4E00-\u9FD5a-zA-Z0-9+#&\\._%\\-]+)")
 #: separator characters that can be part of a token: masked runs, placeholders, letters of other scripts
 _SEP_ACTIVE = re.compile(rf"[*<]|[^\W_0-9a-z{HAN}]")
 _HAS_DIGIT = re.compile("[0-9]")
+_ALL_HAN = re.compile(f"[{HAN}]+")
 
 
 def _is_han(tok: str) -> bool:
-    return "\u4e00" <= tok[0] <= "\u9fd5" or "\u4e00" <= tok[-1] <= "\u9fd5" or _HAN_CHAR.search(tok) is not None
+    """The token holds a Chinese character (jieba's range)."""
+    if "\u4e00" <= tok[0] <= "\u9fd5":
+        return True
+    return not tok.isascii() and _HAN_CHAR.search(tok) is not None
 
 
 def _is_number(tok: str) -> bool:
@@ -464,8 +541,8 @@ def _raw_tokens(items: Sequence[str]) -> list[str]:
     """Tokens with Chinese kept as they are; the stretches between them cut by :func:`_plain_tokens`."""
     out: list[str] = []
     pending: list[str] = []
-    for tok in items:
-        if _is_han(tok):
+    for tok in items:  # _is_han inlined (hot)
+        if "\u4e00" <= tok[0] <= "\u9fd5" or (not tok.isascii() and _HAN_CHAR.search(tok)):
             if pending:
                 out.extend(_plain_tokens("".join(pending)))
                 pending = []
@@ -479,25 +556,31 @@ def _raw_tokens(items: Sequence[str]) -> list[str]:
 
 def _merge_units(tokens: list[str], units: frozenset[str]) -> list[str]:
     """Join a number with the unit after it; units the engine cut in two (个 + 月) are joined too."""
-    numbers = [i for i, t in enumerate(tokens) if t[-1] in _DIGITS and _NUMBER.fullmatch(t)]
-    if not numbers:
-        return tokens
-    merged = tokens[:numbers[0]]
-    i, n = numbers[0], len(tokens)
-    while i < n:
+    n = len(tokens)
+    merged: list[str] | None = None
+    start = i = 0
+    while i < n - 1:
         tok = tokens[i]
-        if i + 1 < n and tok[-1] in _DIGITS and _NUMBER.fullmatch(tok):
+        if tok[-1] in _DIGITS and ((tok.isascii() and tok.isdigit()) or _NUMBER.fullmatch(tok)):
             nxt = tokens[i + 1]
             if i + 2 < n and nxt + tokens[i + 2] in units:
-                merged.append(tok + nxt + tokens[i + 2])
-                i += 3
+                width = 3
+            elif nxt in units:
+                width = 2
+            else:
+                i += 1
                 continue
-            if nxt in units:
-                merged.append(tok + nxt)
-                i += 2
-                continue
-        merged.append(tok)
-        i += 1
+            if merged is None:
+                merged = []
+            merged.extend(tokens[start:i])
+            merged.append("".join(tokens[i:i + width]))
+            i += width
+            start = i
+        else:
+            i += 1
+    if merged is None:
+        return tokens
+    merged.extend(tokens[start:])
     return merged
 
 
