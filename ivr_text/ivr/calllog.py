@@ -43,7 +43,7 @@ class CallLog:
     row_ts: np.ndarray         # int64 ns
     row_node: np.ndarray       # int32 into node_names
     row_event: np.ndarray      # int8 (ENTER..COMPLETE)
-    row_key: np.ndarray        # int32 into key_names, -1 = none
+    row_key: np.ndarray        # int8/16/32 into key_names, -1 = none
     key_names: np.ndarray
     call_ids: np.ndarray       # object
     call_start: np.ndarray     # int64 ns
@@ -92,27 +92,24 @@ class CallLog:
 
 
 def codes_of(s: pd.Series, compact: bool = True) -> tuple[np.ndarray, pd.Index]:
-    """Integer codes (int32, -1 = missing) and the distinct values (str Index) they index, for any dtype.
+    """Integer codes (the smallest signed int type that fits, -1 = missing) and the distinct values (str Index)
+    they index, for any dtype.
 
     Categorical columns keep their codes (no per-row strings); ``compact`` drops unused categories so
     that every value occurs (skip it for ids, whose unused values are never looked at).
     """
-    if _is_arrow_dictionary(s.dtype):
-        raw, cats = arrow_dictionary_codes(s)
-        codes = raw.astype(np.int32, copy=False)
+    if _is_arrow_dictionary(s.dtype) or isinstance(s.dtype, pd.CategoricalDtype):
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            codes, cats = s.cat.codes.to_numpy(), s.cat.categories
+        else:
+            codes, cats = arrow_dictionary_codes(s)
         if compact:
-            codes, cats = _compact(raw, codes, cats)
-    elif isinstance(s.dtype, pd.CategoricalDtype):
-        raw = s.cat.codes.to_numpy()
-        codes = raw.astype(np.int32, copy=False)
-        cats = s.cat.categories
-        if compact:
-            codes, cats = _compact(raw, codes, cats)
+            codes, cats = _compact(codes, cats)
     else:
         codes, cats = pd.factorize(s, use_na_sentinel=True)
-        codes = codes.astype(np.int32, copy=False)
         cats = pd.Index(cats)
-    return codes, cats if cats.dtype == "str" else cats.astype(str)
+    small = np.int8 if len(cats) < 127 else np.int16 if len(cats) < 32_767 else np.int32
+    return codes.astype(small, copy=False), cats if cats.dtype == "str" else cats.astype(str)
 
 
 def _is_arrow_dictionary(dtype) -> bool:
@@ -140,14 +137,14 @@ def arrow_dictionary_codes(s: pd.Series) -> tuple[np.ndarray, pd.Index]:
     return codes, pd.Index(chunks[0].dictionary.to_pandas())
 
 
-def _compact(raw: np.ndarray, codes: np.ndarray, cats: pd.Index) -> tuple[np.ndarray, pd.Index]:
+def _compact(codes: np.ndarray, cats: pd.Index) -> tuple[np.ndarray, pd.Index]:
     """Drop values that no row uses (renumbering the codes)."""
     k = len(cats)
-    head = raw[:100_000]  # usually every value occurs early: then one cheap look suffices
+    head = codes[:100_000]  # usually every value occurs early: then one cheap look suffices
     used = np.bincount(head[head >= 0], minlength=k) > 0 if k else np.zeros(0, dtype=bool)
     if not used.all():
-        if raw.dtype == np.int8:  # -1 counts in bin 255, beyond any int8 code
-            used = np.bincount(raw.view(np.uint8), minlength=256)[:k] > 0
+        if codes.dtype == np.int8:  # -1 counts in bin 255, beyond any int8 code
+            used = np.bincount(codes.view(np.uint8), minlength=256)[:k] > 0
         else:
             used = np.bincount(codes[codes >= 0], minlength=k) > 0
     if not used.all():
@@ -252,10 +249,15 @@ def _call_time_order(call: np.ndarray, ts: np.ndarray, rows: np.ndarray | None
         runs = int(np.count_nonzero(c[1:] != c[:-1])) + 1
         if runs != int(np.count_nonzero(np.bincount(c))):  # not grouped by call: sort
             bits = int(n).bit_length()
-            if int(c.max()) < 2 ** (62 - bits):
-                key = np.sort((c.astype(np.int64) << bits) | np.arange(n, dtype=np.int64))  # unique keys: stable
+            if int(c.max()) < 2 ** (62 - bits):  # sort unique (call, row) keys: a stable order by call
+                key = c.astype(np.int64)
+                key <<= bits
+                for i in range(0, n, 1 << 20):  # add the row numbers block by block (no n-sized temporary)
+                    key[i:i + (1 << 20)] |= np.arange(i, min(i + (1 << 20), n), dtype=np.int64)
+                key.sort()
                 o = key & ((1 << bits) - 1)
-                c = (key >> bits).astype(np.int32)
+                key >>= bits
+                c = key.astype(np.int32)
                 del key
             else:
                 o = np.argsort(c, kind="stable")
@@ -276,8 +278,9 @@ def _call_time_order(call: np.ndarray, ts: np.ndarray, rows: np.ndarray | None
             t[sub] = t[perm]
             del fix, sub, cs, block, perm
         del late
-    base = np.arange(n) if rows is None else rows
-    return (base if o is None else base[o]), c, t
+    if rows is None:
+        return (np.arange(n) if o is None else o), c, t
+    return (rows if o is None else rows[o]), c, t
 
 
 # ------------------------------------------------------------------------------------------ build
@@ -407,7 +410,9 @@ def build_call_log(events: pd.DataFrame, menu: Menu | None, config: IvrConfig, *
     c_codes = c[starts[:-1]]
     del c
     row_ts = t
-    row_node = remap[node[order]] if len(order) else np.array([], dtype=np.int32)
+    row_node = node[order]
+    row_node = (row_node.astype(np.int32) if np.array_equal(remap, np.arange(len(remap)))
+                else remap[row_node])
     row_event = event[order]
     first, last = starts[:-1], starts[1:] - 1
     call_start = row_ts[first]
