@@ -42,7 +42,8 @@ def entered_nodes(log: CallLog) -> EnteredNodes:
 
 
 def variant_codes(log: CallLog, ent: EnteredNodes | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Per call a variant number (0 = most frequent path) and the number of calls of each variant.
+    """Per call a variant number (0 = most frequent path; equally frequent paths by node names, position by
+    position) and the number of calls of each variant.
 
     Variants are exact: calls are grouped by a 64-bit hash of their node sequence, then every call is checked
     against a member of its group, node by node; should two paths ever share a hash, they are numbered exactly.
@@ -50,18 +51,37 @@ def variant_codes(log: CallLog, ent: EnteredNodes | None = None) -> tuple[np.nda
     ent = ent or entered_nodes(log)
     if log.n_calls == 0:
         return np.array([], dtype=np.int64), np.array([], dtype=np.int64)
-    h = _path_hash(ent, log.n_calls)
-    codes, uniq = pd.factorize(h)
+    codes = pd.factorize(_path_hash(ent, log.n_calls))[0]
     starts = np.r_[0, np.cumsum(ent.length)]
-    rep = np.zeros(len(uniq), dtype=np.int64)
+    rep = np.zeros(int(codes.max()) + 1, dtype=np.int64)
     rep[codes] = np.arange(log.n_calls)  # one member call per hash (any member will do)
     if not _same_path(ent, starts, rep[codes]):  # a hash collision: number the distinct sequences exactly
-        codes, uniq = _exact_variants(ent, starts, log.n_calls)
-    counts = np.bincount(codes, minlength=len(uniq))
-    order = np.lexsort((np.asarray(uniq), -counts))  # most frequent first, ties by hash (deterministic)
-    rank = np.empty(len(uniq), dtype=np.int64)
-    rank[order] = np.arange(len(uniq))
+        codes = _exact_variants(ent, starts, log.n_calls)
+        rep = np.zeros(int(codes.max()) + 1, dtype=np.int64)
+        rep[codes] = np.arange(log.n_calls)
+    counts = np.bincount(codes)
+    order = np.lexsort(_sequence_keys(log, ent, starts, rep, codes) + [-counts])  # most frequent first
+    rank = np.empty(len(counts), dtype=np.int64)
+    rank[order] = np.arange(len(counts))
     return rank[codes], counts[order]
+
+
+def _sequence_keys(log: CallLog, ent: EnteredNodes, starts: np.ndarray, rep: np.ndarray, codes: np.ndarray,
+                   max_cells: int = 50_000_000) -> list[np.ndarray]:
+    """Sort keys (for ``np.lexsort``, last = first node) ordering variants by their node names, position by
+    position (a path before its extensions), so that ties in frequency are broken the same way whatever
+    the input's coding. Very many long variants: one key, the order of first appearance."""
+    length = ent.length[rep]
+    width = int(length.max(initial=0))
+    if len(rep) * width > max_cells:
+        return [np.unique(codes, return_index=True)[1]]
+    name_rank = np.empty(log.n_nodes, dtype=np.int32)
+    name_rank[np.argsort(np.asarray(log.node_names, dtype=object), kind="stable")] = np.arange(log.n_nodes)
+    mat = np.full((len(rep), width), -1, dtype=np.int32)
+    var = np.repeat(np.arange(len(rep)), length)
+    pos = np.arange(len(var)) - np.repeat(np.r_[0, np.cumsum(length)[:-1]], length)
+    mat[var, pos] = name_rank[ent.node[starts[rep[var]] + pos]]
+    return [mat[:, j] for j in range(width - 1, -1, -1)]
 
 
 def _path_hash(ent: EnteredNodes, n_calls: int) -> np.ndarray:
@@ -87,9 +107,9 @@ def _same_path(ent: EnteredNodes, starts: np.ndarray, other: np.ndarray) -> bool
     return bool(np.array_equal(ent.node[mate], ent.node))
 
 
-def _exact_variants(ent: EnteredNodes, starts: np.ndarray, n_calls: int) -> tuple[np.ndarray, np.ndarray]:
+def _exact_variants(ent: EnteredNodes, starts: np.ndarray, n_calls: int) -> np.ndarray:
     """Variant numbers from the node sequences themselves, refined position by position (used only after a
-    hash collision); the second value numbers the variants in order of first appearance."""
+    hash collision)."""
     codes = pd.factorize(ent.length)[0].astype(np.int64)
     width = np.int64(int(ent.node.max(initial=-1)) + 2)
     for p in range(int(ent.length.max(initial=0))):
@@ -97,7 +117,7 @@ def _exact_variants(ent: EnteredNodes, starts: np.ndarray, n_calls: int) -> tupl
         has = ent.length > p
         at[has] = ent.node[starts[:-1][has] + p]
         codes = pd.factorize(codes * width + at + 1)[0].astype(np.int64)
-    return codes, np.arange(int(codes.max(initial=-1)) + 1, dtype=np.uint64)
+    return codes
 
 
 def path_table(log: CallLog, labels: dict[str, str], top: int = 50,
