@@ -314,6 +314,7 @@ class Tokenizer:
         out: list[list[str]] = []
         cur: list[str] = []
         pending: list[str] = []
+        again: list[str] = []  # blocks seen a second time: they get a record
         digits = False
         for sep, blk in zip(parts[0::2], blocks):
             if sep:
@@ -370,6 +371,11 @@ class Tokenizer:
                 pending.extend(rec)
                 if cls is _OpenDigits:
                     digits = True
+                elif cls is _Fresh:
+                    digits = True
+                    if rec.seen:
+                        again.append(blk)
+                    rec.seen = True
         last = parts[-1]
         if last:
             if "\n" in last:
@@ -379,6 +385,10 @@ class Tokenizer:
         if pending:
             cur.extend(finish(pending))
         out.append(cur)
+        for blk in again:
+            rec = records.get(blk)
+            if rec.__class__ is _Fresh:
+                records[blk] = self._mixed_record(blk, rec)
         if len(out) != len(texts):  # pragma: no cover - defensive
             raise AssertionError("tokenizer lost track of text boundaries")
         return out
@@ -421,8 +431,8 @@ class Tokenizer:
             if all_han(blk):  # only Chinese tokens, no numbers: the common case
                 final = tuple([c for t in tokens if (c := get(t, t))])
                 records[blk] = _Bound(final) if tokens[0] in unit_parts else final
-            else:
-                records[blk] = self._mixed_record(blk, tokens)
+            else:  # digits or Latin: most such blocks occur once (amounts, dates): a record from the 2nd sight on
+                records[blk] = _Fresh(tokens)
 
     def _mixed_record(self, blk: str, tokens: list[str]):
         """Record of a block with digits or Latin letters (see _tokenize_normalized)."""
@@ -513,6 +523,12 @@ class _Split(tuple):
     starts open, first token is part of a unit, tail has digits)."""
 
 
+class _Fresh(list):
+    """Raw tokens of a block with digits or Latin letters seen once so far (handled like an open block)."""
+
+    seen = False
+
+
 class _OpenDigits(list):
     """Raw tokens of an open block that holds digits (a number in it may merge with what follows)."""
 
@@ -555,30 +571,32 @@ def _raw_tokens(items: Sequence[str]) -> list[str]:
 
 
 def _merge_units(tokens: list[str], units: frozenset[str]) -> list[str]:
-    """Join a number with the unit after it; units the engine cut in two (个 + 月) are joined too."""
+    """Join a number with the unit after it; units the engine cut in two (个 + 月) are joined too.
+
+    Greedy from the left, like a scan over every token, but only positions ending in a digit are visited."""
+    candidates = [i for i, t in enumerate(tokens) if t[-1] in _DIGITS]
+    if not candidates:
+        return tokens
     n = len(tokens)
-    merged: list[str] | None = None
-    start = i = 0
-    while i < n - 1:
+    merged: list[str] = []
+    start = 0
+    for i in candidates:
+        if i < start or i >= n - 1:
+            continue
         tok = tokens[i]
-        if tok[-1] in _DIGITS and ((tok.isascii() and tok.isdigit()) or _NUMBER.fullmatch(tok)):
-            nxt = tokens[i + 1]
-            if i + 2 < n and nxt + tokens[i + 2] in units:
-                width = 3
-            elif nxt in units:
-                width = 2
-            else:
-                i += 1
-                continue
-            if merged is None:
-                merged = []
-            merged.extend(tokens[start:i])
-            merged.append("".join(tokens[i:i + width]))
-            i += width
-            start = i
+        if not ((tok.isascii() and tok.isdigit()) or _NUMBER.fullmatch(tok)):
+            continue
+        nxt = tokens[i + 1]
+        if i + 2 < n and nxt + tokens[i + 2] in units:
+            width = 3
+        elif nxt in units:
+            width = 2
         else:
-            i += 1
-    if merged is None:
+            continue
+        merged.extend(tokens[start:i])
+        merged.append("".join(tokens[i:i + width]))
+        start = i + width
+    if not start:
         return tokens
     merged.extend(tokens[start:])
     return merged
