@@ -30,7 +30,6 @@ from ivr_text.io import Table, iter_table, parse_mapping
 EVENT_COLUMNS = ("call_id", "ts", "node", "event", "key", "segment", "caller_id")
 #: Text columns the analysis only compares (kept as dictionary codes).
 CODE_COLUMNS = ("call_id", "node", "event", "key", "segment", "caller_id")
-_ID_COLUMNS = ("call_id", "caller_id")  # many distinct values: encoded per chunk, in parallel
 
 
 def _arrow_dtype(t):
@@ -60,16 +59,31 @@ def _encode(chunked, threads: int | None = None):
             return pa.array([], type=chunked.type).dictionary_encode()
     if len(chunks) == 1:
         return chunks[0]
-    merged = pc.dictionary_encode(pa.concat_arrays([c.dictionary for c in chunks]))
-    to_global = merged.indices.to_numpy(zero_copy_only=False)
-    parts, start = [], 0
+    # chunks of one Parquet row group share their dictionary: merge each distinct dictionary once
+    which, dicts = [], {}
     for c in chunks:
-        size = len(c.dictionary)
-        lookup = np.r_[to_global[start:start + size], -1].astype(np.int32)  # local -1 (missing) reads the -1
-        parts.append(lookup[pc.fill_null(c.indices, -1).to_numpy()])
-        start += size
-    codes = np.concatenate(parts)
-    return pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0), merged.dictionary)
+        which.append(dicts.setdefault(_identity(c.dictionary), (len(dicts), c.dictionary))[0])
+    dicts = [d for _, d in sorted(dicts.values(), key=lambda x: x[0])]
+    merged = pc.dictionary_encode(pa.concat_arrays(dicts))
+    to_global = merged.indices.to_numpy(zero_copy_only=False).astype(np.int32)
+    offsets = np.r_[0, np.cumsum([len(d) for d in dicts])]
+    small = np.int8 if len(merged.dictionary) < 127 else np.int16 if len(merged.dictionary) < 32_767 else np.int32
+    to_global = to_global.astype(small)
+    codes = np.empty(sum(len(c) for c in chunks), dtype=small)
+    start, missing = 0, False
+    for c, i in zip(chunks, which):
+        lookup = np.r_[to_global[offsets[i]:offsets[i + 1]], -1]  # local -1 (missing) reads the -1
+        local = c.indices if c.indices.null_count == 0 else pc.fill_null(c.indices, -1)
+        missing |= c.indices.null_count > 0
+        np.take(lookup, local.to_numpy(), out=codes[start:start + len(c)])
+        start += len(c)
+    return pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0) if missing else pa.array(codes),
+                                          merged.dictionary)
+
+
+def _identity(arr) -> tuple:
+    """Arrays with equal identity hold the very same values (same buffers, offset and length)."""
+    return tuple(b.address if b is not None else 0 for b in arr.buffers()) + (arr.offset, len(arr))
 
 
 def _as_dictionary(s: pd.Series) -> pd.Series:
@@ -157,14 +171,12 @@ def read_parquet_events(path, mapping=None, columns: Iterable[str] = EVENT_COLUM
     schema = pq.read_schema(path)
     text = [s for c, s in present.items() if c in CODE_COLUMNS
             and (pa.types.is_string(schema.field(s).type) or pa.types.is_large_string(schema.field(s).type))]
-    ids = {present[c] for c in _ID_COLUMNS if c in present}
-    table = pq.read_table(path, columns=list(present.values()), read_dictionary=[s for s in text if s not in ids])
+    table = pq.read_table(path, columns=list(present.values()), read_dictionary=text)
     arrays = []
     for c, s in present.items():
         col = table.column(s)
-        if c in CODE_COLUMNS and (s in ids or pa.types.is_dictionary(col.type)) and (
-                pa.types.is_dictionary(col.type) or s in text):
-            col = _encode(col, threads)
+        if c in CODE_COLUMNS and pa.types.is_dictionary(col.type):
+            col = _encode(col, threads)  # one dictionary for the whole column
         arrays.append(col)
     del table
     out = pa.table(arrays, names=list(present))
