@@ -160,8 +160,18 @@ def _ts_ns(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         s = pd.to_datetime(s, errors="coerce", format="ISO8601")
     if getattr(s.dt, "tz", None) is not None:
         s = s.dt.tz_localize(None)
-    ns = s.to_numpy().astype("datetime64[ns]").view(np.int64)
-    return ns, ns != np.iinfo(np.int64).min
+    arr = s.to_numpy()
+    nat = np.iinfo(np.int64).min
+    unit, step = np.datetime_data(arr.dtype)
+    factor = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}.get(unit)
+    if factor is None or step != 1:
+        ns = arr.astype("datetime64[ns]").view(np.int64)
+    else:  # scale the integers (numpy's unit conversion checks every value for NaT)
+        raw = arr.view(np.int64)
+        ns = raw * np.int64(factor) if factor != 1 else raw.copy()
+        if factor != 1:
+            ns[raw == nat] = nat
+    return ns, ns != nat
 
 
 def _call_values(codes: np.ndarray, order: np.ndarray, starts: np.ndarray) -> np.ndarray:
@@ -247,7 +257,8 @@ def _call_time_order(call: np.ndarray, ts: np.ndarray, rows: np.ndarray | None
     o = None
     if n > 1 and not bool(np.all(c[1:] >= c[:-1])):
         runs = int(np.count_nonzero(c[1:] != c[:-1])) + 1
-        if runs != int(np.count_nonzero(np.bincount(c))):  # not grouped by call: sort
+        # grouped by call when there are as many runs as calls (more runs than codes: certainly not)
+        if runs > int(c.max()) + 1 or runs != int(np.count_nonzero(np.bincount(c))):
             bits = int(n).bit_length()
             if int(c.max()) < 2 ** (62 - bits):  # sort unique (call, row) keys: a stable order by call
                 key = c.astype(np.int64)
@@ -385,9 +396,15 @@ def build_call_log(events: pd.DataFrame, menu: Menu | None, config: IvrConfig, *
         del first_term, end_pos, inside
     else:
         del is_term
+    lengths = np.diff(starts)
+    c_codes = c[starts[:-1]]
+    del c
     if drop.any():
         keep = ~drop
-        order, c, t = order[keep], c[keep], t[keep]
+        order, t = order[keep], t[keep]
+        if len(lengths):
+            lengths = np.add.reduceat(keep, starts[:-1], dtype=np.int64)
+            c_codes, lengths = c_codes[lengths > 0], lengths[lengths > 0]  # calls with no row left go
         del keep
     del drop
 
@@ -403,12 +420,9 @@ def build_call_log(events: pd.DataFrame, menu: Menu | None, config: IvrConfig, *
         remap[j] = index[v]
 
     # ---- final sorted arrays
-    starts = _group_starts(c)
-    n_calls = len(starts) - 1
-    lengths = np.diff(starts)
+    starts = np.r_[0, np.cumsum(lengths)]
+    n_calls = len(lengths)
     row_call = np.repeat(np.arange(n_calls, dtype=np.int32), lengths)
-    c_codes = c[starts[:-1]]
-    del c
     row_ts = t
     row_node = node[order]
     row_node = (row_node.astype(np.int32) if np.array_equal(remap, np.arange(len(remap)))

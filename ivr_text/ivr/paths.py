@@ -137,9 +137,7 @@ def path_table(log: CallLog, labels: dict[str, str], top: int = 50,
     # one representative call per variant → its node sequence
     rep = np.full(k, -1, dtype=np.int64)
     calls_sel = np.flatnonzero(sel)
-    v_sel = var[calls_sel]
-    first_idx = np.unique(v_sel, return_index=True)[1]
-    rep[v_sel[first_idx]] = calls_sel[first_idx]
+    rep[var[calls_sel]] = calls_sel  # any call of the variant: they all have its node sequence
     starts = np.r_[0, np.cumsum(ent.length)]
     names = log.node_names
     rows = []

@@ -126,17 +126,19 @@ def read_chunked(path, kind, *, dictionary: Iterable[str] = (), **kwargs) -> Tab
     dictionary = set(dictionary)
     data, rejected, source_rows = [], [], []
     read, first = 0, None
-    for part in iter_table(path, kind, **kwargs):
-        first = first or part
-        df = part.data
-        source_rows.append(np.asarray(df.attrs.get("source_rows", np.full(len(df), -1))))
-        df.attrs = {}
-        for c in dictionary.intersection(df.columns):
-            df[c] = _as_dictionary(df[c])
-        data.append(df)
-        if len(part.rejected):
-            rejected.append(part.rejected)
-        read += part.read
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:  # columns encoded in parallel (pyarrow frees the GIL)
+        for part in iter_table(path, kind, **kwargs):
+            first = first or part
+            df = part.data
+            source_rows.append(np.asarray(df.attrs.get("source_rows", np.full(len(df), -1))))
+            df.attrs = {}
+            cols = [c for c in df.columns if c in dictionary]
+            for c, encoded in zip(cols, pool.map(_as_dictionary, [df[c] for c in cols])):
+                df[c] = encoded
+            data.append(df)
+            if len(part.rejected):
+                rejected.append(part.rejected)
+            read += part.read
     if first is None:
         raise InputError(f"{path}: no rows")
     joined = _join(data)
