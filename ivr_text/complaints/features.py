@@ -13,7 +13,9 @@ drops boilerplate seen in most texts.
 tokens interned to integer ids first.
 
 State is plain NumPy arrays and numbers (``get_state`` / ``from_state``), so model files store no code.
-Speed (one process, CPU time, COCC-like texts of ~150 chars): char 1–4-grams ≈ 200k texts/s to transform.
+Work is done in blocks of ``CHUNK_DOCS`` documents so arrays stay cache-sized. Speed (one process, CPU time,
+100k COCC-like texts of ~155 chars): char 1–2-grams fit ≈ 6 s, transform ≈ 30k texts/s; equal to
+scikit-learn's ``TfidfVectorizer(analyzer="char", sublinear_tf=True)`` up to column order (tested).
 """
 
 from __future__ import annotations
