@@ -10,12 +10,13 @@ calibration hold-out is inside the training fold) and returns metrics over the p
 each outer training fold, so the reported figure includes the cost of that choice (no tuning on test folds).
 
 Measured on the 1,920 COCC dev work orders (8 balanced classes):
-  * ``ivr-text classify evaluate cocc_dev.tsv --cv 5 --json`` (default model, fixed config): macro-F1 0.8816,
-    accuracy 0.8818;
-  * ``... --cv 5 --tune --json`` (nested 5×3-fold over char 1–2/1–3/1–4 × C 0.5/1): see NESTED_FIGURE below;
-  * cold-start rules (no training): see :mod:`ivr_text.complaints.rules`.
-The 0.90 target is not met: every bag-of-n-grams linear variant tried lands at 0.88–0.885 (annotator
-agreement on this source is ~0.91; many remaining errors are near-duplicate orders with different labels).
+  * ``ivr-text classify evaluate cocc_dev.tsv --cv 5 --json`` (default model, fixed config): macro-F1 0.8859,
+    accuracy 0.8859 (``--seed 1``: 0.8874, ``--seed 2``: 0.8817);
+  * ``... --cv 5 --tune --json`` (nested 5×3-fold over char 1–2/1–3/1–4 × C 0.5/1): macro-F1 0.8848, accuracy
+    0.8849 (char 1–2 chosen in 4 of 5 outer folds, char 1–3 in one) — the honest estimate for unseen orders;
+  * ``ivr-text classify evaluate cocc_dev.tsv --json`` (cold-start rules, no training): macro-F1 0.6486.
+The 0.90 target is not met: every bag-of-n-grams linear variant tried lands at 0.875–0.885 (annotator
+agreement on this source is ~0.91; many remaining errors are near-identical orders with different labels).
 """
 
 from __future__ import annotations
