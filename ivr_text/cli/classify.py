@@ -156,7 +156,7 @@ def evaluate(
     label_column: LabelColOpt = "label",
     seed: Annotated[int, typer.Option("--seed", help="Fold assignment seed for --cv.")] = 0,
     tune: Annotated[bool, typer.Option(
-        "--tune", help="With --cv: choose n-gram range and C by an inner CV in each training fold (nested CV).")] = False,
+        "--tune", help="With --cv: pick n-gram range and C by inner CV in each training fold (nested CV).")] = False,
     mapping: common.MapOpt = None, fmt: common.FormatOpt = None, encoding: common.EncodingOpt = None,
     strict: common.StrictOpt = False,
 ) -> None:

@@ -246,7 +246,7 @@ def _softmax(z: np.ndarray) -> np.ndarray:
 
 
 def _svm(X, y, classes: np.ndarray, C: float):
-    """One-vs-rest linear SVM → (coef (n_classes, n_features) float32, intercept float32), rows in ``classes`` order."""
+    clf = LinearSVC(C=C, dual=True).fit(X, y)  # dual CD is fast on text; "auto" takes the primal when n > d
     from sklearn.svm import LinearSVC
 
     clf = LinearSVC(C=C, dual=True).fit(X, y)  # dual CD: fast for text; "auto" picks the slow primal when n > d
