@@ -246,10 +246,10 @@ def _softmax(z: np.ndarray) -> np.ndarray:
 
 
 def _svm(X, y, classes: np.ndarray, C: float):
-    clf = LinearSVC(C=C, dual=True).fit(X, y)  # dual CD is fast on text; "auto" takes the primal when n > d
+    """One-vs-rest linear SVM → (coef (n_classes, n_features), intercept), float32, rows in ``classes`` order."""
     from sklearn.svm import LinearSVC
 
-    clf = LinearSVC(C=C, dual=True).fit(X, y)  # dual CD: fast for text; "auto" picks the slow primal when n > d
+    clf = LinearSVC(C=C, dual=True).fit(X, y)  # dual CD is fast on text; "auto" takes the primal when n > d
     coef = np.asarray(clf.coef_, dtype=np.float32)
     intercept = np.asarray(clf.intercept_, dtype=np.float32)
     if len(clf.classes_) == 2:  # binary: one hyperplane; make it two symmetric scores
