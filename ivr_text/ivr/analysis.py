@@ -46,7 +46,7 @@ def _infer(log: CallLog, ent: EnteredNodes, edges: pd.DataFrame) -> Menu:
     trans[inner["src"].to_numpy(), inner["dst"].to_numpy()] = inner["count"].to_numpy()
     first = np.bincount(ent.node[ent.pos == 0], minlength=n)
     # keys pressed right before entering a node (the row just before the ENTER row, same call, a KEY event)
-    enter_rows = np.flatnonzero(log.row_event == ENTER)
+    enter_rows = ent.row if ent.row is not None else np.flatnonzero(log.row_event == ENTER)
     prev = enter_rows - 1
     ok = prev >= 0
     enter_rows, prev = enter_rows[ok], prev[ok]

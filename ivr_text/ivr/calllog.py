@@ -174,16 +174,24 @@ def _ts_ns(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return ns, ns != nat
 
 
-def _call_values(codes: np.ndarray, order: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """Per call (rows ``order[starts[i]:starts[i+1]]``): the first non-negative code among its rows; -1 if none."""
+def _call_values(codes: np.ndarray, order: np.ndarray, starts: np.ndarray, void: np.ndarray | None = None
+                 ) -> np.ndarray:
+    """Per call (rows ``order[starts[i]:starts[i+1]]``): the first usable code among its rows; -1 if none.
+
+    Usable: non-negative and not marked in ``void`` (a flag per code, e.g. anonymous callers)."""
     out = codes[order[starts[:-1]]].astype(np.int32)
+    if void is not None and void.any():
+        out[void[np.maximum(out, 0)] & (out >= 0)] = -1
     gaps = np.flatnonzero(out < 0)
     if len(gaps):  # the call's first row lacks the value: take its next row that has it
-        valid = np.flatnonzero(codes[order] >= 0)
+        here = codes[order]
+        if void is not None and void.any():
+            here = np.where(void[np.maximum(here, 0)], -1, here)
+        valid = np.flatnonzero(here >= 0)
         k = np.searchsorted(valid, starts[gaps])
         ok = k < len(valid)
         ok[ok] = valid[k[ok]] < starts[gaps[ok] + 1]
-        out[gaps[ok]] = codes[order[valid[k[ok]]]]
+        out[gaps[ok]] = here[valid[k[ok]]]
     return out
 
 
@@ -453,12 +461,10 @@ def build_call_log(events: pd.DataFrame, menu: Menu | None, config: IvrConfig, *
         call_segment, seg_names = np.full(n_calls, -1, dtype=np.int32), pd.Index([], dtype="str")
     call_caller = None
     if "caller_id" in events.columns:
-        caller_codes, caller_names = codes_of(events["caller_id"])
+        caller_codes, caller_names = codes_of(events["caller_id"], compact=False)
         unknown_ids = {str(u).strip().lower() for u in config.unknown_callers}
-        anon = np.r_[np.asarray(caller_names.str.strip().str.lower().isin(unknown_ids), dtype=bool), False]
-        if anon.any():  # anonymous callers count as unknown (index -1 reads the trailing False)
-            caller_codes = np.where(anon[caller_codes], np.int32(-1), caller_codes)
-        call_caller = _call_values(caller_codes, order, starts)
+        anon = np.asarray(caller_names.str.strip().str.lower().isin(unknown_ids), dtype=bool)
+        call_caller = _call_values(caller_codes, order, starts, void=anon)  # anonymous callers count as unknown
         del caller_codes
 
     bad_rows, reasons = rej.rows()

@@ -30,6 +30,7 @@ class EnteredNodes:
     ts: np.ndarray
     pos: np.ndarray        # 0-based position within the call
     length: np.ndarray     # per call: number of nodes entered
+    row: np.ndarray | None = None  # index of the ENTER row in the log's rows
 
 
 def entered_nodes(log: CallLog) -> EnteredNodes:
@@ -38,7 +39,7 @@ def entered_nodes(log: CallLog) -> EnteredNodes:
     length = np.bincount(call, minlength=log.n_calls)
     first = np.r_[0, np.cumsum(length)[:-1]] if log.n_calls else np.array([], dtype=np.int64)
     pos = np.arange(len(idx)) - np.repeat(first, length)
-    return EnteredNodes(call=call, node=log.row_node[idx], ts=log.row_ts[idx], pos=pos, length=length)
+    return EnteredNodes(call=call, node=log.row_node[idx], ts=log.row_ts[idx], pos=pos, length=length, row=idx)
 
 
 def variant_codes(log: CallLog, ent: EnteredNodes | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -173,7 +173,7 @@ def read_parquet_events(path, mapping=None, columns: Iterable[str] = EVENT_COLUM
     schema = pq.read_schema(path)
     text = [s for c, s in present.items() if c in CODE_COLUMNS
             and (pa.types.is_string(schema.field(s).type) or pa.types.is_large_string(schema.field(s).type))]
-    table = pq.read_table(path, columns=list(present.values()), read_dictionary=text)
+    table = pq.read_table(path, columns=list(present.values()), read_dictionary=text, memory_map=True)
     arrays = []
     for c, s in present.items():
         col = table.column(s)
