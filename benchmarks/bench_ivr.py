@@ -66,9 +66,10 @@ def make_log(events: int, path: Path, layout: str) -> Path:
     return path
 
 
-def _usage() -> tuple[float, float]:
+def _usage() -> tuple[float, float, float]:
+    """Wall clock, user CPU and system CPU seconds of this process so far."""
     r = resource.getrusage(resource.RUSAGE_SELF)
-    return time.perf_counter(), r.ru_utime + r.ru_stime
+    return time.perf_counter(), r.ru_utime, r.ru_stime
 
 
 def child(step: str, path: str) -> dict:
@@ -79,11 +80,11 @@ def child(step: str, path: str) -> dict:
         from ivr_text.ivr import analyze_events
         from ivr_text.ivr.reading import read_parquet_events
 
-        w0, c0 = _usage()
+        w0, u0, s0 = _usage()
         df = read_parquet_events(path)
-        w1, c1 = _usage()
+        w1, u1, s1 = _usage()
         a = analyze_events(df, None)
-        out = {"rows": len(df), "calls": a.kpis["calls"], "read_wall": w1 - w0, "read_cpu": c1 - c0,
+        out = {"rows": len(df), "calls": a.kpis["calls"], "read_wall": w1 - w0, "read_cpu": u1 + s1 - u0 - s0,
                "self_service_rate": a.kpis["self_service_rate"], "edges": a.graph.number_of_edges(),
                "variants": a.kpis["path_variants"]}
     elif step == "cli":
@@ -92,7 +93,7 @@ def child(step: str, path: str) -> dict:
 
         from ivr_text.cli.main import app
 
-        w0, c0 = _usage()
+        w0, u0, s0 = _usage()
         with tempfile.TemporaryDirectory() as tmp, redirect_stdout(io.StringIO()) as buf:
             try:
                 app(["ivr", "analyze", path, "--out", tmp], standalone_mode=False)
@@ -103,7 +104,7 @@ def child(step: str, path: str) -> dict:
         out = {"rows": kpis["rows"]["read"], "calls": kpis["calls"], "self_service_rate": kpis["self_service_rate"],
                "printed": buf.getvalue().splitlines()[0] if buf.getvalue() else ""}
     elif step == "pandas":
-        w0, c0 = _usage()
+        w0, u0, s0 = _usage()
         df = pd.read_parquet(path, columns=["call_id", "ts", "node"])
         df = df.sort_values(["call_id", "ts"], kind="stable")
         nxt = df.groupby("call_id", observed=True)["node"].shift(-1)
@@ -111,13 +112,13 @@ def child(step: str, path: str) -> dict:
     else:
         import pm4py
 
-        w0, c0 = _usage()
+        w0, u0, s0 = _usage()
         df = pd.read_parquet(path, columns=["call_id", "ts", "node"])
         df["call_id"], df["node"] = df["call_id"].astype(str), df["node"].astype(str)  # pm4py wants strings
         dfg, start, end = pm4py.discover_dfg(df, case_id_key="call_id", activity_key="node", timestamp_key="ts")
         out = {"pairs": len(dfg)}
-    w1, c1 = _usage()
-    out["wall_s"], out["cpu_s"] = w1 - w0, c1 - c0
+    w1, u1, s1 = _usage()
+    out["wall_s"], out["cpu_s"], out["sys_s"] = w1 - w0, u1 + s1 - u0 - s0, s1 - s0
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return out
 
@@ -166,7 +167,8 @@ def main() -> None:
         if not r:
             continue
         res[step] = r
-        fig = (f"{r['wall_s']:6.2f} s wall, {r['cpu_s']:6.2f} s CPU, peak RSS {r['peak_rss_mb']:,.0f} MB")
+        fig = (f"{r['wall_s']:6.2f} s wall, {r['cpu_s']:6.2f} s CPU (of which sys {r['sys_s']:.2f}), "
+               f"peak RSS {r['peak_rss_mb']:,.0f} MB")
         if step == "ours":
             print(f"ours   : read_parquet_events + analyze_events: {fig} (read {r['read_wall']:.2f} s wall / "
                   f"{r['read_cpu']:.2f} s CPU); {r['rows']:,} events, {r['calls']:,} calls, "

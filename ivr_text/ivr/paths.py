@@ -1,10 +1,12 @@
 """Whole-call paths (variants) and node-to-node transitions, vectorised over the sorted call log.
 
 A call's path is the sequence of nodes it entered. Variants are grouped by a 64-bit polynomial hash of
-the node codes and then verified node by node against each group's first call, so they are exact (computed
-with numpy, no per-call Python loop); only the variants written out are turned back into text. Transitions count consecutive entered nodes within a call, plus one edge per call from
-its last node to an end node (``END:complete`` / ``END:transfer`` / ``END:hangup`` / ``END:unknown``).
-Speed: about 0.5 s for 1.7 M calls / 6 M entered nodes.
+the node codes and then verified node by node against a member of each group, so they are exact (numpy,
+no per-call Python loop); equally frequent variants are ordered by their node names, and only the
+variants written out are turned back into text. Transitions count consecutive entered nodes within a
+call, plus one edge per call from its last node to an end node (``END:complete`` / ``END:transfer`` /
+``END:hangup`` / ``END:unknown``).
+Speed: about 0.3 s CPU for 1.45 M calls / 6 M entered nodes.
 """
 
 from __future__ import annotations
