@@ -53,8 +53,9 @@ _MASK_RUN = re.compile(r"\*{3,}")
 # nothing, then four digits (mobile 138 1234, card 6222 0212, ID and landline numbers run on): the patterns are
 # not tried on a text without that. Dates, times and
 # amounts (2024-03-15 09:45, 59.00) have no such run.
-_DIGIT_HINT = re.compile(r"[0-9]{3}(?:[ \-]|\*{4})?[0-9]{4}")
-_ODD_MASK_RUN = re.compile(r"(?=\*)(?<!\*)(?:\*{3,5}|\*{7,})(?!\*)")
+_DIGIT_HINT = re.compile(r"[0-9][0-9][0-9](?:[ \-]|\*{4})?[0-9]{4}")  # (a leading class, not a repeat, lets
+# sre skip quickly to candidate positions; the same holds for the literal start of the next pattern)
+_ODD_MASK_RUN = re.compile(r"\*\*\*(?<!\*\*\*\*)(?:\*{0,2}(?!\*)|\*{4,})")  # runs of 3-5 or 7+ stars
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CODES = "10X98765432"
 

@@ -535,7 +535,8 @@ class _OpenDigits(list):
 
 _NEUTRAL, _ACTIVE, _NEWLINE = object(), object(), object()
 #: jieba's ``re_han_default``: the characters of one block cut by the segmenter (everything else separates)
-_BLOCK_SPLIT = re.compile("([\u4E00-\u9FD5a-zA-Z0-9+#&\\._%\\-]+)")
+_BLOCK_CLASS = "[\u4E00-\u9FD5a-zA-Z0-9+#&\\._%\\-]"
+_BLOCK_SPLIT = re.compile(f"({_BLOCK_CLASS}{_BLOCK_CLASS}*)")
 #: separator characters that can be part of a token: masked runs, placeholders, letters of other scripts
 _SEP_ACTIVE = re.compile(rf"[*<]|[^\W_0-9a-z{HAN}]")
 _HAS_DIGIT = re.compile("[0-9]")
