@@ -138,11 +138,24 @@ def _mask_email_and_runs(text: str) -> str:
     return text
 
 
+# Necessary parts of each pattern's matches that start with a literal or a class: searching for them is ~20×
+# cheaper than trying the full pattern (which starts with lookarounds) at every position.
+_ID_GATE = re.compile(r"[0-9][0-9]{16}")
+_CARD_GATE = re.compile(r"[3-6][0-9]{3}[ \-]?[0-9]{4}[ \-]?[0-9]{4}")
+_MOBILE_GATE = re.compile(r"1[3-9][0-9](?:[ \-]?[0-9]{4}|\*{4})")
+_TEL_GATE = re.compile(r"0[0-9][0-9]")
+
+
 def _mask_numbers(text: str) -> str:
-    text = _ID.sub(_id_repl, text)
-    text = _CARD.sub(_card_repl, text)
-    text = _MOBILE.sub("<PHONE>", text)
-    return _TEL.sub("<TEL>", text)
+    if _ID_GATE.search(text):
+        text = _ID.sub(_id_repl, text)
+    if _CARD_GATE.search(text):
+        text = _CARD.sub(_card_repl, text)
+    if _MOBILE_GATE.search(text):
+        text = _MOBILE.sub("<PHONE>", text)
+    if _TEL_GATE.search(text):
+        text = _TEL.sub("<TEL>", text)
+    return text
 
 
 def _mask_run_repl(m: re.Match) -> str:
