@@ -91,8 +91,9 @@ def _as_dictionary(s: pd.Series) -> pd.Series:
     """A text column as a pyarrow dictionary column (already categorical or dictionary columns are kept)."""
     import pyarrow as pa
 
-    if isinstance(s.dtype, pd.CategoricalDtype) or (
-            isinstance(s.dtype, pd.ArrowDtype) and pa.types.is_dictionary(s.dtype.pyarrow_dtype)):
+    if isinstance(s.dtype, pd.CategoricalDtype):  # keep only the values this chunk uses (a pandas-written
+        return s.cat.remove_unused_categories()    # Parquet file repeats its whole category list per chunk)
+    if isinstance(s.dtype, pd.ArrowDtype) and pa.types.is_dictionary(s.dtype.pyarrow_dtype):
         return s
     arr = pa.chunked_array([pa.array(s.array, type=pa.string(), from_pandas=True)])
     enc = _encode(arr, threads=1)
