@@ -10,8 +10,11 @@ de-duplication does not inflate the figures (the share of unique lines is printe
 
 Printed: chars/s of ``jieba.lcut`` (reference: a ``jieba.Tokenizer`` with jieba's dictionary plus ours) and of
 ``Tokenizer.tokenize_many`` (full pipeline: normalise, mask, segment, synonyms, stopwords) with 1 process and
-with ``--jobs``; the ratios; the share of lines whose Chinese token sequence from ``Tokenizer.segment`` equals
-that of ``jieba.lcut`` on the same normalised line; peak RSS.
+with ``--jobs``, each starting with empty caches (only repetition inside the corpus is reused), by wall time
+and by CPU time (this process plus its children: robust to other jobs on the machine); the ratios; a second
+pass with a warm block cache and a run that keeps blocks only within a 2,000-text chunk; normalisation alone
+(texts/s); the share of lines whose Chinese token sequence from ``Tokenizer.segment`` equals that of
+``jieba.lcut`` on the same normalised line; peak RSS.
 """
 
 from __future__ import annotations
@@ -132,11 +135,20 @@ def main(argv=None) -> None:
         return result, wall, cpu
 
     _, w_ref, c_ref = timed(lambda: [ref.lcut(line) for line in lines])
+    from ivr_text.text import normalize_many, normalize_text
+
     tok.clear_caches()  # every run starts cold: only repetition inside the corpus is reused
     ours1, w_one, c_one = timed(lambda: tok.tokenize_many(lines, n_jobs=1))
+    _, w_warm, c_warm = timed(lambda: tok.tokenize_many(lines, n_jobs=1))  # block cache already filled
     tok.clear_caches()
     oursn, w_par, c_par = timed(lambda: tok.tokenize_many(lines, n_jobs=args.jobs))
     assert oursn == ours1, "parallel output differs from single-process output"
+    chunk_only = Tokenizer(engine=args.engine, cache_size=0, block_cache_size=0)  # blocks reused within a chunk
+    chunk_only._engine = tok.engine
+    ours0, w_nocache, c_nocache = timed(lambda: chunk_only.tokenize_many(lines, n_jobs=1))
+    assert ours0 == ours1, "block cache changed the output"
+    _, w_norm, c_norm = timed(lambda: normalize_many(lines))
+    _, w_norm1, c_norm1 = timed(lambda: [normalize_text(t) for t in lines])
 
     def row(label, wall, cpu):
         return (f"{label:<34}: wall {chars / wall / 1e6:6.3f} M chars/s ({wall:5.1f} s)  ratio {w_ref / wall:5.1f}x"
@@ -147,8 +159,15 @@ def main(argv=None) -> None:
     print(row("jieba.lcut (raw lines)", w_ref, c_ref))
     print(row("Tokenizer.tokenize_many, 1 proc", w_one, c_one))
     print(row(f"Tokenizer.tokenize_many, jobs={args.jobs}", w_par, c_par))
-    print(f"  2-core projection from 1-process CPU time and measured parallel CPU overhead "
-          f"({c_par / c_one - 1:+.0%}): ratio {c_ref / c_par * min(os.cpu_count() or 1, _workers(args.jobs)):.1f}x")
+    workers = min(os.cpu_count() or 1, _workers(args.jobs))
+    print(f"  {workers} processes on idle cores (CPU time of all processes / {workers}, measured parallel CPU overhead "
+          f"{c_par / c_one - 1:+.0%}): ratio {c_ref / c_par * workers:.1f}x")
+    print(row("  same, 2nd pass (warm block cache)", w_warm, c_warm))
+    print(row("  block cache kept per chunk only", w_nocache, c_nocache))
+    n = len(lines)
+    print(f"normalize_many (mask on)          : CPU {chars / c_norm / 1e6:6.3f} M chars/s = {n / c_norm:,.0f} texts/s"
+          f" | normalize_text per text: {n / c_norm1:,.0f} texts/s (avg {chars / n:.0f} chars)")
+    print(f"tokenize_many incl. normalising   : CPU {n / c_one:,.0f} texts/s cold, {n / c_warm:,.0f} texts/s warm")
 
     # identity of Chinese token sequences on the same normalised text (not timed)
     same = 0

@@ -160,3 +160,50 @@ def test_tokens_are_clean_and_batch_equals_single(text):
     out = tok(text)
     assert all(t and not any(c.isspace() for c in t) for t in out)
     assert tok.tokenize_many([text, text]) == [out, out]
+
+
+# ---------------------------------------------------------------- the block-record hot path equals the reference path
+
+_edge_pieces = st.sampled_from(["59", "3", "个", "月", "元", "个月", "59 元", "3个,月", "100 gb", "5 g", "gb", "m", "客户",
+                                "反映", "网很卡", "宽带", ",", " ", ".", ":", "'", "/", "%", "-", "_", "******", "**",
+                                "<PHONE>", "<phone>", "abc", "a'b", "10086", "5g套餐", "4s店", "t恤", "é", "Ａ", "\n",
+                                "的", "了", "83744", "查询到本机", "号", "2024-03-15", "9:45", "\u3400", "乾"])
+
+
+def _reference(tok, text):
+    """normalise → segment → units, synonyms, stopwords: the plain definition of the tokens."""
+    return tok._compose(tok._segment_normalized([tok.normalize_one(text)])[0])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_edge_pieces | st.text(max_size=3), max_size=12).map("".join), min_size=1, max_size=6))
+def test_hot_path_equals_reference_path(texts):
+    for tok in (Tokenizer.default(), _KEEP):
+        fast = tok.tokenize_many(texts)
+        assert fast == [_reference(tok, t) for t in texts]
+        assert fast == tok.tokenize_many(texts, chunk_size=1)  # other block boundaries and cache states
+
+
+_KEEP = Tokenizer(keep_stopwords=True, normalize=False, cache_size=0)
+
+
+def test_block_cache_size_does_not_change_tokens():
+    texts = ["客户3个,月扣费59 元,网很卡", "83744查询到本机有产生滞纳金", "联系电话13812345678,金额59.5元", "100 gb流量"] * 3
+    small = Tokenizer(cache_size=0, block_cache_size=0)
+    assert small.tokenize_many(texts) == Tokenizer.default().tokenize_many(texts)
+    assert small("3个,月") == ["3个月"] and small("59 元") == ["59元"]
+
+
+def test_parallel_falls_back_when_a_child_fails(monkeypatch):
+    from ivr_text.text import parallel
+
+    tok = Tokenizer(cache_size=0)
+    texts = [f"客户{i}反映宽带断网" for i in range(500)]
+    expected = tok.tokenize_many(texts)
+    monkeypatch.setattr(parallel, "_pack", lambda tokens: (_ for _ in ()).throw(RuntimeError("boom")))
+    assert parallel.map_chunks(tok, texts, 2, 100) == expected
+
+
+def test_normalize_false_tolerates_surrogates():
+    tok = Tokenizer(normalize=False, cache_size=0)
+    assert tok("宽\udcb5带 ok") == tok.tokenize_many(["宽\udcb5带 ok"])[0]

@@ -404,7 +404,7 @@ class Tokenizer:
             cur.extend(self._finish(pending))
         out.append(cur)
         for middle in pieces[1:-1]:
-            out.append(self._finish([middle]) if middle else [])
+            out.append(list(self._finish([middle])) if middle else [])
         last = pieces[-1]
         return [], ([last] if last and self._sep_kind(last) is not _NEUTRAL else [])
 
