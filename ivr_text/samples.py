@@ -22,7 +22,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable
 
 import numpy as np
 import pandas as pd
@@ -651,11 +651,9 @@ def simulate_ivr(n_calls: int, seed: int = 0, *, menu: dict | None = None, custo
         outcome, end_node, dur = np.concatenate([out1, out2]), np.concatenate([end1, end2]), np.concatenate(
             [dur1, dur2])
         is_repeat = np.r_[np.zeros(n_first, bool), np.ones(n_rep, bool)]
-        repeat_of = np.r_[np.full(n_first, -1), parent]
     else:
         ev, outcome, end_node, dur = ev1, out1, end1, dur1
         is_repeat = np.zeros(n_first, bool)
-        repeat_of = np.full(n_first, -1)
     # calls in time order get ids C00000001…
     order = np.lexsort((np.arange(n_calls), start_ts))
     rank = np.empty(n_calls, dtype=np.int64)
@@ -712,7 +710,6 @@ def _file_order(idx: np.ndarray, call: np.ndarray, seq: np.ndarray, ts_rel: np.n
 def _event_noise(call, seq, ts_rel, rng: np.random.Generator, n_calls: int, call_ids: np.ndarray):
     """Row indices (with repeats) of the noisy log in file order, and what was planted."""
     P = PARAMS
-    n = len(call)
     # calls whose terminal event is lost (the terminal event is a call's last by sequence)
     n_unterm = int(round(n_calls * P["unterminated_rate"]))
     unterm = np.sort(rng.choice(n_calls, size=min(n_unterm, n_calls), replace=False))
@@ -1072,7 +1069,7 @@ def complaints_frame(events: pd.DataFrame, cust: Customers, seed: int = 0) -> tu
         if rng.random() < 0.6:
             parts += ["，", T.DEMANDS[int(rng.integers(len(T.DEMANDS)))]]
         if masked and "{phone_masked}" not in opening:
-            parts += [f"，联系电话******" if rng.random() < 0.5 else "，客户号码******"]
+            parts += ["，联系电话******" if rng.random() < 0.5 else "，客户号码******"]
         if rng.random() < P["pii_share"]:
             kind = rng.choice(["phone", "id", "email"], p=[0.6, 0.25, 0.15])
             pii = {"phone": lambda: f"，联系电话{_phone(rng)}", "id": lambda: f"，客户身份证号{_id_number(rng)}",
@@ -1306,7 +1303,7 @@ def _write_readme(path: Path, truth: dict, written: dict[str, Path]) -> Path:
             f"wrong option {P['p_wrong_branch']} (then mostly `*` back), `#` repeat {P['p_repeat']}. "
             f"After {P['max_failures']} failures at one menu the IVR transfers ({_pct(P['p_fail_transfer'])}) or "
             "hangs up.",
-            f"- Segment multipliers (zero-out / hang-up / input errors): "
+            "- Segment multipliers (zero-out / hang-up / input errors): "
             + "; ".join(f"{k} {v['zero']}/{v['hang']}/{v['err']}" for k, v in SEGMENTS.items()) + ".",
             f"- Planted high hang-up nodes (multiplier on the hang-up probability): {planted}.",
             f"- At a service: hang-up {P['p_service_hangup']} (× node multiplier), press 0 anyway "

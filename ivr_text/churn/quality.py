@@ -139,7 +139,7 @@ def _apply(rule: dict, usage: pd.DataFrame, measures: list[str], labels) -> tupl
     inclusive = bool(rule.get("inclusive", True))
     up, cp = period_index(usage["period"].to_numpy()[has]), period_index(at.to_numpy()[has])
     mask[has] = up >= cp if inclusive else up > cp
-    return mask, f"usage in or after churn_period" if inclusive else "usage after churn_period", ""
+    return mask, "usage in or after churn_period" if inclusive else "usage after churn_period", ""
 
 
 def _gaps(usage: pd.DataFrame) -> tuple[np.ndarray, str, str]:

@@ -96,18 +96,10 @@ class Taxonomy:
 
 def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
     """Read and validate a taxonomy YAML file; ``None`` = the shipped default."""
-    import yaml
-
-    from ivr_text.resources import dictionary_path
+    from ivr_text.resources import dictionary_path, read_yaml
 
     path = Path(path) if path is not None else dictionary_path("taxonomy.yaml")
-    if not path.exists():
-        raise InputError(f"{path}: taxonomy file not found")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: not a readable YAML taxonomy ({str(exc).splitlines()[0]})") from None
-    return taxonomy_from_dict(raw, source=str(path))
+    return taxonomy_from_dict(read_yaml(path, "YAML taxonomy", mapping=False), source=str(path))
 
 
 def taxonomy_from_dict(raw: object, source: str = "<memory>") -> Taxonomy:

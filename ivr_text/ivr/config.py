@@ -9,10 +9,8 @@ import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from ivr_text.errors import InputError
-from ivr_text.resources import dictionary_path
+from ivr_text.resources import dictionary_path, read_yaml
 
 EVENTS = ("enter", "key", "no_input", "no_match", "transfer", "hangup", "complete")
 TERMINAL = ("complete", "transfer", "hangup")
@@ -52,8 +50,7 @@ class IvrConfig:
 
 
 def _defaults() -> dict:
-    with open(dictionary_path("ivr.yaml"), encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+    return read_yaml(dictionary_path("ivr.yaml"))
 
 
 def _merge(base: dict, over: dict, where: str) -> dict:
@@ -70,13 +67,7 @@ def load_config(path: str | Path | None = None, **overrides) -> IvrConfig:
     """Shipped defaults, updated from ``path`` (YAML) and then from ``overrides`` (``hotspots={"min_calls": 5}``)."""
     data = _defaults()
     if path is not None:
-        path = Path(path)
-        if not path.exists():
-            raise InputError(f"{path}: file not found")
-        try:
-            user = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise InputError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+        user = read_yaml(path, "settings file", mapping=False) or {}
         if not isinstance(user, dict):
             raise InputError(f"{path}: expected a mapping of settings")
         data = _merge(data, user, str(path))

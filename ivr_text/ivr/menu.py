@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from ivr_text.errors import InputError
+from ivr_text.resources import read_yaml
 
 KINDS = ("menu", "service", "agent")
 _KEY_ORDER = {k: i for i, k in enumerate("1234567890*#")}
@@ -168,14 +168,7 @@ def menu_from_data(data, where: str = "menu") -> Menu:
 
 def load_menu(path: str | Path) -> Menu:
     """Read a menu definition from a YAML or JSON file (see :func:`menu_from_data` for the forms)."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: file not found")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: not a readable YAML/JSON menu ({str(exc).splitlines()[0]})") from None
-    return menu_from_data(data, str(path))
+    return menu_from_data(read_yaml(path, "YAML/JSON menu", mapping=False), str(path))
 
 
 # ------------------------------------------------------------------------------------------ inference

@@ -71,7 +71,6 @@ def records_to_events(records: pd.DataFrame, config: IvrConfig | None = None, *,
     for col in ("call_id", "ivr_start", "ivr_end", "outcome"):
         if col not in records.columns:
             raise InputError(f"call records: missing column '{col}'")
-    n = len(records)
     reason = pd.Series(pd.NA, index=records.index, dtype="object")
 
     def reject(mask, why):
