@@ -123,7 +123,7 @@ def _tokenize_file(tok, path: Path, column, out: Path, jobs, mapping, fmt, encod
                         out_dir=None)
     data = table.data
     texts = data["text"].tolist()
-    normalized = [tok.normalize_one(t) for t in texts]
+    normalized = tok.normalize_batch(texts)
     empty = [_WORDLIKE.search(n) is None for n in normalized]  # nothing a token can be made of
     if any(empty):
         if strict:
@@ -136,7 +136,13 @@ def _tokenize_file(tok, path: Path, column, out: Path, jobs, mapping, fmt, encod
     tokens = tok.tokenize_many(normalized, n_jobs=jobs, normalized=True)
     result = data.copy()
     if tok.mask:
-        result["text"] = [mask_pii(t) for t in result["text"].tolist()]
+        from ivr_text.text.pii import mask_pii_lines
+
+        original = [t if isinstance(t, str) else ("" if t is None else str(t)) for t in result["text"].tolist()]
+        if any("\n" in t for t in original):
+            result["text"] = [mask_pii(t) for t in original]
+        else:
+            result["text"] = mask_pii_lines("\n".join(original)) if original else []
     result["text_norm"] = normalized
     result["tokens"] = [" ".join(t) for t in tokens]
     if column != "text":

@@ -4,24 +4,29 @@
 (``TfidfVectorizer(tokenizer=tok, lowercase=False, token_pattern=None)``), pickles (only its configuration; the
 native segmenter is rebuilt lazily in the receiving process) and is safe in worker processes.
 
-How texts are cut: normalised texts (:func:`~ivr_text.text.normalize_text`) of a batch are joined by newlines
-and cut in one call by the segmentation engine (rjieba → jieba_fast → jieba, all with jieba's dictionary plus
-ours), which cuts every text exactly as ``jieba.lcut`` would. Tokens containing Chinese are kept as they are;
-the stretches between them are re-cut here: placeholders (``<PHONE>``) and masked runs (``******``) are single
-tokens, numbers and Latin words stay whole with their inner ``.-_/:`` (10086, 5g, 100m, 59.5,
-cmnet-nq-b-ftto-304501), punctuation and whitespace are dropped. A number followed by a unit (元, 兆, gb, 个月,
-...) becomes one token (59元). Synonym variants are in the engine's dictionary, so multi-word variants (网很卡)
-come out as one token and map to their canonical term; stopwords are removed last.
+How texts are cut: normalised texts (:func:`~ivr_text.text.normalize_many`) of a chunk are joined by newlines
+and split with one regex call into jieba's blocks (maximal runs of Chinese, ASCII letters/digits and ``+#&._%-``,
+which jieba cuts independently of each other) and the separators between them. Only blocks not seen before go
+to the segmentation engine (rjieba → jieba_fast → jieba, all with jieba's dictionary plus ours), in one call;
+each is turned once into a record holding its final tokens (units, synonyms, stopwords applied) when that
+cannot depend on its neighbours. Blocks ending in a number or Latin word, blocks with digits seen for the first
+time and separators that can be part of a token (``******``, ``<PHONE>``) are collected and finished by the
+reference path: tokens containing Chinese are kept as the engine cut them, the stretches between them re-cut
+here (placeholders and masked runs are single tokens, numbers and Latin words stay whole with their inner
+``.-_/:``, punctuation and whitespace are dropped), a number followed by a unit (元, 兆, gb, 个月) becomes one
+token (59元), synonym variants (in the engine's dictionary, so 网很卡 is one token) map to their canonical term,
+stopwords go last. A hypothesis test checks that the fast path equals this reference path token for token.
 
 Guarantee: the Chinese tokens of :meth:`Tokenizer.segment` equal those of ``jieba.lcut`` on the normalised text
 with the same dictionaries (100.00% of 14,514 benchmark lines with rjieba). ``tok(text)`` never raises on odd
-input (None, NaN, numbers, 100k-character texts, lone surrogates).
+input (None, NaN, numbers, 100k-character texts, lone surrogates, also with ``normalize=False``).
 
 Speed (``benchmarks/bench_tokenize.py --mb 6``: 14,514 lines, 2.29 M chars, 2-core machine shared with other
-jobs, load ≈ 6.5): one process 1.13 M chars/s of CPU time for the whole pipeline = 6.2× ``jieba.lcut``
-(0.18 M chars/s) on the same lines; ``n_jobs=-1`` costs +17% CPU for the worker round trip, so two idle cores give
-≈ 10× (measured wall-clock gain is lower while other jobs hold the cores). Peak RSS ≈ 0.6 GB (jieba reference
-included); the rjieba engine loads in ≈ 0.6 s.
+jobs; CPU-time figures): one process, cold caches, whole pipeline 1.86 M chars/s = 11.8k texts/s of 158 chars
+= 9.5× ``jieba.lcut`` (0.195 M chars/s) on the same lines in the same run; 9.9× with a warm block cache; 8.6×
+when blocks are only reused within a 2,000-text chunk. ``n_jobs=2`` costs ≈ +30% CPU (fork, each process
+filling its own block cache, packing results), so it pays off in wall time only when a second core is idle:
+≈ 14× by CPU time on two idle cores. Peak RSS ≈ 350 MB (jieba reference included); the engine loads in ≈ 0.7 s.
 """
 
 from __future__ import annotations
