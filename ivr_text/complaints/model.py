@@ -46,7 +46,8 @@ import numpy as np
 import pandas as pd
 
 from ivr_text.complaints.features import CharNgramTfidf, TokenTfidf, vectorizer_from_state
-from ivr_text.complaints.rules import RuleClassifier, normalize_many, ranked_frame
+from ivr_text.complaints.rules import RuleClassifier, ranked_frame
+from ivr_text.text import normalize_many
 from ivr_text.complaints.taxonomy import Taxonomy, load_taxonomy, taxonomy_from_dict
 from ivr_text.errors import InputError
 

@@ -17,14 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ivr_text.complaints.taxonomy import Taxonomy, load_taxonomy
-
-
-def normalize_many(texts: Sequence) -> list[str]:
-    """``normalize_text`` over a batch (missing values become empty strings)."""
-    from ivr_text.text import normalize_text
-
-    return [normalize_text(t) if isinstance(t, str) else (normalize_text(str(t)) if t is not None
-                                                          and t == t else "") for t in texts]
+from ivr_text.text import normalize_many
 
 
 def softmax(scores: np.ndarray) -> np.ndarray:
