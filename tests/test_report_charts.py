@@ -150,5 +150,7 @@ def test_property_any_label_gives_wellformed_svg(labels, values):
         assert root.find(f"{SVG_NS}script") is None
 
 
-def test_ticks_on_a_denormal_range():
-    assert charts.nice_ticks(0.0, 5e-324)[0] == 0.0
+@pytest.mark.parametrize("lo,hi", [(0.0, 5e-324), (-5e-324, 0.0), (-5e-324, -5e-324), (1e-200, 1e-200), (7.0, 7.0)])
+def test_ticks_on_flat_and_denormal_ranges(lo, hi):
+    ticks = charts.nice_ticks(lo, hi)
+    assert len(ticks) >= 2 and ticks[0] <= lo and ticks[-1] >= hi
