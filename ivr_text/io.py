@@ -106,6 +106,8 @@ class Table:
     read: int
     encoding: str | None = None
     kind: str | None = None
+    #: {canonical: source header} for columns recognised by an alias (see ``dictionaries/columns.yaml``)
+    guessed: dict = field(default_factory=dict)
 
     @property
     def used(self) -> int:
@@ -277,9 +279,52 @@ def read_header(path: str | Path, fmt: str | None = None, encoding: str | None =
     return next(csv.reader([first], delimiter="\t" if fmt == "tsv" else ","))
 
 
+_ALIASES: dict[str, str] = {}
+
+
+def _header_key(name: str) -> str:
+    return re.sub(r"[\s_\-.]+", "", str(name)).casefold()
+
+
+def column_aliases() -> dict[str, str]:
+    """{normalised header name: canonical column} from the shipped ``columns.yaml`` (canonical names included)."""
+    if not _ALIASES:
+        from ivr_text.resources import dictionary_path, read_yaml
+
+        table = read_yaml(dictionary_path("columns.yaml"), "column alias file")
+        for canonical, names in table.items():
+            for name in [canonical, *(names or [])]:
+                key = _header_key(name)
+                if _ALIASES.get(key, canonical) != canonical:
+                    raise ValueError(f"columns.yaml: '{name}' is listed under both {_ALIASES[key]} and {canonical}")
+                _ALIASES[key] = canonical
+    return _ALIASES
+
+
+def guess_columns(header: list[str], wanted: Iterable[str], mapping: Mapping[str, str]) -> dict[str, str]:
+    """{canonical: header} for each wanted column that is neither in ``header`` nor mapped, when exactly one
+    header (not itself wanted, not already mapped) is a known alias of it."""
+    aliases = column_aliases()
+    wanted = list(dict.fromkeys(wanted))
+    taken = set(mapping.values()) | (set(header) & set(wanted))
+    guesses: dict[str, str] = {}
+    for canonical in wanted:
+        if canonical in header or canonical in mapping:
+            continue
+        hits = [h for h in header if h not in taken and aliases.get(_header_key(h)) == canonical]
+        if len(hits) == 1:
+            guesses[canonical] = hits[0]
+            taken.add(hits[0])
+    return guesses
+
+
 def _check_columns(path, header: list[str], schema: Schema | None, mapping: dict[str, str],
                    wanted: Iterable[str] | None) -> dict[str, str]:
-    """Return {source column: canonical column} to read; raise on missing or duplicate columns."""
+    """Return {source column: canonical column} to read; raise on missing or duplicate columns.
+
+    Columns of the schema (and ``wanted``) missing from the header are looked up by alias first; the guesses
+    are added to ``mapping`` (the caller reports them).
+    """
     if not header:
         raise InputError(f"{path}: empty file (no header row)")
     seen: set[str] = set()
@@ -291,6 +336,7 @@ def _check_columns(path, header: list[str], schema: Schema | None, mapping: dict
         if source not in seen:
             raise InputError(f"{path}: column '{source}' (mapped to {canonical}) not found; "
                              f"columns are: {', '.join(header[:20])}")
+    mapping.update(guess_columns(header, [*(schema.columns if schema else []), *(wanted or [])], mapping))
     source_of = {c: c for c in header if c not in mapping.values()}
     source_of.update({canon: src for canon, src in mapping.items()})
     if schema is None:
@@ -308,7 +354,8 @@ def _check_columns(path, header: list[str], schema: Schema | None, mapping: dict
     if wanted:
         for c in wanted:
             if c not in source_of:
-                raise InputError(f"{path}: missing column '{c}' (columns: {', '.join(header[:20])})")
+                raise InputError(f"{path}: missing column '{c}'; use --map {c}=YOUR_COLUMN "
+                                 f"(columns: {', '.join(header[:20])})")
             if c not in keep:
                 keep.append(c)
     if schema.extra_numeric and not wanted:
@@ -364,7 +411,9 @@ def iter_table(
         yield from _json_array_tables(path, schema, mapping, columns, enc)
         return
     wanted = list(columns) if columns else None
+    user_mapping = dict(mapping)
     selected = _check_columns(path, header, schema, mapping, wanted)
+    guessed = {k: v for k, v in mapping.items() if k not in user_mapping}
     types = dict(schema.columns) if schema else {}
     for c in wanted or []:
         types.setdefault(c, "text" if c == "text" else "str")
@@ -377,7 +426,9 @@ def iter_table(
         raw_chunks = _csv_chunks(path, list(selected), chunksize, enc, "\t" if fmt == "tsv" else ",")
     for raw, source_rows, bad_lines in raw_chunks:
         raw = raw.rename(columns=selected)
-        yield _typed_table(raw, source_rows, bad_lines, types, schema, str(path), enc)
+        table = _typed_table(raw, source_rows, bad_lines, types, schema, str(path), enc)
+        table.guessed = guessed
+        yield table
 
 
 def read_table(path: str | Path, kind: str | Schema | None = None, **kwargs) -> Table:
@@ -398,6 +449,7 @@ def read_table(path: str | Path, kind: str | Schema | None = None, **kwargs) -> 
         read=sum(p.read for p in parts),
         encoding=first.encoding,
         kind=first.kind,
+        guessed=first.guessed,
     )
 
 
@@ -506,13 +558,16 @@ def _json_array_tables(path, schema, mapping, columns, encoding):
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise InputError(f"{path}: expected a JSON array of objects or JSON Lines")
     header = list(dict.fromkeys(k for r in records for k in r))
+    user_mapping = dict(mapping)
     selected = _check_columns(path, header, schema, mapping, list(columns) if columns else None)
     raw = pd.DataFrame([[r.get(c) for c in selected] for r in records], columns=list(selected))
     types = dict(schema.columns) if schema else {}
     for c in columns or []:
         types.setdefault(c, "str")
-    yield _typed_table(raw.rename(columns=selected), np.arange(len(raw)) + 1, [], types, schema,
-                       str(path), encoding)
+    table = _typed_table(raw.rename(columns=selected), np.arange(len(raw)) + 1, [], types, schema,
+                         str(path), encoding)
+    table.guessed = {k: v for k, v in mapping.items() if k not in user_mapping}
+    yield table
 
 
 # --------------------------------------------------------------------------------------------- typing
@@ -709,4 +764,5 @@ def _jsonable(obj):
 __all__ = [
     "SCHEMAS", "Schema", "Table", "detect_encoding", "iter_table", "read_table", "read_header",
     "parse_mapping", "write_table", "write_rejected", "write_json", "first_problem", "resolve_format",
+    "column_aliases", "guess_columns",
 ]

@@ -46,9 +46,9 @@ def test_mixed_encoding_cells_are_repaired(tmp_path):
 
 
 def test_mapping_and_missing_column_message(tmp_path):
-    path = _write(tmp_path, "e.csv", EVENTS.replace("call_id", "CALLID").replace("ts,", "EVENT_TIME,"))
-    t = read_table(path, "ivr_events", mapping=["call_id=CALLID", "ts=EVENT_TIME"])
-    assert t.used == 2 and "call_id" in t.data
+    path = _write(tmp_path, "e.csv", EVENTS.replace("call_id", "REF").replace("ts,", "EVENT_TIME,"))
+    t = read_table(path, "ivr_events", mapping=["call_id=REF", "ts=EVENT_TIME"])
+    assert t.used == 2 and "call_id" in t.data and t.guessed == {}
     with pytest.raises(InputError, match=r"e\.csv: missing required column 'call_id'.*--map call_id="):
         read_table(path, "ivr_events")
     with pytest.raises(InputError, match="CANONICAL=SOURCE"):

@@ -102,6 +102,8 @@ def report_rows(table) -> None:
     _state["ledger"].append({"file": table.source, "kind": table.kind, "read": table.read, "used": table.used,
                              "rejected": len(table.rejected), "encoding": table.encoding})
     echo(table.summary())
+    for canonical, source in getattr(table, "guessed", {}).items():
+        echo(f"  using column '{source}' as {canonical} (override with --map {canonical}=COLUMN)")
     for reason, count in table.top_reasons(3):
         echo(f"  rejected {count:,}: {reason}")
 

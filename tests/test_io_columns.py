@@ -1,0 +1,60 @@
+"""Column aliases: headers such as 工单内容 / Call ID / 月份 are recognised without --map, and reported."""
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from ivr_text.cli.main import app
+from ivr_text.io import SCHEMAS, column_aliases, guess_columns, read_table
+
+
+def test_every_alias_names_one_canonical_column_of_some_kind():
+    canonical = {c for s in SCHEMAS.values() for c in s.columns}
+    assert set(column_aliases().values()) <= canonical
+
+
+def test_guess_needs_exactly_one_match_and_never_overrides():
+    assert guess_columns(["工单内容", "id"], ["text", "id"], {}) == {"text": "工单内容"}
+    assert guess_columns(["Call ID", "TS"], ["call_id", "ts"], {}) == {"call_id": "Call ID", "ts": "TS"}
+    # two candidates for text: ambiguous, nothing guessed
+    assert guess_columns(["内容", "描述"], ["text"], {}) == {}
+    # an explicit mapping wins; the mapped header is not reused
+    assert guess_columns(["内容", "备注"], ["text"], {"text": "备注"}) == {}
+    # a header that is itself a wanted canonical column is not taken as another column's alias
+    assert guess_columns(["text", "label"], ["text", "label", "churned"], {}) == {}
+
+
+def test_read_table_uses_aliases(tmp_path):
+    p = tmp_path / "orders.csv"
+    pd.DataFrame({"工单编号": ["A1", "A2"], "投诉内容": ["信号差", "乱扣费"], "受理时间": ["2024-03-01", "2024/3/2"],
+                  "投诉类别": ["网络问题", "费用问题"]}).to_csv(p, index=False)
+    t = read_table(p, "complaints")
+    assert list(t.data.columns) == ["text", "id", "label", "ts"]
+    assert t.guessed == {"text": "投诉内容", "id": "工单编号", "label": "投诉类别", "ts": "受理时间"}
+    assert t.data["ts"].notna().all()
+
+
+def test_usage_period_and_customer_by_alias(tmp_path):
+    p = tmp_path / "usage.csv"
+    pd.DataFrame({"用户编号": ["001", "002"], "月份": ["2024年1月", "202402"], "通话时长": [10, 20]}).to_csv(p, index=False)
+    t = read_table(p, "usage")
+    assert t.data["customer_id"].tolist() == ["001", "002"]
+    assert t.data["period"].tolist() == ["2024-01", "2024-02"]
+    assert "通话时长" in t.data.columns
+
+
+def test_cli_prints_the_guess(tmp_path):
+    p = tmp_path / "c.csv"
+    pd.DataFrame({"工单内容": ["客户反映手机信号差，无法通话", "客户反映被乱扣费"]}).to_csv(p, index=False)
+    res = CliRunner().invoke(app, ["classify", "predict", str(p), "--out", str(tmp_path / "p.csv")])
+    assert res.exit_code == 0, res.output
+    assert "using column '工单内容' as text" in res.output
+
+
+@pytest.mark.parametrize("header", ["内容,描述", "备注"])
+def test_missing_text_still_a_clear_error(tmp_path, header):
+    p = tmp_path / "c.csv"
+    p.write_text(header + "\n" + ",".join("x" for _ in header.split(",")) + "\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["classify", "predict", str(p), "--out", str(tmp_path / "p.csv")])
+    assert res.exit_code == 1
+    assert "--map text=" in res.output
