@@ -6,29 +6,107 @@ Savings are estimates from a simple listening model: a caller hears the options 
 a service to the first level saves ``depth - 1`` key presses and the measured time spent in the menus it
 skips, minus one extra option heard by first-level callers whose option would be announced after it.
 ``saving_*_per_call`` averages over all calls of the log, so rows are comparable. Reasons are plain
-sentences with the menu's (Chinese) labels.
+sentences with the menu's labels, worded by the ``advice_text`` templates of the config (Chinese by default;
+``action`` stays a fixed English code for scripts, ``action_label`` and ``reason`` are the readable text).
 """
 
 from __future__ import annotations
 
+import math
+import string
+
 import numpy as np
 import pandas as pd
 
+from ivr_text.errors import InputError
 from ivr_text.ivr.menu import Menu
 from ivr_text.ivr.metrics import wilson_lower
 
-ADVICE_COLUMNS = ["rank", "action", "node", "label", "parent", "depth", "position", "calls", "call_share",
+ACTIONS = ("reorder options", "promote to first level", "announce earlier", "review drop-off", "review zero-out")
+#: Placeholders the ``advice_text`` templates may use.
+PLACEHOLDERS = ("node", "menu", "option", "path", "order", "share", "rate", "lower", "median", "confidence",
+                "position", "before", "depth", "keys", "calls", "seconds")
+ADVICE_COLUMNS = ["rank", "action", "action_label", "node", "label", "parent", "depth", "position", "calls", "call_share",
                   "hangup_rate", "transfer_rate", "proposed", "saving_keys_per_caller",
                   "saving_seconds_per_caller", "saving_keys_per_call", "saving_seconds_per_call", "reason"]
 
 
 def _pct(x: float) -> str:
-    return f"{100 * x:.0f}%" if x == x else "n/a"
+    return f"{100 * x:.0f}%" if x == x else "–"
 
 
-def recommendations(nodes: pd.DataFrame, menu: Menu, total_calls: int, advice: dict, z: float = 1.96
-                    ) -> pd.DataFrame:
-    """Advice rows (columns :data:`ADVICE_COLUMNS`), best estimated saving first, then flags by severity."""
+def _int_or_dash(v) -> int | str:
+    return "–" if v is None or pd.isna(v) else int(v)
+
+
+def check_advice_text(texts: dict) -> dict:
+    """``advice_text`` of the config, checked: every action has ``label``, ``proposed`` and ``reason`` templates
+    using only :data:`PLACEHOLDERS` (an :class:`InputError` names the first problem)."""
+    sample = {k: 1 for k in PLACEHOLDERS}
+    for action in ACTIONS:
+        entry = texts.get(action)
+        if not isinstance(entry, dict):
+            raise InputError(f"ivr config: advice_text: missing the wording of '{action}'")
+        for part in ("label", "proposed", "reason"):
+            template = entry.get(part)
+            if template is None:
+                template = ""
+            if not isinstance(template, str):
+                raise InputError(f"ivr config: advice_text: {action}: {part} must be text")
+            try:
+                names = {f for _, f, _, _ in string.Formatter().parse(template) if f is not None}
+                unknown = sorted(n for n in names if n.split(".")[0].split("[")[0] not in PLACEHOLDERS)
+                if unknown:
+                    raise KeyError(unknown[0])
+                template.format(**sample)
+            except KeyError as exc:
+                raise InputError(f"ivr config: advice_text: {action}: {part}: unknown placeholder {{{exc.args[0]}}} "
+                                 f"(known: {', '.join(PLACEHOLDERS)})") from None
+            except (ValueError, IndexError) as exc:
+                raise InputError(f"ivr config: advice_text: {action}: {part}: bad template ({exc})") from None
+    return texts
+
+
+class _Blank:
+    """Stands in for a placeholder this action has no value for: prints as a dash whatever the format."""
+
+    def __format__(self, spec: str) -> str:
+        return "–"
+
+
+class _Values(dict):
+    def __missing__(self, key):
+        return _Blank()
+
+
+def _words(texts: dict, action: str, **values) -> dict:
+    """``action_label``, ``proposed`` and ``reason`` of one advice row from the templates."""
+    entry = texts[action]
+    out = {"action": action, "action_label": entry.get("label") or action}
+    for part in ("proposed", "reason"):
+        try:
+            out[part] = (entry.get(part) or "").format_map(_Values(values))
+        except (ValueError, TypeError) as exc:
+            raise InputError(f"ivr config: advice_text: {action}: {part}: template does not fit the values "
+                             f"({exc})") from None
+    return out
+
+
+def confidence_of(z: float) -> float:
+    """Two-sided confidence level of a normal quantile ``z`` (1.96 → 0.95)."""
+    return math.erf(z / math.sqrt(2))
+
+
+def recommendations(nodes: pd.DataFrame, menu: Menu, total_calls: int, advice: dict, z: float = 1.96,
+                    texts: dict | None = None) -> pd.DataFrame:
+    """Advice rows (columns :data:`ADVICE_COLUMNS`), best estimated saving first, then flags by severity.
+
+    ``texts``: the ``advice_text`` templates (default: the shipped Chinese wording)."""
+    if texts is None:
+        from ivr_text.ivr.config import load_config
+
+        texts = load_config().advice_text
+    texts = check_advice_text(texts)
     spo = float(advice.get("seconds_per_option", 3.0))
     min_share = float(advice.get("min_call_share", 0.02))
     min_calls = int(advice.get("min_calls", 30))
@@ -70,12 +148,11 @@ def recommendations(nodes: pd.DataFrame, menu: Menu, total_calls: int, advice: d
         moved = int(np.argmax(traffic * delta))
         share_in_menu = traffic[moved] / traffic.sum()
         r = base(p)
-        r.update(action="reorder options", proposed=" / ".join(f"{label(kids[i])}" for i in new_order),
-                 saving_keys_per_caller=0.0, saving_seconds_per_caller=saved_total / traffic.sum(),
+        r.update(saving_keys_per_caller=0.0, saving_seconds_per_caller=saved_total / traffic.sum(),
                  saving_keys_per_call=0.0, saving_seconds_per_call=saved_total / total_calls,
-                 reason=(f"In '{label(p)}', '{label(kids[moved])}' takes {_pct(share_in_menu)} of the callers who "
-                         f"choose an option here but is announced as option {moved + 1}; ordering the options by traffic "
-                         f"saves about {saved_total / traffic.sum():.1f} s of listening per caller of this menu"))
+                 **_words(texts, "reorder options", menu=label(p), option=label(kids[moved]), node=label(p),
+                          order=" / ".join(label(kids[i]) for i in new_order), share=_pct(share_in_menu),
+                          position=moved + 1, seconds=saved_total / traffic.sum()))
         rows.append(r)
 
     # ---- promote deep, popular services to the first level
@@ -100,12 +177,10 @@ def recommendations(nodes: pd.DataFrame, menu: Menu, total_calls: int, advice: d
             continue
         r = base(nid)
         path = " > ".join(label(a) for a in menu.ancestors(nid)[1:] + [nid])
-        r.update(action="promote to first level", proposed=f"first-level option for '{label(nid)}'",
-                 saving_keys_per_caller=float(keys), saving_seconds_per_caller=sec_skipped,
+        r.update(saving_keys_per_caller=float(keys), saving_seconds_per_caller=sec_skipped,
                  saving_keys_per_call=keys * c / total_calls, saving_seconds_per_call=net / total_calls,
-                 reason=(f"'{label(nid)}' ({path}) is reached by {_pct(c / total_calls)} of all calls but sits "
-                         f"at depth {depth}; a first-level option saves its callers {keys} key press"
-                         f"{'es' if keys > 1 else ''} and about {sec_skipped:.0f} s"))
+                 **_words(texts, "promote to first level", node=label(nid), path=path, share=_pct(c / total_calls),
+                          depth=depth, keys=keys, seconds=sec_skipped))
         rows.append(r)
 
     # ---- late options that are popular (callers give up on late-ordered menus)
@@ -119,11 +194,10 @@ def recommendations(nodes: pd.DataFrame, menu: Menu, total_calls: int, advice: d
         if any(r["action"] == "reorder options" and r["node"] == node.parent for r in rows):
             continue  # already covered by the reorder advice of its menu
         r = base(nid)
-        r.update(action="announce earlier", proposed=f"move '{label(nid)}' before position {int(pos)}",
-                 saving_keys_per_caller=0.0, saving_seconds_per_caller=spo * (int(pos) - 1),
+        r.update(saving_keys_per_caller=0.0, saving_seconds_per_caller=spo * (int(pos) - 1),
                  saving_keys_per_call=0.0, saving_seconds_per_call=spo * (int(pos) - 1) * c / total_calls,
-                 reason=(f"'{label(nid)}' is option {int(pos)} of '{label(node.parent)}' yet reached by "
-                         f"{_pct(c / total_calls)} of all calls; callers hear {int(pos) - 1} options first"))
+                 **_words(texts, "announce earlier", node=label(nid), menu=label(node.parent), position=int(pos),
+                          before=int(pos) - 1, share=_pct(c / total_calls), seconds=spo * (int(pos) - 1)))
         rows.append(r)
 
     # ---- flags: frequent hang-ups or zero-outs at a node (absolute and relative to the median node)
@@ -135,21 +209,19 @@ def recommendations(nodes: pd.DataFrame, menu: Menu, total_calls: int, advice: d
         c = int(r0["calls"])
         if c < min_calls or r0["kind"] == "agent":
             continue
-        for what, count_col, threshold, action, words in (
-                ("hang-up", "hangups", advice.get("hangup_rate", 0.25), "review drop-off",
-                 "hang up here; shorten or clarify the prompt, or offer the likely option earlier"),
-                ("transfer", "transfer_requests", advice.get("transfer_rate", 0.5), "review zero-out",
-                 "leave for an agent from here; the self-service options do not answer their need")):
+        for count_col, threshold, action in (("hangups", advice.get("hangup_rate", 0.25), "review drop-off"),
+                                             ("transfer_requests", advice.get("transfer_rate", 0.5),
+                                              "review zero-out")):
             k = int(r0[count_col])
             low = float(wilson_lower(k, c, z))
             if k and low >= float(threshold) and low >= rel * median[count_col]:
                 r = base(nid)
-                r.update(action=action, proposed="", saving_keys_per_caller=np.nan,
-                         saving_seconds_per_caller=np.nan, saving_keys_per_call=np.nan,
-                         saving_seconds_per_call=np.nan,
-                         reason=(f"{_pct(k / c)} of the {c:,} calls at '{label(nid)}' (depth {r0['depth']}, "
-                                 f"option {r0['position']}) {words} [{what} rate ≥ {_pct(low)} at 95% "
-                                 f"confidence; median node {_pct(median[count_col])}]"))
+                r.update(saving_keys_per_caller=np.nan, saving_seconds_per_caller=np.nan,
+                         saving_keys_per_call=np.nan, saving_seconds_per_call=np.nan,
+                         **_words(texts, action, node=label(nid), depth=_int_or_dash(r0["depth"]),
+                                  position=_int_or_dash(r0["position"]), calls=f"{c:,}", rate=_pct(k / c),
+                                  lower=_pct(low), median=_pct(median[count_col]),
+                                  confidence=_pct(confidence_of(z)), seconds=float("nan")))
                 r["_severity"] = low * k
                 rows.append(r)
 

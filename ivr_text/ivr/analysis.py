@@ -11,7 +11,7 @@ analysis, 6-8 s wall including ``read_parquet_events``; peak RSS about 1.3 GB.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -40,7 +40,15 @@ class IvrAnalysis:
     warnings: list[str] = field(default_factory=list)
 
 
-def _infer(log: CallLog, ent: EnteredNodes, edges: pd.DataFrame) -> Menu:
+def _end_counts(log: CallLog) -> np.ndarray:
+    """Per node: calls ending there completed, transferred, hung up (columns in that order)."""
+    term = np.zeros((log.n_nodes, 3), dtype=np.int64)
+    for j, code in enumerate((0, 1, 2)):  # OUT_COMPLETE, OUT_TRANSFER, OUT_HANGUP
+        term[:, j] = np.bincount(log.call_node[log.call_outcome == code], minlength=log.n_nodes)
+    return term
+
+
+def _infer(log: CallLog, ent: EnteredNodes, edges: pd.DataFrame, term: np.ndarray) -> Menu:
     n = log.n_nodes
     inner = edges[(edges["src"] < n) & (edges["dst"] < n)]
     trans = np.zeros((n, n), dtype=np.int64)
@@ -53,19 +61,39 @@ def _infer(log: CallLog, ent: EnteredNodes, edges: pd.DataFrame) -> Menu:
     enter_rows, prev = enter_rows[ok], prev[ok]
     ok = (log.row_call[prev] == log.row_call[enter_rows]) & (log.row_event[prev] == KEY) & (log.row_key[prev] >= 0)
     n_keys = max(len(log.key_names), 1)
-    pair = log.row_node[enter_rows[ok]].astype(np.int64) * n_keys + log.row_key[prev[ok]]
-    if n * n_keys <= 10_000_000:
-        counts = np.bincount(pair, minlength=n * n_keys)
-        pair = np.flatnonzero(counts)
-        counts = counts[pair]
+    # (node pressed at, node entered, key) as one integer
+    triple = ((log.row_node[prev[ok]].astype(np.int64) * n + log.row_node[enter_rows[ok]]) * n_keys
+              + log.row_key[prev[ok]])
+    if n * n * n_keys <= 10_000_000:
+        counts = np.bincount(triple, minlength=n * n * n_keys)
+        triple = np.flatnonzero(counts)
+        counts = counts[triple]
     else:
-        pair, counts = np.unique(pair, return_counts=True)
-    kc = pd.DataFrame({"node": np.asarray(log.node_names, dtype=object)[pair // n_keys],
-                       "key": np.asarray(log.key_names, dtype=object)[pair % n_keys], "count": counts})
-    term = np.zeros((n, 3), dtype=np.int64)
-    for j, code in enumerate((0, 1, 2)):  # OUT_COMPLETE, OUT_TRANSFER, OUT_HANGUP
-        term[:, j] = np.bincount(log.call_node[log.call_outcome == code], minlength=n)
+        triple, counts = np.unique(triple, return_counts=True)
+    names = np.asarray(log.node_names, dtype=object)
+    kc = pd.DataFrame({"at": names[triple // (n * n_keys)], "node": names[(triple // n_keys) % n],
+                       "key": np.asarray(log.key_names, dtype=object)[triple % n_keys], "count": counts})
     return infer_menu(list(log.node_names), trans, first, kc, term)
+
+
+def _agent_kinds(menu: Menu, term: np.ndarray, node_names: list[str], agent_names) -> Menu:
+    """``menu`` with leaves whose kind was not given marked ``agent`` when their id or label is one of
+    ``agent_names`` or at least half of the calls ending there were transferred (a copy when anything changes)."""
+    wanted = {str(a).strip().lower() for a in agent_names or ()}
+    code = {nm: i for i, nm in enumerate(node_names)}
+    parents = {n.parent for n in menu.nodes.values()}
+    change = []
+    for nid, node in menu.nodes.items():
+        if node.kind_given or node.kind == "agent" or node.parent is None or nid in parents:
+            continue
+        named = nid.strip().lower() in wanted or (node.label or "").strip().lower() in wanted
+        comp, trans, hang = term[code[nid]] if nid in code else (0, 0, 0)
+        if named or (trans > 0 and trans >= 0.5 * (comp + trans + hang)):
+            change.append(nid)
+    if not change:
+        return menu
+    nodes = {nid: (replace(n, kind="agent") if nid in change else n) for nid, n in menu.nodes.items()}
+    return Menu(nodes, inferred=menu.inferred)
 
 
 def _complete_menu(menu: Menu, log: CallLog, inferred: Menu) -> tuple[Menu, list[str]]:
@@ -80,7 +108,7 @@ def _complete_menu(menu: Menu, log: CallLog, inferred: Menu) -> tuple[Menu, list
         if parent not in menu.nodes and parent not in missing:
             parent = menu.root
         nodes[nm] = MenuNode(id=nm, label=nm, parent=parent, key=guess.key if guess else None,
-                             kind=guess.kind if guess else "service")
+                             kind=guess.kind if guess else "service", kind_given=False)
     out = Menu(nodes, inferred=False)
     try:
         out.validate("menu + log")
@@ -105,7 +133,8 @@ def analyze_events(events: pd.DataFrame, menu: Menu | None = None, config: IvrCo
     edges = transition_counts(log, ent)
     warnings: list[str] = []
     missing: list[str] = []
-    inferred = _infer(log, ent, edges)
+    term = _end_counts(log)
+    inferred = _infer(log, ent, edges, term)
     if menu is None:
         menu = inferred
     else:
@@ -113,6 +142,9 @@ def analyze_events(events: pd.DataFrame, menu: Menu | None = None, config: IvrCo
         if missing:
             warnings.append(f"{len(missing)} node(s) in the log are missing from the menu: "
                             + ", ".join(missing[:10]) + (" …" if len(missing) > 10 else ""))
+    menu = _agent_kinds(menu, term, log.node_names, config.agent_node_names)
+    if log.n_calls == 0:
+        warnings.append("no usable calls: every row was rejected or filtered out (see the rejected rows)")
     nodes = node_metrics(log, menu, ent)
     k = kpis(log, config.repeat_window_hours)
     reasons = (log.rejected["reason"].astype(str).str.replace(r"'[^']*'$", "'…'", regex=True).value_counts()
@@ -133,7 +165,8 @@ def analyze_events(events: pd.DataFrame, menu: Menu | None = None, config: IvrCo
     hs = config.hotspots
     hot = hotspots(nodes, min_calls=int(hs.get("min_calls", 30)), z=float(hs.get("wilson_z", 1.96)),
                    top=int(hs.get("top", 20)))
-    rec = recommendations(nodes, menu, log.n_calls, config.advice, z=float(hs.get("wilson_z", 1.96)))
+    rec = recommendations(nodes, menu, log.n_calls, config.advice, z=float(hs.get("wilson_z", 1.96)),
+                          texts=config.advice_text)
 
     if min_count > 1 and log.n_calls:
         keep = counts[var] >= min_count

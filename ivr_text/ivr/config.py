@@ -29,6 +29,8 @@ class IvrConfig:
     hotspots: dict = field(default_factory=dict)
     advice: dict = field(default_factory=dict)
     paths: dict = field(default_factory=dict)
+    advice_text: dict = field(default_factory=dict)
+    agent_node_names: list[str] = field(default_factory=list)
 
     def event_lookup(self) -> dict[str, str]:
         """Lower-cased spelling → canonical event name."""

@@ -28,6 +28,7 @@ class MenuNode:
     parent: str | None = None
     key: str | None = None
     kind: str = "menu"
+    kind_given: bool = True  # false when the kind was defaulted (menu file without 'kind') or inferred
 
 
 @dataclass
@@ -163,6 +164,7 @@ def menu_from_data(data, where: str = "menu") -> Menu:
     for n in nodes.values():  # default kinds: nodes with children are menus, leaves services
         if not n.kind:
             n.kind = "menu" if any(m.parent == n.id for m in nodes.values()) else "service"
+            n.kind_given = False
     return menu.validate(where)
 
 
@@ -179,8 +181,10 @@ def infer_menu(node_names: list[str], transitions: np.ndarray, first_counts: np.
     """Reconstruct a menu from observed paths.
 
     ``transitions[i, j]``: times node j was entered right after node i; ``first_counts[j]``: calls whose
-    first node is j; ``key_counts``: rows (node, key, count) for keys pressed at a parent just before
-    entering node; ``terminal_counts[j]``: (completes, transfers, hangups) ending at node j.
+    first node is j; ``key_counts``: rows (node, key, count) for keys pressed just before entering node, with
+    an optional column ``at`` (the node the key was pressed at: then only keys pressed at the inferred parent
+    count, so a "back to the main menu" key does not become the root's key); ``terminal_counts[j]``:
+    (completes, transfers, hangups) ending at node j.
     Parent = most frequent predecessor other than itself; the root ("root" if seen, else the most frequent
     first node) has none; a node whose parent chain would loop is attached to the root.
     """
@@ -207,6 +211,9 @@ def infer_menu(node_names: list[str], transitions: np.ndarray, first_counts: np.
             seen.add(cur)
             cur = parent[cur]
     best_key: dict[str, str] = {}
+    if len(key_counts) and "at" in key_counts.columns:
+        parent_name = {names[j]: (None if p is None else names[p]) for j, p in parent.items()}
+        key_counts = key_counts[key_counts["at"].to_numpy() == key_counts["node"].map(parent_name).to_numpy()]
     if len(key_counts):
         kc = key_counts.sort_values(["node", "count", "key"], ascending=[True, False, True])
         best_key = dict(kc.drop_duplicates("node")[["node", "key"]].itertuples(index=False, name=None))
@@ -220,5 +227,5 @@ def infer_menu(node_names: list[str], transitions: np.ndarray, first_counts: np.
             kind = "menu" if j in has_children else "service"
         p = parent[j]
         nodes[names[j]] = MenuNode(id=names[j], label=names[j], parent=None if p is None else names[p],
-                                   key=best_key.get(names[j]), kind=kind)
+                                   key=best_key.get(names[j]), kind=kind, kind_given=False)
     return Menu(nodes, inferred=True)

@@ -1,0 +1,141 @@
+"""IVR analysis on other hand-built worlds: deep and wide menus, agent nodes named differently, loops back to the
+main menu, time-outs, one-event calls, and the wording of the advice (Chinese by default, config as data)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from ivr_text.errors import InputError
+from ivr_text.ivr import analyze_events, load_config, menu_from_data
+
+COLS = ["call_id", "ts", "node", "event", "key", "segment", "caller_id"]
+T0 = pd.Timestamp("2024-05-01 08:00:00")
+
+
+def calls(spec):
+    """Rows for ``[(path, end, count), ...]``: enter each node (key pressed at the previous one), then ``end``
+    (``complete`` / ``transfer`` / ``hangup`` / ``timeout-hangup`` / ``none``) at the last node."""
+    rows, n = [], 0
+    for path, end, count in spec:
+        for _ in range(count):
+            n += 1
+            cid, t = f"{n:05d}", T0 + pd.Timedelta(minutes=n)
+            for j, (node, key) in enumerate(path):
+                if j:
+                    rows.append((cid, t, path[j - 1][0], "key", key, "S", f"0{n % 50:03d}"))
+                    t += pd.Timedelta(seconds=1)
+                rows.append((cid, t, node, "enter", None, "S", f"0{n % 50:03d}"))
+                t += pd.Timedelta(seconds=5)
+            last, final = path[-1][0], end
+            if end == "timeout-hangup":
+                rows.append((cid, t, last, "timeout", None, "S", f"0{n % 50:03d}"))
+                t += pd.Timedelta(seconds=5)
+                final = "hangup"
+            if final != "none":
+                rows.append((cid, t, last, final, None, "S", f"0{n % 50:03d}"))
+    return pd.DataFrame(rows, columns=COLS)
+
+
+DEEP = [("root", None), ("m1", "1"), ("d2", "1"), ("d3", "1"), ("d4", "1"), ("d5", "1")]
+WORLD = [
+    ([("root", None), ("m9", "9")], "complete", 400),   # option 9 carries the traffic
+    (DEEP, "complete", 200),                            # a popular service 5 levels down
+    ([("root", None), ("m2", "2")], "hangup", 100),     # everyone hangs up at option 2
+    ([("root", None), ("m3", "3")], "complete", 50),
+    ([("root", None), ("人工", "0")], "transfer", 100),  # agent node with a Chinese name
+    ([("root", None), ("查询", "#")], "complete", 50),
+    ([("root", None), ("m1", "1"), ("root", "*"), ("m4", "4")], "complete", 50),  # back to the main menu with *
+    ([("root", None)], "timeout-hangup", 50),
+]
+NESTED_MENU = {"root": {"id": "root", "label": "欢迎致电", "children": [
+    {"id": "m1", "key": 1, "label": "业务1", "children": [
+        {"id": "d2", "key": 1, "label": "深层2", "children": [
+            {"id": "d3", "key": 1, "children": [{"id": "d4", "key": 1, "children": [
+                {"id": "d5", "key": 1, "label": "深层5"}]}]}]}]},
+    *[{"id": f"m{k}", "key": k, "label": f"业务{k}"} for k in range(2, 10)],
+    {"id": "人工", "key": 0, "label": "人工服务"}, {"id": "重听", "key": "*"}, {"id": "查询", "key": "#"}]}}
+
+
+@pytest.fixture(scope="module")
+def world():
+    return calls(WORLD)
+
+
+def test_inferred_deep_wide_menu(world):
+    a = analyze_events(world)
+    m = a.menu
+    assert m.depth("d5") == 5 and m.nodes["d5"].parent == "d4" and m.nodes["d2"].key == "1"
+    assert m.nodes["root"].key is None  # '*' pressed in m1 to go back is not the root's key
+    assert m.nodes["查询"].key == "#" and m.nodes["人工"].kind == "agent"
+    nm = a.node_metrics.set_index("node")
+    assert nm.loc["root", "visits"] == 1050 and nm.loc["root", "calls"] == 1000 and nm.loc["root", "loops"] == 50
+    assert nm.loc["root", "no_input"] == 50 and nm.loc["root", "hangups"] == 50
+    assert nm.loc["root", "transfer_requests"] == 100 and nm.loc["人工", "transfer_requests"] == 0
+    k = a.kpis
+    assert k["calls"] == 1000 and k["outcome_counts"] == {"complete": 750, "transfer": 100, "hangup": 150,
+                                                           "unknown": 0}
+    assert k["mean_seconds_before_transfer"] == pytest.approx(11.0)  # root 5 s + key 1 s + agent 5 s
+
+
+def test_given_menu_agent_leaf_without_kind_is_an_agent(world):
+    a = analyze_events(world, menu_from_data(NESTED_MENU))
+    assert a.menu.nodes["人工"].kind == "agent" and a.menu.nodes["m9"].kind == "service"
+    hot = a.hotspots[a.hotspots["type"] == "transfer"]
+    assert hot["node"].tolist() == ["root"]  # the zero-out is credited to the menu the caller left
+    assert "review zero-out" not in set(a.recommendations["action"])
+    # a kind the menu states is kept
+    explicit = {"nodes": [{"id": "root"}, {"id": "客服", "parent": "root", "kind": "service"}]}
+    one = calls([([("root", None), ("客服", "1")], "transfer", 3)])
+    assert analyze_events(one, menu_from_data(explicit)).menu.nodes["客服"].kind == "service"
+
+
+def test_agent_names_are_config():
+    log = calls([([("root", None), ("seat", "0")], "complete", 3)])
+    cfg = load_config(agent_node_names=["seat"])
+    assert analyze_events(log, config=cfg).menu.nodes["seat"].kind == "agent"
+    assert analyze_events(log).menu.nodes["seat"].kind == "service"
+
+
+def test_advice_in_chinese_with_codes_kept(world):
+    rec = analyze_events(world, menu_from_data(NESTED_MENU)).recommendations
+    assert {"action", "action_label", "reason", "proposed"} <= set(rec.columns)
+    first = rec.iloc[0]
+    assert first["action"] == "reorder options" and first["action_label"] == "调整选项顺序"
+    assert "「业务9」" in first["reason"] and "第 9 位" in first["reason"]
+    promote = rec[rec["action"] == "promote to first level"].iloc[0]
+    assert promote["node"] == "d5" and "第 5 层" in promote["reason"] and "少按 4 次键" in promote["reason"]
+    drop = rec[rec["action"] == "review drop-off"].iloc[0]
+    assert drop["node"] == "m2" and "95% 置信度" in drop["reason"]
+    assert not rec["reason"].str.contains(r"[A-Za-z]{3,}", regex=True).any()  # no English sentence left
+
+
+def test_advice_wording_from_config(world):
+    texts = load_config().advice_text
+    texts["review drop-off"] = {"label": "drop-off", "proposed": "",
+                                "reason": "{rate} of {calls} calls hang up at {node} ({confidence} conf.)"}
+    cfg = load_config(advice_text=texts, hotspots={"wilson_z": 2.576})
+    rec = analyze_events(world, config=cfg).recommendations
+    drop = rec[rec["action"] == "review drop-off"].iloc[0]
+    assert drop["reason"] == "100% of 100 calls hang up at m2 (99% conf.)" and drop["action_label"] == "drop-off"
+    texts["review drop-off"]["reason"] = "{nodes} hang up"
+    with pytest.raises(InputError, match=r"unknown placeholder \{nodes\}"):
+        analyze_events(world, config=load_config(advice_text=texts))
+    with pytest.raises(InputError, match="unknown setting 'fly'"):
+        load_config(advice_text={"fly": {"reason": ""}})
+
+
+def test_one_event_calls_and_unknown_ends():
+    log = calls([([("root", None)], "none", 2), ([("root", None), ("a", "1")], "none", 1)])
+    a = analyze_events(log)
+    assert a.kpis["calls"] == 3 and a.kpis["unknown_end_rate"] == 1.0
+    nm = a.node_metrics.set_index("node")
+    assert nm.loc["root", "calls"] == 3 and nm.loc["a", "calls"] == 1
+    assert a.paths["calls"].tolist() == [2, 1]
+
+
+def test_no_usable_calls_warns():
+    bad = calls([([("root", None)], "complete", 2)])
+    bad["event"] = "teleport"
+    a = analyze_events(bad)
+    assert a.kpis["calls"] == 0 and any("no usable calls" in w for w in a.warnings)
