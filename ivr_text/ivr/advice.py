@@ -26,8 +26,8 @@ ACTIONS = ("reorder options", "promote to first level", "announce earlier", "rev
 #: Placeholders the ``advice_text`` templates may use.
 PLACEHOLDERS = ("node", "menu", "option", "path", "order", "share", "rate", "lower", "median", "confidence",
                 "position", "before", "depth", "keys", "calls", "seconds")
-ADVICE_COLUMNS = ["rank", "action", "action_label", "node", "label", "parent", "depth", "position", "calls", "call_share",
-                  "hangup_rate", "transfer_rate", "proposed", "saving_keys_per_caller",
+ADVICE_COLUMNS = ["rank", "action", "action_label", "node", "label", "parent", "depth", "position", "calls",
+                  "call_share", "hangup_rate", "transfer_rate", "proposed", "saving_keys_per_caller",
                   "saving_seconds_per_caller", "saving_keys_per_call", "saving_seconds_per_call", "reason"]
 
 
