@@ -10,7 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from ivr_text.cli.main import app
-from ivr_text.complaints.keywords import ALL_SEEDS, KeywordConfig, expand_keywords, taxonomy_keywords
+from ivr_text.complaints.keywords import (ALL_SEEDS, KeywordConfig, cause_doc_freq, expand_keywords, rank_suggestions,
+                                         taxonomy_keywords, wilson_lower)
 from ivr_text.errors import InputError
 
 runner = CliRunner()
@@ -87,11 +88,24 @@ def test_cli_keywords_expand(tmp_path):
     r = runner.invoke(app, ["keywords", "expand", str(src), "--taxonomy", str(tax), "--out", str(out),
                             "--epochs", "5", "--min-similarity", "0", "--no-phrases", "--map", "cause=label"])
     assert r.exit_code == 0, r.output
-    table = pd.read_csv(out)
-    assert list(table.columns[:7]) == ["cause", "seed_keyword", "suggestion", "kind", "similarity", "frequency",
-                                       "already_in_taxonomy"]
-    assert set(table["cause"]) <= {"网络问题", "费用问题"} and len(table) > 0
-    assert table["cause_share"].between(0, 1).all()
+    by_seed = pd.read_csv(tmp_path / "kw_by_seed.csv")
+    assert list(by_seed.columns[:7]) == ["cause", "seed_keyword", "suggestion", "kind", "similarity", "frequency",
+                                         "already_in_taxonomy"]
+    assert set(by_seed["cause"]) <= {"网络问题", "费用问题"} and len(by_seed) > 0
+    assert by_seed["cause_share"].between(0, 1).all()
+    ranked = pd.read_csv(out)
+    assert list(ranked.columns[:5]) == ["cause", "rank", "suggestion", "score", "why"]
+    net = ranked[ranked["cause"] == "网络问题"].set_index("suggestion")
+    # 断流 (like 严重 in this planted world) is in net texts only and in every one 掉线 misses: top score
+    assert net.loc["断流", "score"] >= 0.95 * net["score"].max() and "adds" in net.loc["断流", "why"]
+    assert (net.loc[[w for w in ("扣费", "多收", "退还") if w in net.index], "score"] < 1).all()
+    assert net.loc["断流", "cause_share"] == 1 and net["rank"].tolist() == list(range(1, len(net) + 1))
+    assert not ranked.duplicated(["cause", "suggestion"]).any()
+    # the label column is found without --map, and the ranking is the same
+    auto = runner.invoke(app, ["keywords", "expand", str(src), "--taxonomy", str(tax), "--out",
+                               str(tmp_path / "kw2.csv"), "--epochs", "5", "--min-similarity", "0", "--no-phrases"])
+    assert auto.exit_code == 0, auto.output
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "kw2.csv"), ranked)
     assert out.with_suffix(".json").exists()
     bad = runner.invoke(app, ["keywords", "expand", str(src), "--model", "glove", "--out", str(out)])
     assert bad.exit_code == 1 and "word2vec or fasttext" in bad.output
@@ -104,3 +118,43 @@ def test_labels_give_cause_share_of_suggestions():
                         labels=labels).suggestions
     row = t[(t["cause"] == "网络问题") & (t["suggestion"] == "断流")].iloc[0]
     assert row["cause_share"] == 1.0 and row["texts_with_term"] == row["frequency"]
+
+
+def test_wilson_lower_bound_shrinks_small_counts():
+    lb = wilson_lower(np.array([5, 50, 0]), np.array([5, 50, 0]))
+    assert 0.5 < lb[0] < lb[1] < 1 and lb[2] == 0
+    assert abs(wilson_lower(np.array([8]), np.array([10]))[0] - 0.4902) < 1e-3  # textbook value
+
+
+def test_rank_prefers_precise_terms_that_add_texts_the_rules_miss():
+    base = {"cause": "网络问题", "seed_keyword": "掉线", "kind": "word", "similarity": 0.8, "frequency": 40,
+            "already_in_taxonomy": False, "taxonomy_causes": "", "cause_similarity": 0.5,
+            "closest_other_cause": "费用问题", "margin": 0.1}
+    rows = [
+        # precise and mostly in texts the current keywords miss → first
+        {**base, "suggestion": "断流", "texts_with_term": 40, "cause_texts": 38, "new_cause_texts": 30,
+         "cause_share": 0.95},
+        # precise but every text is already caught by the rules → adds nothing
+        {**base, "suggestion": "掉线了", "similarity": 0.95, "texts_with_term": 40, "cause_texts": 40,
+         "new_cause_texts": 0, "cause_share": 1.0},
+        # common everywhere → shares the base rate
+        {**base, "suggestion": "客户", "similarity": 0.9, "texts_with_term": 400, "cause_texts": 100,
+         "new_cause_texts": 60, "cause_share": 0.25},
+        # already a keyword of this cause → not a new candidate
+        {**base, "suggestion": "信号", "already_in_taxonomy": True, "taxonomy_causes": "网络问题",
+         "texts_with_term": 50, "cause_texts": 50, "new_cause_texts": 0, "cause_share": 1.0},
+    ]
+    ranked = rank_suggestions(pd.DataFrame(rows), {"网络问题": 0.25, "费用问题": 0.75})
+    assert ranked["suggestion"].tolist() == ["断流", "客户", "掉线了"]
+    assert ranked["rank"].tolist() == [1, 2, 3]
+    first = ranked.iloc[0]
+    assert "95% 网络问题" in first["why"] and "adds 30" in first["why"] and first["lift"] == 3.8
+    assert ranked.iloc[2]["score"] == 0
+
+
+def test_cause_doc_freq_counts_texts_the_known_keywords_miss(tmp_path):
+    f = tmp_path / "t.txt"
+    f.write_text("信号 差 断流\n断流 严重\n扣费 断流\n", encoding="utf-8")
+    freq = cause_doc_freq(f, ["网络问题", "网络问题", "费用问题"], ["断流"],
+                          known={"网络问题": ["信号差"], "费用问题": ["扣费"]})
+    assert freq["断流"] == {"网络问题": 2, "网络问题\tnew": 1, "费用问题": 1}

@@ -272,17 +272,24 @@ def expand(
         "--min-similarity", min=-1.0, max=1.0, help="Smallest cosine similarity to a seed.")] = None,
     phrases: Annotated[Optional[bool], typer.Option(
         "--phrases/--no-phrases", help="Join frequent collocations into candidate dictionary terms.")] = None,
+    cause_column: Annotated[Optional[str], typer.Option(
+        "--cause-column", help="Column with each text's cause (default: 'cause', else 'label', if present).")] = None,
     seed: SeedOpt = 0,
     config: ConfigOpt = None,
     n_jobs: JobsOpt = 1,
     mapping: common.MapOpt = None, fmt: common.FormatOpt = None, encoding: common.EncodingOpt = None,
     strict: common.StrictOpt = False,
 ) -> None:
-    """Suggest new keywords for each cause: nearest neighbours of its seed keywords in word vectors
-    trained on your own texts, with similarity, frequency and whether the taxonomy already has them.
-    With a cause column (--map cause=label) each suggestion also gets the share of its texts with that cause.
+    """Suggest new keywords for each cause, ranked by how much each would help that cause's rules.
 
-    Example: ivr-text keywords expand complaints.csv --taxonomy dictionaries/taxonomy.yaml --out reports/keywords.csv
+    Candidates are nearest neighbours of the cause's seed keywords in word vectors trained on your own
+    texts. With a cause column (a 'cause' or 'label' column, or --cause-column) each term is ranked by the
+    share of its texts that carry the cause (Wilson lower bound) times log2(1 + texts of the cause the
+    current keywords miss); without one, by similarity plus margin over the closest other cause. The column
+    'why' says in words why a term is suggested. OUT holds one ranked row per (cause, new term);
+    OUT_by_seed holds every (seed, suggestion) pair; OUT.json the run info.
+
+    Example: ivr-text keywords expand complaints.csv --cause-column label --taxonomy dictionaries/taxonomy.yaml --out reports/keywords.csv
     """
     from ivr_text.complaints.corpus import default_tokenizer
     from ivr_text.complaints.keywords import KeywordConfig, expand_keywords, taxonomy_keywords
@@ -291,22 +298,32 @@ def expand(
     cfg = _config(KeywordConfig, config, model=model, min_count=min_count, epochs=epochs, topn=topn,
                   min_similarity=min_similarity, phrases=phrases, seed=seed)
     seeds = taxonomy_keywords(taxonomy)
-    table = common.load(file, _schema(), mapping=_mapping(mapping, text=text_column), fmt=fmt,
+    mapping = _mapping(mapping, text=text_column, cause=cause_column)
+    if cause_column is None and not any(m.partition("=")[0].strip() == "cause" for m in mapping) \
+            and not _has_column(file, "cause", mapping, fmt, encoding) \
+            and _has_column(file, "label", mapping, fmt, encoding):
+        mapping.append("cause=label")  # a labelled file: its labels are the evidence
+    table = common.load(file, _schema(), mapping=mapping, fmt=fmt,
                         encoding=encoding, strict=strict, out_dir=out.parent, name="complaints")
     labels = table.data["cause"].tolist() if "cause" in table.data else None
+    if labels is not None:
+        unknown = sorted(set(map(str, labels)) - set(seeds) - {"nan", "None"})
+        if len(unknown) == len(set(map(str, labels))):
+            raise InputError(f"{file}: no value of the cause column is a cause of the taxonomy (found: "
+                             f"{', '.join(unknown[:5])}; causes: {', '.join(list(seeds)[:8])}); pass --taxonomy")
     report = expand_keywords(table.data["text"].tolist(), seeds, cfg, default_tokenizer(), labels=labels,
                              n_jobs=n_jobs)
-    sugg = report.suggestions
-    new = sugg[~sugg["already_in_taxonomy"]]
-    common.echo(f"{len(sugg):,} suggestions ({new['suggestion'].nunique():,} distinct terms not in the taxonomy) "
-                f"from a vocabulary of {report.info['vocabulary']:,}")
+    sugg, ranked = report.suggestions, report.ranked
+    common.echo(f"{len(ranked):,} new (cause, term) candidates ranked "
+                f"({'by cause evidence from labels' if labels is not None else 'by similarity only: no cause column'})"
+                f" from a vocabulary of {report.info['vocabulary']:,}")
     if report.info["seeds_not_in_corpus"]:
         n_missing = sum(len(v) for v in report.info["seeds_not_in_corpus"].values())
         common.echo(f"  {n_missing} seed keyword(s) never occur often enough in these texts (see the .json)")
-    best = new[new["seed_keyword"] == "(all seeds)"].groupby("cause").head(3)
-    common.print_table(best[["cause", "suggestion", "similarity", "frequency", "margin"]],
-                       title="New candidates per cause", max_rows=24)
-    paths = [write_table(sugg, out), write_json(report.info, out.with_suffix(".json"))]
+    common.print_table(ranked[ranked["rank"] <= 3][["cause", "rank", "suggestion", "score", "why"]],
+                       title="Best new candidates per cause", max_rows=24)
+    by_seed = out.with_name(f"{out.stem}_by_seed{out.suffix or '.csv'}")
+    paths = [write_table(ranked, out), write_table(sugg, by_seed), write_json(report.info, out.with_suffix(".json"))]
     common.done(*paths)
 
 

@@ -79,16 +79,102 @@ def write_token_file(texts: Iterable[str], path: Path, tokenizer=None, *, chunk_
     return n
 
 
-def cause_doc_freq(token_file: Path, labels: Sequence, words: Iterable[str]) -> dict[str, dict[str, int]]:
-    """``{word: {cause: texts containing it}}`` for ``words``, from a token file aligned with ``labels``."""
+def _label(value) -> str:
+    return "(missing)" if value is None or value != value else str(value)
+
+
+def cause_doc_freq(token_file: Path, labels: Sequence, words: Iterable[str],
+                   known: Mapping[str, Sequence[str]] | None = None) -> dict[str, dict[str, int]]:
+    """``{word: {cause: texts containing it}}`` for ``words``, from a token file aligned with ``labels``.
+
+    With ``known`` ({cause: keywords already in the taxonomy}) a text also counts under the key
+    ``"<cause>\tnew"`` when none of its own cause's known keywords occurs in it (matched on the joined
+    tokens), i.e. the term would add a text the current rules of that cause miss.
+    """
+    import re
+
     wanted = set(words)
     out: dict[str, dict[str, int]] = {w: {} for w in wanted}
+    patterns = {c: re.compile("|".join(map(re.escape, sorted(set(ts), key=len, reverse=True))))
+                for c, ts in (known or {}).items() if ts}
     with open(token_file, encoding="utf-8") as fh:
         for line, label in zip(fh, labels):
-            label = "(missing)" if label is None or label != label else str(label)
-            for w in wanted.intersection(line.split()):
+            label = _label(label)
+            present = wanted.intersection(line.split())
+            if not present:
+                continue
+            pattern = patterns.get(label)
+            new = known is not None and (pattern is None or pattern.search(line.replace(" ", "").replace(PHRASE_DELIM, "")) is None)
+            for w in present:
                 out[w][label] = out[w].get(label, 0) + 1
+                if new:
+                    out[w][label + "\tnew"] = out[w].get(label + "\tnew", 0) + 1
     return out
+
+
+def wilson_lower(successes: np.ndarray, n: np.ndarray, z: float = 1.96) -> np.ndarray:
+    """Lower bound of the Wilson score interval for a proportion (0 where n = 0)."""
+    successes = np.asarray(successes, dtype=float)
+    n = np.asarray(n, dtype=float)
+    safe = np.maximum(n, 1.0)
+    p = successes / safe
+    centre = p + z * z / (2 * safe)
+    spread = z * np.sqrt(p * (1 - p) / safe + z * z / (4 * safe * safe))
+    return np.where(n > 0, (centre - spread) / (1 + z * z / safe), 0.0)
+
+
+def rank_suggestions(table: pd.DataFrame, base_share: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """One row per (cause, new term), best first within each cause, with a ``score`` and a ``why`` in words.
+
+    With cause evidence from labelled texts (``cause_texts``, ``texts_with_term``, ``new_cause_texts``):
+    ``score`` = Wilson 95% lower bound of the term's cause share (how safely it points at the cause, small
+    counts shrunk) × log2(1 + texts of the cause the current keywords miss that it would add). A precise
+    term that only repeats texts the rules already catch, or a frequent term shared by every cause, ranks
+    low. Without labels: ``score`` = best similarity to the cause's seeds + margin over the closest other
+    cause. Terms already keywords of the same cause are left out (they are in the per-seed table).
+    """
+    cols = ["cause", "rank", "suggestion", "score", "why", "kind", "seeds", "similarity", "cause_similarity",
+            "margin", "closest_other_cause", "frequency", "taxonomy_causes"]
+    labelled = "cause_texts" in table.columns
+    if labelled:
+        cols += ["texts_with_term", "cause_texts", "new_cause_texts", "cause_share", "share_lower", "lift"]
+    if table.empty:
+        return pd.DataFrame(columns=cols)
+    own = [c in str(tc).split(" ") for c, tc in zip(table["cause"], table["taxonomy_causes"].fillna(""))]
+    t = table[~np.asarray(own, dtype=bool)]
+    if t.empty:
+        return pd.DataFrame(columns=cols)
+    seeds = (t[t["seed_keyword"] != ALL_SEEDS].sort_values("similarity", ascending=False)
+             .groupby(["cause", "suggestion"], sort=False)["seed_keyword"]
+             .agg(lambda s: " ".join(dict.fromkeys(s))))
+    first = t.sort_values("similarity", ascending=False, kind="stable").drop_duplicates(["cause", "suggestion"])
+    r = first.drop(columns=["seed_keyword"]).reset_index(drop=True)
+    r["seeds"] = [seeds.get((c, w), ALL_SEEDS) for c, w in zip(r["cause"], r["suggestion"])]
+    if labelled:
+        r["share_lower"] = np.round(wilson_lower(r["cause_texts"], r["texts_with_term"]), 4)
+        base = r["cause"].map(lambda c: (base_share or {}).get(c, np.nan)).astype(float)
+        r["lift"] = np.round(r["cause_share"] / base.where(base > 0), 2)
+        r["score"] = np.round(r["share_lower"] * np.log2(1 + r["new_cause_texts"]), 4)
+        r["why"] = [
+            f"in {n:,} texts, {share:.0%} {c} (base {b:.0%}); adds {new:,} {c} text(s) the current keywords "
+            f"miss; near seed {s.split(' ')[0]} ({sim:.2f})"
+            + (f"; already a keyword of {tc}" if tc else "")
+            for n, share, c, b, new, s, sim, tc in zip(
+                r["texts_with_term"], r["cause_share"], r["cause"], base.fillna(0), r["new_cause_texts"],
+                r["seeds"], r["similarity"], r["taxonomy_causes"].fillna(""))]
+    else:
+        r["score"] = np.round(r["similarity"] + r["margin"].fillna(0), 4)
+        r["why"] = [
+            f"near seed {s.split(' ')[0]} ({sim:.2f}); "
+            + (f"{m:+.2f} closer to {c} than to {o}" if o is not None and m == m else "only cause")
+            + (f"; already a keyword of {tc}" if tc else "") + "; no labels: pass a cause column for evidence"
+            for s, sim, m, c, o, tc in zip(r["seeds"], r["similarity"], r["margin"], r["cause"],
+                                          r["closest_other_cause"], r["taxonomy_causes"].fillna(""))]
+    order = {c: i for i, c in enumerate(dict.fromkeys(table["cause"]))}
+    r = r.assign(_c=r["cause"].map(order)).sort_values(["_c", "score", "frequency", "suggestion"],
+                                                       ascending=[True, False, False, True], kind="stable")
+    r["rank"] = r.groupby("cause", sort=False).cumcount() + 1
+    return r[cols].reset_index(drop=True)
 
 
 def _apply_phrases(src: Path, dst: Path, cfg: KeywordConfig) -> int:
@@ -205,8 +291,9 @@ def suggest_keywords(wv, seeds: Mapping[str, Sequence[str]], cfg: KeywordConfig,
 
 @dataclass
 class KeywordReport:
-    suggestions: pd.DataFrame
+    suggestions: pd.DataFrame   # one row per (cause, seed keyword or all seeds, suggestion)
     info: dict
+    ranked: pd.DataFrame | None = None  # one row per (cause, new term), best first, with score and why
 
 
 def expand_keywords(texts: Iterable[str], seeds: Mapping[str, Sequence[str]], cfg: KeywordConfig | None = None,
@@ -238,19 +325,27 @@ def expand_keywords(texts: Iterable[str], seeds: Mapping[str, Sequence[str]], cf
         if len(wv) == 0:
             raise InputError(f"no word occurs {cfg.min_count}+ times: lower --min-count or add texts")
         table = suggest_keywords(wv, seeds, cfg, tokenizer, known)
+        base_share = None
+        if labels is not None:
+            labels = [_label(v) for v in labels]
+            base_share = (pd.Series(labels).value_counts() / max(len(labels), 1)).to_dict()
         if labels is not None and len(table):
             in_model = {w.replace(PHRASE_DELIM, "") if _is_phrase(w) else w: w for w in wv.index_to_key}
-            freq = cause_doc_freq(tokens, labels, {in_model.get(w, w) for w in table["suggestion"]})
+            freq = cause_doc_freq(tokens, labels, {in_model.get(w, w) for w in table["suggestion"]},
+                                  known=known if known is not None else seeds)
             per_word = [freq.get(in_model.get(w, w), {}) for w in table["suggestion"]]
-            table["texts_with_term"] = [sum(d.values()) for d in per_word]
-            table["cause_share"] = [round(d.get(c, 0) / max(sum(d.values()), 1), 4)
-                                    for d, c in zip(per_word, table["cause"])]
+            totals = [sum(v for k, v in d.items() if "\t" not in k) for d in per_word]
+            table["texts_with_term"] = totals
+            table["cause_texts"] = [d.get(c, 0) for d, c in zip(per_word, table["cause"])]
+            table["new_cause_texts"] = [d.get(c + "\tnew", 0) for d, c in zip(per_word, table["cause"])]
+            table["cause_share"] = [round(n / max(t, 1), 4) for n, t in zip(table["cause_texts"], totals)]
     missing = {c: [t for t in ts if _seed_vector(wv, t, tokenizer, cfg.model == "fasttext")[0] is None]
                for c, ts in seeds.items()}
     info = {"texts_with_words": n_lines, "vocabulary": len(wv), "phrase_tokens_joined": joined,
             "seeds_not_in_corpus": {c: ts for c, ts in missing.items() if ts}, "params": cfg.__dict__.copy()}
-    return KeywordReport(table, info)
+    return KeywordReport(table, info, rank_suggestions(table, base_share))
 
 
 __all__ = ["KeywordConfig", "KeywordReport", "expand_keywords", "suggest_keywords", "taxonomy_keywords",
+           "rank_suggestions", "wilson_lower",
            "train_vectors", "write_token_file", "ALL_SEEDS"]
