@@ -136,9 +136,13 @@ def _rules(panel: Panel, config: dict, fb: np.ndarray, base_of: dict):
     rules, skipped, bill_change = {}, {}, None
     if "bill_decline" in cfg:
         r = cfg["bill_decline"]
-        column, months, drop = r.get("column", "bill"), int(r.get("months", 3)), float(r.get("drop", 0.15))
-        if column not in panel.measures:
-            skipped["bill_decline"] = f"usage has no column '{column}'"
+        names = r.get("column", "bill")
+        names = [names] if isinstance(names, str) else list(names)
+        months, drop = int(r.get("months", 3)), float(r.get("drop", 0.15))
+        column = next((c for c in names if c in panel.measures), None)
+        if column is None:
+            skipped["bill_decline"] = (f"usage has no bill column ({', '.join(map(str, names))}); name yours with "
+                                       f"--usage-map bill=YOUR_COLUMN")
         else:
             bill = panel.measures[column]
             w = config["windows"]

@@ -50,9 +50,37 @@ def _read(path, kind, mapping, encoding, strict, out_dir, name, dedupe_keys=None
     return table
 
 
-def _usage(path, mapping, encoding, strict, out_dir):
-    return _read(path, "usage", mapping, encoding, strict, out_dir, "usage", ["customer_id", "period"],
-                 "duplicate customer_id and period (first row kept)")
+def _usage(path, mapping, encoding, strict, out_dir, aggregate="mean", dedupe=True):
+    """Read usage: periods may be months, weeks or dates; sub-monthly rows are combined into months.
+
+    Returns (table for row accounting, monthly usage). ``dedupe=False`` (``churn quality``) leaves repeated
+    monthly rows for the duplicate quality rule; repeated sub-periods are always rejected before combining.
+    """
+    from ivr_text.churn.monthly import describe, duplicate_sub_periods, to_months
+    from ivr_text.churn.periods import parse_raw_periods
+    from ivr_text.io import Schema, first_problem, read_table, write_rejected
+
+    schema = Schema("usage", {"customer_id": "str", "period": "str"}, {}, extra_numeric=True)
+    table = read_table(path, schema, mapping=mapping, encoding=encoding)
+    month, sub, grain = parse_raw_periods(table.data["period"])
+    bad = month < 0
+    if bad.any():
+        shown = table.data["period"].astype("string").str.slice(0, 40).fillna("")
+        table.reject(bad, ("column 'period': unparseable period '" + shown + "' (expected YYYY-MM, YYYYMM, "
+                           "2024年3月, a date or a week such as 2024-W05)").to_numpy(dtype=object))
+        month, sub, grain = month[~bad], sub[~bad], grain[~bad]
+    if dedupe or (grain > 0).any():
+        table.reject(duplicate_sub_periods(table.data["customer_id"], month, sub),
+                     "duplicate customer_id and period (first row kept)")
+    if strict and (problem := first_problem(table)):
+        raise InputError(problem)
+    common.report_rows(table)
+    if out_dir is not None:
+        write_rejected(table, out_dir, "usage")
+    data, info = to_months(table.data, aggregate)
+    if note := describe(info):
+        common.echo(note)
+    return table, data
 
 
 def _feedback(path, mapping, encoding, strict, out_dir):
@@ -94,23 +122,24 @@ def quality(
 
     Example: ivr-text churn quality sample_logs/usage.csv --labels sample_logs/churn_labels.csv --out reports/churn
     """
-    from ivr_text.churn.config import quality_rules
+    from ivr_text.churn.config import churn_config, quality_rules
     from ivr_text.churn.quality import check_usage
     from ivr_text.io import write_json, write_table
 
     rule_list = quality_rules(rules)
-    table = _read(usage, "usage", mapping, encoding, strict, out, "usage")
+    _, data = _usage(usage, mapping, encoding, strict, out, churn_config()["usage"].get("aggregate", "mean"),
+                     dedupe=False)
     lab = _labels(labels, labels_map, None, strict, out).data if labels else None
-    if lab is not None and not lab["customer_id"].isin(table.data["customer_id"]).any():
+    if lab is not None and not lab["customer_id"].isin(data["customer_id"]).any():
         raise InputError(f"{labels}: no customer_id matches a customer in {usage}")
-    result = check_usage(table.data, rule_list, lab, _columns(usage_columns))
+    result = check_usage(data, rule_list, lab, _columns(usage_columns))
     paths = [write_table(result.report, out / "quality_report.csv"),
              write_json(result.summary(), out / "quality_report.json"),
              write_table(result.quarantine, out / "quarantine.csv"),
              _write_big(result.clean, out, "usage_clean", table_format)]
     common.print_table(result.report[["rule", "severity", "status", "rows", "customers", "detail"]],
                        title="usage quality")
-    common.echo(f"clean {len(result.clean):,} + quarantined {len(result.quarantine):,} = {table.used:,} rows")
+    common.echo(f"clean {len(result.clean):,} + quarantined {len(result.quarantine):,} = {len(data):,} rows")
     common.done(*paths)
 
 
@@ -119,9 +148,9 @@ def _signal_inputs(feedback, usage, fmap, umap, encoding, strict, out, rules, us
     from ivr_text.churn.panel import build_panel
 
     config = churn_config(rules)
-    u = _usage(usage, umap, encoding, strict, out)
+    _, u = _usage(usage, umap, encoding, strict, out, config["usage"].get("aggregate", "mean"))
     f = _feedback(feedback, fmap, encoding, strict, out)
-    panel = build_panel(u.data, f.data, config, _columns(usage_columns))
+    panel = build_panel(u, f.data, config, _columns(usage_columns))
     return config, u, f, panel
 
 
@@ -297,11 +326,11 @@ def evaluate(
     if as_json:
         common.set_quiet(True)
     config = churn_config(rules)
-    u = _usage(usage, usage_map, encoding, strict, out)
+    _, u = _usage(usage, usage_map, encoding, strict, out, config["usage"].get("aggregate", "mean"))
     f = _feedback(feedback, feedback_map, encoding, strict, out)
     lab = _labels(labels, labels_map, encoding, strict, out)
     ks, n_folds, seed = _eval_settings(config, k, folds)
-    result, lift, scored = backtest(u.data, f.data, lab.data, config, _columns(usage_columns), _as_of(as_of),
+    result, lift, scored = backtest(u, f.data, lab.data, config, _columns(usage_columns), _as_of(as_of),
                                     horizon, ks=ks, folds=n_folds, seed=seed)
     _print_eval(result, as_json)
     if out is not None:
