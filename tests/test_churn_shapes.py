@@ -139,3 +139,46 @@ def test_cli_bill_rule_skipped_with_hint(tmp_path):
                             _write(u, tmp_path / "u.csv"), "--out", str(tmp_path / "o")])
     assert r.exit_code == 0, r.output
     assert "rule bill_decline skipped" in r.output and "--usage-map bill=" in r.output
+
+
+@pytest.mark.parametrize("text, message", [
+    ("phases:\n  decline_treshold: 0.2\n", "unknown setting 'phases.decline_treshold'; did you mean 'decline_threshold'?"),
+    ("rules:\n  complaint_recent: {min_count: 3}\n", "did you mean 'complaints_recent'?"),
+    ("rules:\n  bill_decline: {drop: '15%'}\n", "'rules.bill_decline.drop' must be a number"),
+    ("windows: 3\n", "'windows' must be a mapping"),
+])
+def test_churn_rules_typos_are_errors(tmp_path, text, message):
+    from ivr_text.churn.config import churn_config
+    from ivr_text.errors import InputError
+
+    path = tmp_path / "rules.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match=message.replace("?", r"\?").replace(".", r"\.")):
+        churn_config(path)
+
+
+def test_churn_rules_partial_file_merges(tmp_path):
+    from ivr_text.churn.config import churn_config
+
+    path = tmp_path / "rules.yaml"
+    path.write_text("windows: {recent: 2}\nrules:\n  bill_decline: {column: 话费}\n", encoding="utf-8")
+    cfg = churn_config(path)
+    assert cfg["windows"]["recent"] == 2 and cfg["windows"]["baseline"] == 6
+    assert cfg["rules"]["bill_decline"]["column"] == "话费"
+
+
+def test_quality_rule_key_typo_and_column_typo(tmp_path):
+    from ivr_text.churn.config import quality_rules
+    from ivr_text.churn.quality import check_usage
+    from ivr_text.errors import InputError
+
+    bad = tmp_path / "q.yaml"
+    bad.write_text("rules:\n  - {name: big, severty: warning, expr: bill > 1}\n", encoding="utf-8")
+    with pytest.raises(InputError, match="unknown key 'severty'; did you mean 'severity'"):
+        quality_rules(bad)
+    typo = tmp_path / "q2.yaml"
+    typo.write_text("rules:\n  - {name: big, expr: bil > 1}\n", encoding="utf-8")
+    u = pd.DataFrame({"customer_id": ["a"], "period": ["2024-01"], "bill": [5.0]})
+    res = check_usage(u, quality_rules(typo))
+    assert res.report.loc[0, "status"] == "skipped: missing column bil (did you mean 'bill'?)"
+    assert len(res.clean) == 1

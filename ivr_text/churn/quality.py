@@ -98,7 +98,7 @@ def _apply(rule: dict, usage: pd.DataFrame, measures: list[str], labels) -> tupl
         cols = rule_expr.names(rule["expr"])
         missing = [c for c in cols if c not in usage.columns]
         if missing:
-            return none, "", f"missing column {', '.join(missing)}"
+            return none, "", _missing(missing, usage)
         return rule_expr.evaluate(rule["expr"], {c: usage[c].to_numpy(dtype=float, na_value=np.nan)
                                                  for c in cols}), "", ""
     check = rule["check"]
@@ -108,7 +108,7 @@ def _apply(rule: dict, usage: pd.DataFrame, measures: list[str], labels) -> tupl
         cols = rule.get("columns") or measures
         present = [c for c in cols if c in usage.columns]
         if not present:
-            return none, "", f"missing column {', '.join(cols) or '(no measure columns)'}"
+            return none, "", _missing(cols, usage) if cols else "missing column (no measure columns)"
         values = usage[present].to_numpy(dtype=float, na_value=np.nan)
         hit = values < 0 if check == "negative" else np.isnan(values)
         if check == "missing" and rule.get("applicable_only", True):
@@ -140,6 +140,15 @@ def _apply(rule: dict, usage: pd.DataFrame, measures: list[str], labels) -> tupl
     up, cp = period_index(usage["period"].to_numpy()[has]), period_index(at.to_numpy()[has])
     mask[has] = up >= cp if inclusive else up > cp
     return mask, "usage in or after churn_period" if inclusive else "usage after churn_period", ""
+
+
+def _missing(columns: list[str], usage: pd.DataFrame) -> str:
+    """``missing column bil (did you mean 'bill'?)`` — a typo in a rules file shows up in the report."""
+    import difflib
+
+    text = f"missing column {', '.join(map(str, columns))}"
+    close = difflib.get_close_matches(str(columns[0]), [str(c) for c in usage.columns], n=1, cutoff=0.6)
+    return text + (f" (did you mean '{close[0]}'?)" if close else "")
 
 
 def _gaps(usage: pd.DataFrame) -> tuple[np.ndarray, str, str]:
