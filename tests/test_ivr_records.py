@@ -45,7 +45,30 @@ def test_records_to_paths_by_hand():
     assert k["unknown_end_rate"] == 0.25 and k["mean_seconds_before_transfer"] == pytest.approx(80)
     m = a.node_metrics.set_index("node")
     assert m.loc["queue:NW", "hangups"] == 1 and m.loc["PS", "hangups"] == 1
-    assert m.loc["queue:PS", "transfer_requests"] == 1  # the transfer is credited to the queue it left
+    # the transfer is credited to the service where the caller asked for an agent, not to the queue it waited in
+    assert m.loc["PS", "transfer_requests"] == 1 and m.loc["queue:PS", "transfer_requests"] == 0
+    assert m.loc["queue:PS", "kind"] == "queue"
+
+
+def test_records_menu_has_no_made_up_key_order():
+    # many calls to the alphabetically last service: records hold no key presses, so no reorder advice
+    rec = pd.DataFrame({"call_id": [str(i) for i in range(200)], "date": ["1999-08-01"] * 200,
+                        "ivr_start": ["10:00:00"] * 200, "ivr_end": ["10:00:20"] * 200,
+                        "queue_start": ["10:00:20"] * 200,
+                        "queue_end": ["10:01:20"] * 150 + ["10:00:50"] * 50,
+                        "agent_start": ["0:00:00"] * 200,
+                        "outcome": ["HANG"] * 80 + ["AGENT"] * 70 + ["HANG"] * 10 + ["AGENT"] * 40,
+                        "service": ["ZZ"] * 150 + ["AA"] * 50})
+    ev, reason = records_to_events(rec, date_column="date")
+    menu = records_menu(ev)
+    assert menu.inferred and menu.position("ZZ") is None and menu.nodes["ZZ"].key is None
+    a = analyze_events(ev, menu)
+    assert a.node_metrics["position"].isna().all()
+    actions = a.recommendations.set_index("node")["action"].to_dict()
+    assert "reorder options" not in actions.values() and "announce earlier" not in actions.values()
+    # ZZ's queue loses 80 of 150 callers, AA's 10 of 50: the worse queue is flagged, in Chinese
+    assert actions == {"queue:ZZ": "review queue"}
+    assert "排队" in a.recommendations.iloc[0]["reason"]
 
 
 @pytest.mark.skipif(not REAL.exists(), reason="shared real data not present")

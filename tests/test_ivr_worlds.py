@@ -139,3 +139,16 @@ def test_no_usable_calls_warns():
     bad["event"] = "teleport"
     a = analyze_events(bad)
     assert a.kpis["calls"] == 0 and any("no usable calls" in w for w in a.warnings)
+
+
+def test_positions_known_only_where_the_prompt_order_is():
+    given = menu_from_data({"nodes": [{"id": "root"}, {"id": "z", "parent": "root"}, {"id": "a", "parent": "root"},
+                                      {"id": "k", "parent": "root", "key": "2"}]})
+    # keyed options first in key order, keyless ones in file order; the root is no option
+    assert [given.position(n) for n in ("k", "z", "a")] == [1, 2, 3] and given.position("root") is None
+    log = calls([([("root", None), ("z", None)], "complete", 40), ([("root", None), ("a", None)], "complete", 5)])
+    log = log[log["event"] != "key"]  # a log without key presses: the prompt order is unknown
+    a = analyze_events(log, config=load_config(advice={"min_calls": 5, "late_position": 1}))
+    assert a.node_metrics["position"].isna().all()
+    assert a.recommendations.empty or not a.recommendations["action"].isin(
+        ["reorder options", "announce earlier"]).any()

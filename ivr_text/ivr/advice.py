@@ -1,5 +1,5 @@
 """Menu redesign advice from node metrics: reorder options by traffic, promote deep popular services, and
-flag nodes where callers give up (hang up) or zero out to an agent.
+flag nodes where callers give up (hang up), zero out to an agent, or abandon a queue.
 
 Savings are estimates from a simple listening model: a caller hears the options announced before theirs
 (``seconds_per_option`` each) and presses one key per level. Reordering saves announcement time; promoting
@@ -22,7 +22,8 @@ from ivr_text.errors import InputError
 from ivr_text.ivr.menu import Menu
 from ivr_text.ivr.metrics import wilson_lower
 
-ACTIONS = ("reorder options", "promote to first level", "announce earlier", "review drop-off", "review zero-out")
+ACTIONS = ("reorder options", "promote to first level", "announce earlier", "review drop-off", "review zero-out",
+           "review queue")
 #: Placeholders the ``advice_text`` templates may use.
 PLACEHOLDERS = ("node", "menu", "option", "path", "order", "share", "rate", "lower", "median", "confidence",
                 "position", "before", "depth", "keys", "calls", "seconds")
@@ -114,6 +115,7 @@ def recommendations(nodes: pd.DataFrame, menu: Menu, total_calls: int, advice: d
     late = int(advice.get("late_position", 4))
     min_gain = float(advice.get("min_seconds_per_caller", 1.0))
     rel = float(advice.get("relative_to_median", 2.0))
+    rel_queue = float(advice.get("queue_relative_to_median", 1.0))
     if total_calls == 0 or nodes.empty:
         return pd.DataFrame(columns=ADVICE_COLUMNS)
     m = nodes.set_index("node")
@@ -127,11 +129,12 @@ def recommendations(nodes: pd.DataFrame, menu: Menu, total_calls: int, advice: d
                 "position": r["position"], "calls": int(r["calls"]), "call_share": r["calls"] / total_calls,
                 "hangup_rate": r["hangup_rate"], "transfer_rate": r["transfer_rate"]}
 
-    # ---- reorder siblings by traffic (agent / zero-out options keep their place at the end)
+    # ---- reorder siblings by traffic (agent / zero-out options keep their place at the end; queues are not
+    # options); only menus whose announced order is known (every option has a position)
     parents = sorted({p for p in (n.parent for n in menu.nodes.values()) if p is not None})
     for p in parents:
-        kids = [k for k in menu.children(p) if menu.nodes[k].kind != "agent"]
-        if len(kids) < 2:
+        kids = [k for k in menu.children(p) if menu.nodes[k].kind not in ("agent", "queue")]
+        if len(kids) < 2 or any(menu.position(k) is None for k in kids):
             continue
         traffic = np.array([calls.get(k, 0) for k in kids], dtype=float)
         if traffic.sum() < min_calls:
@@ -200,27 +203,32 @@ def recommendations(nodes: pd.DataFrame, menu: Menu, total_calls: int, advice: d
                           before=int(pos) - 1, share=_pct(c / total_calls), seconds=spo * (int(pos) - 1)))
         rows.append(r)
 
-    # ---- flags: frequent hang-ups or zero-outs at a node (absolute and relative to the median node)
+    # ---- flags: frequent hang-ups or zero-outs at a node (absolute and relative to the median node);
+    # queue nodes are compared with the other queues, and only for hang-ups (abandoned while waiting)
     eligible = m[(m["calls"] >= min_calls) & (m["kind"] != "agent")]
-    median = {col: float((eligible[col] / eligible["calls"]).median()) if len(eligible) else 0.0
+    is_queue = eligible["kind"] == "queue"
+    median = {(q, col): float((part[col] / part["calls"]).median()) if len(part) else 0.0
+              for q, part in ((False, eligible[~is_queue]), (True, eligible[is_queue]))
               for col in ("hangups", "transfer_requests")}
     for nid in m.index:
         r0 = m.loc[nid]
         c = int(r0["calls"])
         if c < min_calls or r0["kind"] == "agent":
             continue
-        for count_col, threshold, action in (("hangups", advice.get("hangup_rate", 0.25), "review drop-off"),
-                                             ("transfer_requests", advice.get("transfer_rate", 0.5),
-                                              "review zero-out")):
+        queue = r0["kind"] == "queue"
+        checks = ((("hangups", advice.get("queue_hangup_rate", 0.1), "review queue"),) if queue else
+                  (("hangups", advice.get("hangup_rate", 0.25), "review drop-off"),
+                   ("transfer_requests", advice.get("transfer_rate", 0.5), "review zero-out")))
+        for count_col, threshold, action in checks:
             k = int(r0[count_col])
             low = float(wilson_lower(k, c, z))
-            if k and low >= float(threshold) and low >= rel * median[count_col]:
+            if k and low >= float(threshold) and low >= (rel_queue if queue else rel) * median[queue, count_col]:
                 r = base(nid)
                 r.update(saving_keys_per_caller=np.nan, saving_seconds_per_caller=np.nan,
                          saving_keys_per_call=np.nan, saving_seconds_per_call=np.nan,
                          **_words(texts, action, node=label(nid), depth=_int_or_dash(r0["depth"]),
                                   position=_int_or_dash(r0["position"]), calls=f"{c:,}", rate=_pct(k / c),
-                                  lower=_pct(low), median=_pct(median[count_col]),
+                                  lower=_pct(low), median=_pct(median[queue, count_col]),
                                   confidence=_pct(confidence_of(z)), seconds=float("nan")))
                 r["_severity"] = low * k
                 rows.append(r)

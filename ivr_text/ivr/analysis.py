@@ -109,7 +109,7 @@ def _complete_menu(menu: Menu, log: CallLog, inferred: Menu) -> tuple[Menu, list
             parent = menu.root
         nodes[nm] = MenuNode(id=nm, label=nm, parent=parent, key=guess.key if guess else None,
                              kind=guess.kind if guess else "service", kind_given=False)
-    out = Menu(nodes, inferred=False)
+    out = Menu(nodes, inferred=menu.inferred)
     try:
         out.validate("menu + log")
     except Exception:  # a guessed placement loops: hang the unknown nodes under the root

@@ -1,9 +1,10 @@
 """IVR menu trees: load a menu definition (flat list or nested tree YAML/JSON) or infer one from call paths.
 
-A :class:`Menu` maps node id → :class:`MenuNode` (label, parent, key, kind ∈ menu/service/agent) and derives
-``depth`` (root = 0) and ``position`` (1-based order of the node's key among its siblings, as announced:
-1…9, then 0, * and #). Guarantees: duplicate ids, unknown parents, cycles and bad kinds are an
-:class:`InputError` naming the node; inference is deterministic (ties broken by node id).
+A :class:`Menu` maps node id → :class:`MenuNode` (label, parent, key, kind ∈ menu/service/agent/queue) and
+derives ``depth`` (root = 0) and ``position`` (1-based order of the node's key among its siblings, as announced:
+1…9, then 0, * and #; keyless options of a given menu follow in file order; in an inferred menu a node reached
+without a key press has no known position, and neither has the root). Guarantees: duplicate ids, unknown
+parents, cycles and bad kinds are an :class:`InputError` naming the node; inference is deterministic (ties broken by node id).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pandas as pd
 from ivr_text.errors import InputError
 from ivr_text.resources import read_yaml
 
-KINDS = ("menu", "service", "agent")
+KINDS = ("menu", "service", "agent", "queue")
 _KEY_ORDER = {k: i for i, k in enumerate("1234567890*#")}
 
 
@@ -44,9 +45,12 @@ class Menu:
         return "root" if "root" in roots else (roots[0] if roots else None)
 
     def children(self, node_id: str | None) -> list[str]:
-        """Children of ``node_id`` in announced key order (keyless ones last, by id)."""
+        """Children of ``node_id`` in announced key order (keyless ones last: in file order in a given menu,
+        by id in an inferred one)."""
         kids = [n for n in self.nodes.values() if n.parent == node_id]
-        return [n.id for n in sorted(kids, key=lambda n: (key_rank(n.key), n.id))]
+        if self.inferred:
+            return [n.id for n in sorted(kids, key=lambda n: (key_rank(n.key), n.id))]
+        return [n.id for n in sorted(kids, key=lambda n: key_rank(n.key)[0])]  # stable: file order breaks ties
 
     def depth(self, node_id: str) -> int:
         d, cur, seen = 0, self.nodes[node_id], set()
@@ -66,8 +70,13 @@ class Menu:
             cur = self.nodes[cur].parent
         return out[::-1]
 
-    def position(self, node_id: str) -> int:
-        return self.children(self.nodes[node_id].parent).index(node_id) + 1
+    def position(self, node_id: str) -> int | None:
+        """1-based announced position among the siblings; None for the root and, in an inferred menu, for
+        nodes reached without a key press (their place in the prompt is unknown)."""
+        node = self.nodes[node_id]
+        if node.parent is None or (self.inferred and node.key is None):
+            return None
+        return self.children(node.parent).index(node_id) + 1
 
     def label(self, node_id: str) -> str:
         n = self.nodes.get(node_id)

@@ -149,10 +149,10 @@ def node_metrics(log: CallLog, menu: Menu, ent: EnteredNodes | None = None) -> p
     dwell = (nxt - ent.ts) / NS
     dwell_sum = np.bincount(ent.node, weights=dwell, minlength=n)
 
-    # where transfers were asked for: the node itself, or for agent nodes the node entered before it
+    # where transfers were asked for: the node itself, or for agent and queue nodes the last other node entered
     kinds = np.array([menu.nodes[nm].kind if nm in menu.nodes else "" for nm in log.node_names], dtype=object)
     requests = transfers.copy()
-    agent_nodes = kinds == "agent"
+    agent_nodes = (kinds == "agent") | (kinds == "queue")  # pass-through on the way to an agent
     if agent_nodes.any() and len(ent.call):
         tcalls = np.flatnonzero((log.call_outcome == OUT_TRANSFER) & agent_nodes[log.call_node])
         requests = np.bincount(log.call_node[(log.call_outcome == OUT_TRANSFER) & ~agent_nodes[log.call_node]],
@@ -203,8 +203,8 @@ def hotspots(nodes: pd.DataFrame, min_calls: int = 30, z: float = 1.96, top: int
     """Drop-off (hang-up) and transfer points ranked by count and by rate.
 
     Rate ranks use the Wilson lower bound and only nodes reached by ``min_calls`` calls or more
-    (``eligible``); transfer points count ``transfer_requests`` (an agent node's transfers are credited to
-    the menu node the caller came from). ``top`` keeps, per type, the union of the top by count and by rate.
+    (``eligible``); transfer points count ``transfer_requests`` (an agent or queue node's transfers are
+    credited to the menu node the caller came from). ``top`` keeps, per type, the union of the top by count and by rate.
     """
     frames = []
     for typ, count_col in (("drop_off", "hangups"), ("transfer", "transfer_requests")):

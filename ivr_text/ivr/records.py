@@ -181,13 +181,16 @@ def records_schema(time_of_day: bool = False) -> Schema:
 
 
 def records_menu(events: pd.DataFrame, labels: dict[str, str] | None = None) -> Menu:
-    """The menu implied by :func:`records_to_events`: services under the root, their queue and agent below."""
+    """The menu implied by :func:`records_to_events`: services under the root, their queue and agent below.
+
+    It counts as inferred: records hold no key presses, so the services have no key and no announced
+    position (no reorder advice is made up from the order of their names)."""
     labels = labels or {}
     nodes = {"root": MenuNode("root", labels.get("root", "IVR"), None, None, "menu")}
     services = sorted({n for n in events["node"].unique() if n != "root" and ":" not in n})
-    for i, s in enumerate(services, start=1):
-        nodes[s] = MenuNode(s, labels.get(s, s), "root", str(i) if i < 10 else None, "menu")
-        nodes[f"queue:{s}"] = MenuNode(f"queue:{s}", f"{labels.get(s, s)} 排队", s, None, "menu")
+    for s in services:
+        nodes[s] = MenuNode(s, labels.get(s, s), "root", None, "menu")
+        nodes[f"queue:{s}"] = MenuNode(f"queue:{s}", f"{labels.get(s, s)} 排队", s, None, "queue")
         nodes[f"agent:{s}"] = MenuNode(f"agent:{s}", f"{labels.get(s, s)} 人工", f"queue:{s}", None, "agent")
     for s in services:  # services without any queued call: agent hangs directly below the service
         if not (events["node"] == f"queue:{s}").any():
@@ -196,4 +199,4 @@ def records_menu(events: pd.DataFrame, labels: dict[str, str] | None = None) -> 
     for s in services:  # services never going further are self-service leaves
         if not any(n.parent == s for n in nodes.values()):
             nodes[s].kind = "service"
-    return Menu(nodes).validate("records menu")
+    return Menu(nodes, inferred=True).validate("records menu")
