@@ -183,3 +183,47 @@ def test_cell2cell_cli(tmp_path):
     care = next(a for a in doc["associations"] if a["feature"] == "custcare")
     assert care["direction"] == "higher → less churn"       # what the data says, not what we assume
     assert doc["rows"]["read"] == doc["rows"]["used"] + doc["rows"]["rejected"]
+
+
+def test_auc_ci_hand_checked_and_covers_bootstrap():
+    from ivr_text.churn.evaluate import auc_ci
+
+    auc, lo, hi = auc_ci([1, 1, 0, 0], [0.9, 0.4, 0.5, 0.1])
+    assert auc == pytest.approx(0.75) and lo < 0.75 < hi
+    assert auc_ci([1, 1, 0, 0], [0.9, 0.8, 0.2, 0.1]) == (1.0, 1.0, 1.0)
+    rng = np.random.default_rng(1)
+    y = rng.random(3000) < 0.3
+    s = np.round(y * 0.4 + rng.normal(size=3000), 1)        # ties on purpose
+    auc, lo, hi = auc_ci(y, s)
+    from sklearn.metrics import roc_auc_score
+    boot = [roc_auc_score(y[i], s[i]) for i in rng.integers(0, 3000, (200, 3000))]
+    b_lo, b_hi = np.percentile(boot, [2.5, 97.5])
+    assert abs(lo - b_lo) < 0.01 and abs(hi - b_hi) < 0.01
+
+
+def test_evaluate_table_reports_auc_interval_and_class_counts(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 400
+    churn = rng.random(n) < 0.25
+    df = pd.DataFrame({"care": rng.poisson(1 + churn), "chg": rng.normal(-10 * churn, 20), "churn": churn.astype(int)})
+    df["care"] = df["care"].astype(object)
+    df.loc[3, "care"] = "很多"                                        # text in a numeric column → rejected row
+    path = tmp_path / "t.csv"
+    df.to_csv(path, index=False)
+    r = runner.invoke(app, ["churn", "evaluate-table", str(path), "--feedback-column", "care",
+                            "--usage-change-column", "chg", "--label-column", "churn", "--out", str(tmp_path / "o")])
+    assert r.exit_code == 0, r.output
+    assert "read 400 = used 399 + rejected 1" in r.output and "auc 95% CI" in r.output
+    assert f"churners {int(churn.sum()) - int(churn[3])}" in r.output
+    ev = json.loads((tmp_path / "o" / "evaluation.json").read_text(encoding="utf-8"))
+    for m in ev["methods"].values():
+        lo, hi = m["auc_ci95"]
+        assert lo <= m["auc"] <= hi
+
+
+def test_evaluate_table_one_class_names_the_counts(tmp_path):
+    path = tmp_path / "t.csv"
+    pd.DataFrame({"care": [1, 2, 3, 4], "chg": [1.0, 2, 3, 4], "churn": [0, 0, 0, 0]}).to_csv(path, index=False)
+    r = runner.invoke(app, ["churn", "evaluate-table", str(path), "--feedback-column", "care",
+                            "--usage-change-column", "chg", "--label-column", "churn"])
+    assert r.exit_code == 1 and "got 0 churners and 4 non-churners" in r.output

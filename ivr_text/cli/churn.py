@@ -268,13 +268,17 @@ def _print_eval(result: dict, as_json: bool) -> None:
         return
     rows = []
     for name, m in result["methods"].items():
-        row = {"method": name, "auc": m["auc"], "top_decile_lift": m["top_decile_lift"]}
+        row = {"method": name, "auc": m["auc"]}
+        if "auc_ci95" in m:
+            row["auc 95% CI"] = f"{m['auc_ci95'][0]:.3f}–{m['auc_ci95'][1]:.3f}"
+        row["top_decile_lift"] = m["top_decile_lift"]
         for k, v in m["at_k"].items():
             row[f"precision@{k}"] = v["precision"]
             row[f"recall@{k}"] = v["recall"]
         rows.append(row)
-    common.echo(f"customers {result['customers']:,}, churners {result['churners']:,} "
-                f"(rate {result['churn_rate']:.3f})")
+    common.echo(f"customers {result['customers']:,}: churners {result['churners']:,}, non-churners "
+                f"{result['customers'] - result['churners']:,} (churn rate {result['churn_rate']:.3f}; lift is "
+                f"relative to this rate)")
     common.print_table(pd.DataFrame(rows), title="churn ranking, side by side")
     for note in result.get("notes", []):
         common.echo(f"- {note}")

@@ -300,8 +300,11 @@ def evaluation_section(src: OutputDir) -> str:
     if methods:
         rows = []
         for name, m in methods.items():
-            row = {"method": METHOD_LABELS.get(name, name), "auc": m.get("auc"),
-                   "top_decile_lift": m.get("top_decile_lift")}
+            row = {"method": METHOD_LABELS.get(name, name), "auc": m.get("auc")}
+            ci = m.get("auc_ci95")
+            if isinstance(ci, list) and len(ci) == 2:
+                row["auc_ci95"] = f"{float(ci[0]):.3f}–{float(ci[1]):.3f}"
+            row["top_decile_lift"] = m.get("top_decile_lift")
             for k, v in (m.get("at_k") or {}).items():
                 row[f"precision@{k}"] = v.get("precision")
                 row[f"recall@{k}"] = v.get("recall")
@@ -310,7 +313,8 @@ def evaluation_section(src: OutputDir) -> str:
         fmts = {c: "pct" for c in mt.columns if c.startswith(("precision", "recall"))}
         fmts.update({"auc": lambda v: fmt_float(v, 3), "top_decile_lift": lambda v: fmt_float(v, 2)})
         cols = {c: c for c in mt.columns}
-        cols.update({"method": "方法 method", "auc": "AUC", "top_decile_lift": "前 10% 提升度 lift"})
+        cols.update({"method": "方法 method", "auc": "AUC", "auc_ci95": "AUC 95% 置信区间 CI",
+                     "top_decile_lift": "前 10% 提升度 lift"})
         parts.append(table(mt, cols, formats=fmts, bars={"auc": COLORS["accent"]}))
     try:
         lift = src.table("lift.csv", need=["method", "bin"])
