@@ -182,3 +182,30 @@ def test_quality_rule_key_typo_and_column_typo(tmp_path):
     res = check_usage(u, quality_rules(typo))
     assert res.report.loc[0, "status"] == "skipped: missing column bil (did you mean 'bill'?)"
     assert len(res.clean) == 1
+
+
+def test_phases_and_reasons_on_hand_built_customers():
+    """C complains in Apr–May then goes quiet while usage falls from Aug; D declines without complaints."""
+    from ivr_text.churn.config import churn_config
+    from ivr_text.churn.panel import build_panel
+    from ivr_text.churn.signal import compute_signal, customer_periods, warning_list
+
+    months = [f"2024-{m:02d}" for m in range(1, 13)]
+    minutes = {"A": [300.0] * 12, "C": [300.0] * 7 + [170.0] * 5, "D": [300.0] * 7 + [150.0] * 5}
+    usage = pd.DataFrame([(c, p, v[i], v[i] / 10) for c, v in minutes.items() for i, p in enumerate(months)],
+                         columns=["customer_id", "period", "minutes", "bill"])
+    feedback = pd.DataFrame({"customer_id": ["C"] * 4, "ts": pd.to_datetime(
+        ["2024-04-01", "2024-04-02", "2024-05-01", "2024-05-02"]), "cause": ["费用问题"] * 4, "channel": ["complaint"] * 4})
+    cfg = churn_config()
+    sig = compute_signal(build_panel(usage, feedback, cfg), cfg)
+    phases = customer_periods(sig).pivot(index="customer_id", columns="period", values="phase").astype(str)
+    assert phases.loc["C", "2024-05":"2024-07"].tolist() == ["problem"] * 3
+    assert phases.loc["C", "2024-08":"2024-10"].tolist() == ["silent_decline"] * 3   # peak May still in window
+    assert phases.loc["C", "2024-11"] == "usage_decline"                            # May left the 6-month window
+    assert phases.loc["D", "2024-08"] == "usage_decline" and set(phases.loc["A", "2024-05":]) == {"stable"}
+    warn = warning_list(sig, as_of=2024 * 12 + 8).set_index("customer_id")     # 2024-09
+    assert warn.loc["C", "phase"] == "silent_decline" and "A" not in warn.index
+    assert warn.loc["C", "reasons"].startswith("沉默下降期：投诉高峰2次/月后回落到0次")
+    assert "用量较基线下降43%（minutes 170，基线300）" in warn.loc["C", "reasons"]
+    assert "用量较基线下降50%（minutes 150，基线300）" in warn.loc["D", "reasons"]
+    assert warn.loc["C", "top_causes"] == "费用问题×4"

@@ -308,8 +308,39 @@ def warning_list(sig: Signal, as_of: int | None = None, min_level: str | None = 
         out["bill_change"] = sig.bill_change[codes, col].round(4)
     out["rules_fired"] = join_flags(flags[:, 2:], names, sep=";")
     out["top_causes"] = causes.to_numpy()
-    out["reasons"] = join_flags(flags, text)
+    out["reasons"] = _reasons_with_figures(flags, text, out, sig.panel.feedback[codes, col], sig.primary)
     return out
+
+
+def _reasons_with_figures(flags: np.ndarray, text: list[str], warn: pd.DataFrame, feedback_now: np.ndarray,
+                          measure: str):
+    """Warning-list reasons with each customer's own figures, e.g. ``用量较基线下降42%（minutes 125，基线216）``.
+
+    The drop is the composite usage index over every measure; the figures in brackets are the reported
+    measure (``usage.primary``).
+
+    Columns of ``flags`` follow :func:`_reason_flags`: silent decline, usage drop, then the operator rules.
+    """
+    def num(v):
+        return "–" if not np.isfinite(v) else f"{v:,.0f}" if abs(v) >= 10 else f"{v:,.2f}".rstrip("0").rstrip(".")
+
+    out = []
+    cols = [warn[c].to_numpy(dtype=float) for c in ("feedback_peak", "usage_change", "usage", "usage_baseline")]
+    bill = warn["bill_change"].to_numpy(dtype=float) if "bill_change" in warn.columns else None
+    for i, row in enumerate(flags):
+        peak, change, usage, base = (c[i] for c in cols)
+        parts = []
+        if row[0]:
+            parts.append(f"沉默下降期：投诉高峰{int(peak)}次/月后回落到{int(feedback_now[i])}次，用量同时下降")
+        if row[1]:
+            parts.append(f"用量较基线下降{-change:.0%}（{measure} {num(usage)}，基线{num(base)}）")
+        for j in range(2, len(text)):
+            if row[j]:
+                extra = f"（账单较基线{bill[i]:+.0%}）" if bill is not None and text[j].startswith("账单") and \
+                    np.isfinite(bill[i]) else ""
+                parts.append(text[j] + extra)
+        out.append("; ".join(parts))
+    return np.asarray(out, dtype=object)
 
 
 def phase_summary(sig: Signal) -> pd.DataFrame:
