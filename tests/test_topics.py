@@ -119,6 +119,10 @@ def test_auto_k_prefers_the_planted_number_and_records_candidates():
     res = fit_topic_model(corpus, TopicConfig(passes=5, k_range=(2, 6), top_n=5), k=None)
     assert [c["k"] for c in res.info["k_candidates"]] == [2, 3, 4]  # 12 terms // 3 terms per topic caps k at 4
     assert res.info["k"] == 2
+    # the chosen candidate's model is kept (no refit): identical to fitting that k directly
+    direct = fit_topic_model(corpus, TopicConfig(passes=5, k_range=(2, 6), top_n=5), k=2)
+    assert (res.doc_topic == direct.doc_topic).all()
+    assert res.topics["word_weights"].tolist() == direct.topics["word_weights"].tolist()
 
 
 def test_too_small_corpus_is_a_clear_error_and_empty_texts_get_no_topic():
@@ -181,7 +185,9 @@ def test_cli_topics_errors(tmp_path):
     result = runner.invoke(app, ["topics", str(src), "--text-column", "内容", "--topics", "30", "--out", str(tmp_path)])
     assert result.exit_code == 1 and "too small for 30 topics" in result.output
     assert runner.invoke(app, ["topics", str(src), "--topics", "many", "--out", str(tmp_path)]).exit_code == 2
-    result = runner.invoke(app, ["topics", str(src), "--out", str(tmp_path)])
+    odd = tmp_path / "odd.csv"  # a text column io cannot recognise by name
+    pd.read_csv(src).rename(columns={"内容": "留言X"}).to_csv(odd, index=False)
+    result = runner.invoke(app, ["topics", str(odd), "--out", str(tmp_path)])
     assert result.exit_code == 1 and "missing required column 'text'" in result.output
 
 

@@ -269,27 +269,32 @@ def choose_k(corpus: BowCorpus, cfg: TopicConfig, k_range: tuple[int, int], what
         rows = np.sort(rng.choice(len(corpus), cfg.auto_sample, replace=False))
         sample = corpus.subset(rows)
     x_bin = corpus.to_csr(binary=True)
-    rows = []
+    rows, models = [], {}
     for k in ks:
         model = _train(sample, k, cfg)
         top = _top_ids(model, k, cfg.top_n)
         coh = float(np.nanmean(topic_coherence(x_bin, top, cfg.coherence)))
         div = topic_diversity(top)
         rows.append({"k": k, "coherence": coh, "diversity": div, "quality": topic_quality(coh, div)})
+        models[k] = model
     table = pd.DataFrame(rows)
     best = int(table.sort_values(["quality", "k"], ascending=[False, True]).iloc[0]["k"])
+    if sample is corpus:  # the refit on all texts would repeat this fit exactly (same data, seed, schedule)
+        table.attrs["model"] = models[best]
     return best, table
 
 
 def fit_topic_model(corpus: BowCorpus, cfg: TopicConfig, *, k: int | None = None,
                     k_range: tuple[int, int] | None = None, what: str = "topics") -> TopicModelResult:
     """Fit LDA on ``corpus`` (already vocabulary-filtered) with ``k`` topics or the best k in ``k_range``."""
-    candidates = None
+    candidates, model = None, None
     if k is None:
         k, candidates = choose_k(corpus, cfg, k_range or cfg.k_range, what)
+        model = candidates.attrs.pop("model", None)
     elif k > max_topics(corpus, cfg):
         raise _too_small(corpus, cfg, k, what)
-    model = _train(corpus, k, cfg)
+    if model is None:
+        model = _train(corpus, k, cfg)
     top = _top_ids(model, k, cfg.top_n)
     coh = topic_coherence(corpus.to_csr(binary=True), top, cfg.coherence)
     theta = doc_topic_matrix(model, corpus)
