@@ -162,3 +162,20 @@ def test_cli_report_errors(tmp_path):
     assert res.exit_code == 1 and "error:" in res.output and "directory not found" in res.output
     assert "Example: ivr-text report" in runner.invoke(app, ["report", "--help"]).output
 
+
+
+def test_missing_sections_name_the_command_that_fills_them(tmp_path):
+    (tmp_path / "empty").mkdir()
+    html = churn_page(tmp_path / "empty", strict=True).render()
+    assert "written by `ivr-text churn quality`" in html and "written by `ivr-text churn signal`" in html
+    assert "ivr-text churn evaluate --out" in html
+    assert "written by `ivr-text ivr analyze`" in ivr_page(tmp_path / "empty", strict=True).render()
+
+
+def test_skipped_churn_rules_are_shown(tmp_path):
+    d = make_churn(tmp_path / "churn")
+    s = json.loads((d / "signal_summary.json").read_text(encoding="utf-8"))
+    s["rules_skipped"] = {"repeated_faults": "feedback has no cause column/values"}
+    (d / "signal_summary.json").write_text(json.dumps(s, ensure_ascii=False), encoding="utf-8")
+    html = churn_page(d, strict=True).render()
+    assert "rules not applied: repeated_faults: feedback has no cause column/values" in html

@@ -18,7 +18,7 @@ from ivr_text.report import charts
 from ivr_text.report.html import (COLORS, PALETTE, Card, Page, chart_block, esc, fmt_float, fmt_int, fmt_pct,
                                   grid, is_missing, kpi_cards, note, table)
 from ivr_text.report.kit import LEVEL_LABELS, PHASE_LABELS, guarded, masked, nav_for
-from ivr_text.report.sources import MissingData, OutputDir, numeric, pick, read_any, require
+from ivr_text.report.sources import MissingData, OutputDir, not_found, numeric, pick, read_any, require
 
 SEVERITY_COLORS = {"error": COLORS["bad"], "warning": COLORS["warn"], "info": COLORS["accent"]}
 METHOD_LABELS = {"usage_only": "仅用量 usage-only", "feedback_only": "仅投诉 feedback-only",
@@ -125,6 +125,10 @@ def overview_section(src: OutputDir) -> str:
                                                                        width=520)))
     if cells:
         parts.append(grid(cells))
+    skipped = s.get("rules_skipped") or {}
+    if isinstance(skipped, dict) and skipped:
+        parts.append(note("未执行的规则 rules not applied: " + "; ".join(
+            f"{name}: {why}" for name, why in skipped.items()), "warn"))
     if not parts:
         raise MissingData("signal_summary.json has no phase or level counts")
     return "".join(parts)
@@ -144,7 +148,7 @@ class _Panel:
         if self._df is None:
             path = self.src.find("customer_periods.parquet", "customer_periods.csv")
             if path is None:
-                raise MissingData("customer_periods.csv / .parquet not found")
+                raise not_found(["customer_periods.csv"], self.src.path)
             head = read_any(path, nrows=3)
             require(head, ["customer_id", "period", "feedback_count"], path.name)
             cols = [c for c in PANEL_COLUMNS if c in head.columns]

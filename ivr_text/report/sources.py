@@ -19,6 +19,30 @@ class MissingData(Exception):
     """A section's input file is absent or lacks what the section needs (message says which)."""
 
 
+#: output file → the command that writes it, so a "not found" note tells the reader how to fill the section
+PRODUCERS = {
+    "kpis.json": "ivr-text ivr analyze", "node_metrics.csv": "ivr-text ivr analyze",
+    "hotspots.csv": "ivr-text ivr analyze", "paths.csv": "ivr-text ivr analyze",
+    "graph.json": "ivr-text ivr analyze", "recommendations.csv": "ivr-text ivr analyze",
+    "metrics.json": "ivr-text classify evaluate --out", "confusion.csv": "ivr-text classify evaluate --out",
+    "topics.json": "ivr-text topics", "topics.csv": "ivr-text topics",
+    "counts.csv": "ivr-text trends", "alerts.csv": "ivr-text trends", "emerging_terms.csv": "ivr-text trends",
+    "quality_report.csv": "ivr-text churn quality", "quality_report.json": "ivr-text churn quality",
+    "signal_summary.json": "ivr-text churn signal", "warnings.csv": "ivr-text churn signal",
+    "phase_summary.csv": "ivr-text churn signal", "customer_periods.csv": "ivr-text churn signal",
+    "evaluation.json": "ivr-text churn evaluate --out (or evaluate-table --out)",
+    "lift.csv": "ivr-text churn evaluate --out (or evaluate-table --out)",
+}
+
+
+def not_found(names: Sequence[str], where: Path | None) -> MissingData:
+    """``warnings.csv not found in DIR — written by `ivr-text churn signal` into that directory``."""
+    text = f"{' / '.join(names)} not found" + (f" in {where}" if where else "")
+    cmd = next((PRODUCERS[n] for n in names if n in PRODUCERS), None)
+    return MissingData(text + (f"; it is written by `{cmd}` (no data for this section until that has run "
+                               f"into this directory)" if cmd else ""))
+
+
 class OutputDir:
     """One analysis output directory (``None`` or a missing path = nothing available)."""
 
@@ -51,7 +75,7 @@ class OutputDir:
             candidates += [f"{stem}.parquet", f"{stem}.tsv", f"{stem}.jsonl"]
         path = self.find(*dict.fromkeys(candidates))
         if path is None:
-            raise MissingData(f"{' / '.join(names)} not found" + (f" in {self.path}" if self.path else ""))
+            raise not_found(names, self.path)
         df = read_any(path, nrows=nrows)
         require(df, need, path.name)
         df.attrs["source"] = str(path)
@@ -60,7 +84,7 @@ class OutputDir:
     def json(self, *names: str) -> dict:
         path = self.find(*names)
         if path is None:
-            raise MissingData(f"{' / '.join(names)} not found" + (f" in {self.path}" if self.path else ""))
+            raise not_found(names, self.path)
         try:
             obj = json.loads(path.read_text(encoding="utf-8-sig"))
         except (OSError, ValueError) as exc:
