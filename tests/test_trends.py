@@ -104,6 +104,26 @@ def test_emerging_terms_find_a_new_term_but_not_stable_or_rare_ones():
     assert row["main_cause"] == "c1" and "新套餐" in row["examples"]
 
 
+def test_emerging_terms_in_a_small_corpus_find_an_obvious_burst():
+    """4 texts a week for 11 weeks, then 15 of 16 texts in one week say 掉线, never seen before: the log-odds
+    z of a brand-new term is bounded (about 2.75 here), the exact burst test is not."""
+    ts, docs = [], []
+    for week in range(12):
+        for j in range(4 if week < 11 else 16):
+            ts.append(pd.Timestamp("2024-01-01") + pd.Timedelta(days=7 * week + j % 7))
+            docs.append(["信号", "掉线"] if week == 11 and j < 15 else (["话费", "扣费"] if j % 2 else ["信号"]))
+    per = to_periods(pd.Series(ts), "week")
+    table = emerging_terms(build_corpus(docs), per, TrendConfig())
+    assert table["term"].tolist() == ["掉线"]
+    row = table.iloc[0]
+    assert row["period"] == "2024-03-18" and row["count"] == 15 and row["new"] and row["z"] < 3
+    assert row["p_value"] < 1e-10
+    # the same words spread evenly over the weeks are not emerging
+    flat = [["信号", "掉线"] if j == 0 else ["话费"] for _ in range(12) for j in range(4)]
+    flat_ts = [pd.Timestamp("2024-01-01") + pd.Timedelta(days=7 * w) for w in range(12) for _ in range(4)]
+    assert emerging_terms(build_corpus(flat), to_periods(pd.Series(flat_ts), "week"), TrendConfig()).empty
+
+
 def _write_dated(path: Path) -> Path:
     rows = []
     start = pd.Timestamp("2024-03-04")

@@ -10,8 +10,10 @@
   baseline of at least ``min_ratio`` and ``min_history`` baseline periods. Benjamini-Hochberg q-values
   over all tested cells are reported.
 - :func:`emerging_terms` — terms much more frequent in a period than in its baseline periods: log-odds
-  ratio with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008) on document frequencies, with
-  minimum counts, so one-off words do not flood the list.
+  ratio with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008) on document frequencies, or
+  (for small corpora, where that z is bounded for a brand-new term) an exact binomial burst test against the
+  smoothed baseline rate, Bonferroni-corrected over the period's candidates; both with minimum counts and
+  a minimum ratio, so one-off words do not flood the list.
 
 All statistics are vectorised over periods × groups (counts) and periods × terms (sparse matrices): counts,
 alerts and emerging terms for 1 M texts over 26 weeks took 12 s beyond tokenisation
@@ -55,6 +57,7 @@ class TrendConfig:
     term_min_ratio: float = 2.0
     term_prior: float = 100.0  # strength of the Dirichlet prior (pseudo-counts spread by overall frequency)
     term_prior_floor: float = 0.5  # smallest pseudo-count per term, so brand-new terms are not drowned by it
+    term_alpha: float = 0.001  # or: binomial burst p-value (Bonferroni over the period's candidates) below this
     top_terms: int = 20        # per period
 
     def __post_init__(self):
@@ -190,6 +193,21 @@ def alert_examples(scored: pd.DataFrame, periods: pd.PeriodIndex, groups: Sequen
 # ------------------------------------------------------------------------------------------ terms
 
 
+def _burst_p(y_now, n_now, y_bef, n_bef, floor) -> np.ndarray:
+    """One-sided binomial p-value of ``y_now`` of ``n_now`` texts having the term when its rate is the baseline
+    rate ``(y_bef + floor) / (n_bef + 1)`` (smoothed, so a term never seen before still has a small rate; not
+    the corpus-wide prior, which in a small corpus is dominated by the burst itself).
+
+    The log-odds z is bounded for a term with no history (its variance includes 1/prior), so in small
+    corpora a word that appears in every text of one week and never before could never reach ``term_z``;
+    this exact test scales with the evidence instead.
+    """
+    from scipy.stats import binom
+
+    rate = np.clip((np.asarray(y_bef, dtype=float) + floor) / (float(n_bef) + 1.0), 0.0, 1.0)
+    return binom.sf(np.asarray(y_now) - 1, int(n_now), rate)
+
+
 def emerging_terms(corpus: BowCorpus, periods: pd.PeriodIndex, cfg: TrendConfig, *,
                    texts: Sequence[str] | None = None, causes: Sequence | None = None) -> pd.DataFrame:
     """Terms rare in the baseline periods and frequent in a period (document frequencies, log-odds z).
@@ -198,8 +216,8 @@ def emerging_terms(corpus: BowCorpus, periods: pd.PeriodIndex, cfg: TrendConfig,
     """
     from scipy import sparse
 
-    cols = ["period", "term", "count", "count_before", "rate", "rate_before", "ratio", "log_odds", "z", "new",
-            "main_cause", "examples"]
+    cols = ["period", "term", "count", "count_before", "rate", "rate_before", "ratio", "log_odds", "z", "p_value",
+            "new", "main_cause", "examples"]
     if len(corpus) != len(periods):
         raise ValueError("corpus and periods differ in length")
     if len(periods) == 0:
@@ -239,7 +257,9 @@ def emerging_terms(corpus: BowCorpus, periods: pd.PeriodIndex, cfg: TrendConfig,
             docs_bef = docs_t[lags].sum()
             rate_bef = y_bef / docs_bef if docs_bef else np.full(len(cand), np.nan)
             ratio = rate_now / np.maximum(rate_bef, 0.5 / max(docs_bef, 1.0))
-        keep = (z >= cfg.term_z) & (ratio >= cfg.term_min_ratio)
+        p_burst = _burst_p(y_now, docs_t[t], y_bef, docs_t[lags].sum(), cfg.term_prior_floor)
+        significant = (z >= cfg.term_z) | (p_burst * len(cand) <= cfg.term_alpha)
+        keep = significant & (ratio >= cfg.term_min_ratio)
         order = np.flatnonzero(keep)[np.argsort(-z[keep], kind="stable")][: cfg.top_terms]
         in_period = np.flatnonzero(code == t)
         for i in order:
@@ -261,6 +281,7 @@ def emerging_terms(corpus: BowCorpus, periods: pd.PeriodIndex, cfg: TrendConfig,
                         "count_before": int(y_bef[i]), "rate": round(float(rate_now[i]), 5),
                         "rate_before": round(float(rate_bef[i]), 5), "ratio": round(float(ratio[i]), 3),
                         "log_odds": round(float(delta[i]), 4), "z": round(float(z[i]), 3),
+                        "p_value": float(min(p_burst[i] * len(cand), 1.0)),
                         "new": bool(y_bef[i] == 0), "main_cause": main, "examples": " | ".join(shown)})
     table = pd.DataFrame(out, columns=cols)
     return table.sort_values(["period", "z"], ascending=[False, False]).reset_index(drop=True)
