@@ -142,3 +142,20 @@ def test_rows_ordered_like_a_stable_pandas_sort(rows, grouped):
         mine = got[got["call"] == call]
         assert mine["node"].tolist() == part["node"].tolist()
         assert (mine["ts"].to_numpy() == part["ts"].to_numpy().astype("datetime64[ns]")).all()
+
+
+def test_encode_merges_copied_and_distinct_chunk_dictionaries():
+    import pyarrow as pa
+
+    from ivr_text.ivr.reading import _encode
+
+    def chunk(values, dictionary):  # a dictionary chunk with its own copy of ``dictionary``
+        d = pa.array(list(dictionary))
+        idx = pa.array([None if v is None else dictionary.index(v) for v in values], type=pa.int32())
+        return pa.DictionaryArray.from_arrays(idx, d)
+
+    parts = [chunk(["a", "b"], ["a", "b", "c"]), chunk(["c", "a"], ["a", "b", "c"]),  # equal copies
+             chunk(["c", None, "d"], ["d", "c"]), chunk(["b"], ["a", "b", "c"])]
+    out = _encode(pa.chunked_array(parts))
+    assert out.to_pylist() == ["a", "b", "c", "a", "c", None, "d", "b"]
+    assert sorted(out.dictionary.to_pylist()) == ["a", "b", "c", "d"]

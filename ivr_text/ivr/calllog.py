@@ -132,7 +132,8 @@ def arrow_dictionary_codes(s: pd.Series) -> tuple[np.ndarray, pd.Index]:
         chunks = [arr]
     if not chunks:
         return np.array([], dtype=np.int32), pd.Index([], dtype="str")
-    parts = [pc.fill_null(ch.indices, -1).to_numpy() for ch in chunks]
+    parts = [(ch.indices if ch.indices.null_count == 0 else pc.fill_null(ch.indices, -1)).to_numpy(
+        zero_copy_only=False) for ch in chunks]
     codes = parts[0] if len(parts) == 1 else np.concatenate(parts)
     if codes.dtype.kind == "u":
         codes = codes.astype(np.int64)

@@ -52,7 +52,17 @@ def repeated_calls(log: CallLog, repeat_window_hours: float) -> tuple[np.ndarray
     if log.call_caller is not None and log.n_calls:
         known = log.call_caller >= 0
         idx = np.flatnonzero(known)
-        o = idx[np.lexsort((log.call_start[idx], log.call_caller[idx]))]
+        # order by (caller, start) with one sort of int64 keys: caller code in the high bits, rank of start below
+        bits = max(int(len(idx)).bit_length(), 1)
+        if int(log.call_caller.max(initial=0)) < 2 ** (62 - bits):
+            by_start = idx[np.argsort(log.call_start[idx], kind="stable")]
+            rank = np.empty(log.n_calls, dtype=np.int64)
+            rank[by_start] = np.arange(len(by_start))
+            key = (log.call_caller[idx].astype(np.int64) << bits) | rank[idx]
+            key.sort()
+            o = by_start[key & ((1 << bits) - 1)]
+        else:
+            o = idx[np.lexsort((log.call_start[idx], log.call_caller[idx]))]
         same = log.call_caller[o][1:] == log.call_caller[o][:-1]
         gap = (log.call_start[o][1:] - log.call_start[o][:-1]) / NS
         repeated[o[:-1][same & (gap <= repeat_window_hours * 3600)]] = True
