@@ -323,6 +323,7 @@ def test_cli_predict_cold_start(tmp_path):
     assert "read 3 = used 2 + rejected 1" in res.output
     out = pd.read_csv(tmp_path / "o" / "predictions.csv")
     assert out["cause"].tolist() == ["网络问题", "信息安全问题"]
+    assert out["source_row"].tolist() == [2, 4]  # lines in the input file: joins back without an id column
     assert {"matched_keywords", "runner_up", "family", "needs_review", "top_causes"} <= set(out.columns)
     assert len(pd.read_csv(tmp_path / "o" / "rejected_complaints.csv")) == 1
 
@@ -349,9 +350,14 @@ def test_cli_bad_inputs(tmp_path):
     nolabel = _csv(tmp_path, pd.DataFrame({"text": ["信号差", "扣费"]}), "nolabel.csv")
     res = runner.invoke(app, ["classify", "train", nolabel, "--model", str(tmp_path / "m")])
     assert res.exit_code == 1 and "label" in res.output
-    other = _csv(tmp_path, pd.DataFrame({"text": ["a", "b"], "label": ["x", "y"]}), "other.csv")
-    res = runner.invoke(app, ["classify", "evaluate", other])
-    assert res.exit_code == 1 and "--taxonomy" in res.output
+    other = _csv(tmp_path, pd.DataFrame({"text": ["a", "b"], "code": ["x", "y"]}), "other.csv")
+    res = runner.invoke(app, ["classify", "evaluate", other, "--label-column", "code"])
+    assert res.exit_code == 1 and "--taxonomy FILE" in res.output
+    assert "column 'code'" in res.output and "one entry under 'classes' per label" in res.output
+    rare = toy_frame(copies=1)
+    rare.loc[:1, "label"] = "天气问题"
+    res = runner.invoke(app, ["classify", "evaluate", _csv(tmp_path, rare, "rare.csv"), "--cv", "5"])
+    assert res.exit_code == 1 and "smaller --cv" in res.output
     df = toy_frame(copies=1)
     df.loc[0, "label"] = "天气问题"
     mixed = _csv(tmp_path, df, "mixed.csv")

@@ -39,7 +39,7 @@ def _load(file, mapping, fmt, encoding, strict, out, text_column, label_column=N
                        encoding=encoding, columns=columns, strict=strict, out_dir=out, name="complaints")
 
 
-def _labelled(table, taxonomy, out):
+def _labelled(table, taxonomy, out, label_column: str = "label"):
     """Reject rows whose label is not a taxonomy class (with the reason); fail if none is left."""
     from ivr_text.io import write_rejected
 
@@ -48,8 +48,9 @@ def _labelled(table, taxonomy, out):
     bad = ~labels.isin(known)
     if bad.all():
         sample = ", ".join(sorted(set(labels))[:5])
-        raise InputError(f"{table.source}: no label in column 'label' is a class of taxonomy '{taxonomy.name}' "
-                         f"(found: {sample}; classes: {', '.join(taxonomy.labels)}); pass --taxonomy")
+        raise InputError(f"{table.source}: no label in column '{label_column}' is a class of taxonomy '{taxonomy.name}' "
+                         f"(found: {sample}; classes: {', '.join(taxonomy.labels)}); pass --taxonomy FILE: a YAML with "
+                         "'families' and one entry under 'classes' per label (format: dictionaries/taxonomy.yaml)")
     n = table.reject(bad.to_numpy(), "label " + labels.where(bad, "") .map(repr) + " not in the taxonomy")
     if n:
         common.echo(f"  rejected {n:,} rows whose label is not in the taxonomy (see rejected_complaints.csv)")
@@ -57,6 +58,16 @@ def _labelled(table, taxonomy, out):
             write_rejected(table, out, "complaints")
     table.data = table.data.assign(label=table.data["label"].astype(str).str.strip())
     return table
+
+
+def _with_source_rows(data):
+    """The used rows with ``source_row`` (line in the input file) first, so predictions join back to the
+    input even without an id column and after rejected rows were left out."""
+    rows = data.attrs.get("source_rows")
+    data = data.reset_index(drop=True)
+    if rows is not None and len(rows) == len(data) and "source_row" not in data:
+        data.insert(0, "source_row", rows)
+    return data
 
 
 def _model(model_path, taxonomy_path):
@@ -104,7 +115,7 @@ def predict(
 
         pred = RuleClassifier(load_taxonomy(taxonomy)).predict_frame(texts, top_k=top_k, review_below=review_below)
         method = "keyword rules (cold start)"
-    result = pd.concat([table.data.reset_index(drop=True), pred.reset_index(drop=True)], axis=1)
+    result = pd.concat([_with_source_rows(table.data), pred.reset_index(drop=True)], axis=1)
     path = write_table(result, Path(out) / "predictions.csv")
     common.echo(f"classified {len(result):,} complaints with {method}")
     common.print_table(result["cause"].value_counts().rename_axis("cause").reset_index(name="complaints"),
@@ -135,7 +146,8 @@ def train(
     from ivr_text.complaints.taxonomy import load_taxonomy
 
     tax = load_taxonomy(taxonomy)
-    table = _labelled(_load(file, mapping, fmt, encoding, strict, out, text_column, label_column), tax, out)
+    table = _labelled(_load(file, mapping, fmt, encoding, strict, out, text_column, label_column), tax, out,
+                      label_column)
     clf = CauseModel(tax, ModelConfig(n_jobs=n_jobs)).fit(table.data["text"].tolist(), table.data["label"].tolist())
     path = save_model(clf, model)
     common.echo(f"trained on {len(table.data):,} complaints, {len(clf.classes)} classes")
@@ -184,7 +196,8 @@ def evaluate(
     try:
         clf = _model(model, taxonomy) if model is not None else None
         tax = clf.taxonomy if clf is not None else load_taxonomy(taxonomy)
-        table = _labelled(_load(file, mapping, fmt, encoding, strict, out, text_column, label_column), tax, out)
+        table = _labelled(_load(file, mapping, fmt, encoding, strict, out, text_column, label_column), tax, out,
+                          label_column)
         texts, labels = table.data["text"].tolist(), table.data["label"].tolist()
         if clf is not None:
             metrics, pred = ev.evaluate_model(clf, texts, labels)
@@ -199,7 +212,7 @@ def evaluate(
         common.set_quiet(was_quiet)
     paths = []
     if out is not None:
-        rows = pd.concat([table.data.reset_index(drop=True), pred.reset_index(drop=True)], axis=1)
+        rows = pd.concat([_with_source_rows(table.data), pred.reset_index(drop=True)], axis=1)
         rows["correct"] = rows["label"] == rows["cause"]
         paths = [write_json(metrics, Path(out) / "metrics.json"),
                  write_table(ev.confusion_frame(metrics), Path(out) / "confusion.csv"),

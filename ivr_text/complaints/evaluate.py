@@ -134,7 +134,8 @@ def _check_folds(y: np.ndarray, k: int) -> None:
     counts = pd.Series(y).value_counts()
     if counts.min() < k:
         thin = ", ".join(f"{lab} ({n})" for lab, n in counts[counts < k].items())
-        raise InputError(f"{k}-fold cross-validation needs at least {k} examples per class; too few: {thin}")
+        raise InputError(f"{k}-fold cross-validation needs at least {k} examples per class; too few: {thin} "
+                         f"(merge or drop those labels, or use a smaller --cv)")
 
 
 def evaluate_predictions(labels: Sequence, predictions: pd.DataFrame, taxonomy: Taxonomy, method: str) -> dict:
