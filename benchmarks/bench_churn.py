@@ -80,6 +80,12 @@ def main() -> None:
           f"{len(usage) / total / 1e6:.2f} M usage rows/s; target <= 30 s -> {'OK' if total <= 30 else 'MISSED'}")
     print(f"CPU time of panel + signal + warning list: {c3 - c0:.2f} s (wall time is higher when other "
           f"processes share the cores; load average now {__import__('os').getloadavg()[0]:.1f})")
+    from ivr_text.churn.monthly import to_months
+
+    t6 = time.perf_counter()
+    to_months(usage)
+    print(f"reading path: period parsing + month check (to_months) on {len(usage):,} monthly rows: "
+          f"{time.perf_counter() - t6:.2f} s")
     if args.periods_table:
         t5 = time.perf_counter()
         cp = customer_periods(sig)

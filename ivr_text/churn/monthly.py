@@ -7,7 +7,9 @@ one customer and month are combined only when they are *different* sub-periods (
 repeats first, see :func:`duplicate_sub_periods`). The default combination is the **mean per sub-period**:
 a month of 5 weeks then does not look like +25 % usage against a month of 4, and a customer whose last
 weeks are missing is not shown a drop that is only missing rows. ``aggregate: sum`` (churn_rules.yaml
-``usage.aggregate``) gives totals instead. One ``groupby`` over the rows: about 1 s per 5 M weekly rows.
+``usage.aggregate``) gives totals instead. Monthly data takes the fast path (distinct period values parsed and
+relabelled: 0.5 s for 12 M rows); weekly data one ``groupby``: 6 s for 5.2 M weekly rows (100k customers ×
+52 weeks, measured on a loaded 2-core machine).
 """
 
 from __future__ import annotations
@@ -36,15 +38,21 @@ def to_months(usage: pd.DataFrame, aggregate: str = "mean") -> tuple[pd.DataFram
     """
     if aggregate not in AGGREGATES:
         raise InputError(f"usage.aggregate '{aggregate}': use {' or '.join(AGGREGATES)}")
-    month, sub, grain = parse_raw_periods(usage["period"])
-    if (month < 0).any():
+    codes, uniques = pd.factorize(usage["period"])     # parse the distinct values only
+    u_month, u_sub, u_grain = parse_raw_periods(pd.Series(uniques, dtype=object))
+    if (codes < 0).any() or (u_month < 0).any():
         raise ValueError("to_months: unparseable periods must be rejected first")
-    grains = [GRAINS[g] for g in sorted(set(grain.tolist()))]
+    month, sub, grain = u_month[codes], u_sub[codes], u_grain[codes]
+    grains = [GRAINS[g] for g in np.unique(u_grain).tolist()]
     out = usage.copy()
     out.attrs = dict(usage.attrs)
-    out["period"] = period_label(month) if len(out) else pd.Series([], dtype=object)
+    canonical = [period_label(int(m)) for m in u_month]
+    if list(map(str, uniques)) != canonical:       # not already YYYY-MM: relabel through the distinct values
+        out["period"] = np.asarray(canonical, dtype=object)[codes] if len(codes) else pd.Series([], dtype=object)
     info = {"period_grains": grains, "rows_in": int(len(usage)), "rows_combined": 0,
             "customer_months": int(len(usage)), "aggregate": aggregate}
+    if not (grain > 0).any():                      # monthly data (the usual case): nothing to combine
+        return out, info
     key = pd.DataFrame({"c": pd.Series(usage["customer_id"].array), "m": month})
     multi = key.duplicated(keep=False).to_numpy() & (grain > 0)
     if not multi.any():
