@@ -209,3 +209,10 @@ def test_phases_and_reasons_on_hand_built_customers():
     assert "用量较基线下降43%（minutes 170，基线300）" in warn.loc["C", "reasons"]
     assert "用量较基线下降50%（minutes 150，基线300）" in warn.loc["D", "reasons"]
     assert warn.loc["C", "top_causes"] == "费用问题×4"
+
+
+def test_cli_header_only_usage_names_the_file(tmp_path):
+    usage = tmp_path / "u.csv"
+    usage.write_text("customer_id,period,minutes\n", encoding="utf-8")
+    r = runner.invoke(app, ["churn", "quality", str(usage), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 1 and f"{usage}: no usable usage rows (read 0, rejected 0)" in r.output

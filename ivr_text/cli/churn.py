@@ -77,6 +77,10 @@ def _usage(path, mapping, encoding, strict, out_dir, aggregate="mean", dedupe=Tr
     common.report_rows(table)
     if out_dir is not None:
         write_rejected(table, out_dir, "usage")
+    if table.used == 0:
+        raise InputError(f"{path}: no usable usage rows (read {table.read:,}, rejected {len(table.rejected):,}"
+                         + (f"; reasons in {Path(out_dir) / 'rejected_usage.csv'})" if out_dir and len(table.rejected)
+                            else ")"))
     data, info = to_months(table.data, aggregate)
     if note := describe(info):
         common.echo(note)
