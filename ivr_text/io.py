@@ -592,10 +592,42 @@ def _to_str(s: pd.Series) -> pd.Series:
     return out.mask(out == "")
 
 
+#: All-digit timestamps by length: compact calendar forms (switch and billing exports) and Unix epochs.
+_DIGIT_TIMES = {8: "%Y%m%d", 12: "%Y%m%d%H%M", 14: "%Y%m%d%H%M%S", 10: "s", 13: "ms"}
+
+
+def _digit_datetimes(s: pd.Series) -> pd.Series | None:
+    """Parse a column whose values are all digits of one length in :data:`_DIGIT_TIMES` (years 1990–2100);
+    ``None`` when the column is not of that shape."""
+    text = s.dropna()
+    if text.empty:
+        return None
+    if pd.api.types.is_float_dtype(text):
+        if not (text == np.floor(text)).all():
+            return None
+        text = text.astype("int64")
+    text = text.astype("string").str.strip()
+    lengths = text.str.len().unique()
+    if len(lengths) != 1 or int(lengths[0]) not in _DIGIT_TIMES or not text.str.fullmatch(r"\d+").all():
+        return None
+    unit = _DIGIT_TIMES[int(lengths[0])]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if unit in ("s", "ms"):
+            parsed = pd.to_datetime(pd.to_numeric(text), unit=unit, errors="coerce")
+        else:
+            parsed = pd.to_datetime(text, format=unit, errors="coerce")
+    parsed = parsed.where((parsed.dt.year >= 1990) & (parsed.dt.year <= 2100))
+    return parsed.reindex(s.index)
+
+
 def _to_datetime(s: pd.Series) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(s):
         return s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
-    if pd.api.types.is_numeric_dtype(s):  # bare numbers are not dates (no silent epoch guessing)
+    digits = _digit_datetimes(s)
+    if digits is not None:
+        return digits
+    if pd.api.types.is_numeric_dtype(s):  # other bare numbers are not dates
         s = s.astype("string")
     try:
         out = pd.to_datetime(s, format="ISO8601", errors="coerce")

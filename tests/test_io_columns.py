@@ -58,3 +58,26 @@ def test_missing_text_still_a_clear_error(tmp_path, header):
     res = CliRunner().invoke(app, ["classify", "predict", str(p), "--out", str(tmp_path / "p.csv")])
     assert res.exit_code == 1
     assert "--map text=" in res.output
+
+
+@pytest.mark.parametrize("values, expected", [
+    (["20240301", "20240302"], ["2024-03-01 00:00:00", "2024-03-02 00:00:00"]),
+    (["20240301083015", "20240301090000"], ["2024-03-01 08:30:15", "2024-03-01 09:00:00"]),
+    (["1709280000", "1709280060"], ["2024-03-01 08:00:00", "2024-03-01 08:01:00"]),
+    (["1709280000000", "1709280000500"], ["2024-03-01 08:00:00", "2024-03-01 08:00:00.500000"]),
+])
+def test_all_digit_timestamps(tmp_path, values, expected):
+    p = tmp_path / "f.csv"
+    p.write_text("customer_id,ts\n" + "".join(f"U{i},{v}\n" for i, v in enumerate(values)), encoding="utf-8")
+    t = read_table(p, "feedback")
+    assert [str(v) for v in t.data["ts"]] == expected and t.rejected.empty
+
+
+def test_digit_timestamps_out_of_range_or_mixed_are_rejected(tmp_path):
+    p = tmp_path / "f.csv"
+    p.write_text("customer_id,ts\nU1,12345678\nU2,20241399\n", encoding="utf-8")
+    t = read_table(p, "feedback")
+    assert t.used == 0 and len(t.rejected) == 2
+    p.write_text("customer_id,ts\nU1,42\nU2,2024-03-01\n", encoding="utf-8")
+    t = read_table(p, "feedback")
+    assert t.used == 1 and t.rejected["source_row"].tolist() == [2]
