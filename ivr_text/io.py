@@ -665,15 +665,31 @@ def _to_bool(s: pd.Series) -> pd.Series:
     return out
 
 
+#: Decoration around numbers in exported sheets: thousands separators, currency and unit suffixes, percent.
+_NUMBER_DECOR = re.compile(r"^\s*[¥￥$]?\s*([-+]?[\d,，]*\.?\d+)\s*(?:元|块|%|％)?\s*$")
+
+
+def _to_number(s: pd.Series) -> pd.Series:
+    """Numbers, also from ``1,234``, ``¥59``, ``59元``, ``12%`` (kept as 12); anything else is missing."""
+    num = pd.to_numeric(s, errors="coerce")
+    retry = (num.isna() & s.notna()).to_numpy()
+    if retry.any() and not pd.api.types.is_numeric_dtype(s):
+        digits = s[retry].astype("string").str.extract(_NUMBER_DECOR, expand=False)
+        fixed = pd.to_numeric(digits.str.replace(r"[,，]", "", regex=True), errors="coerce")
+        num = num.astype(float)
+        num.iloc[np.flatnonzero(retry)] = fixed.to_numpy(dtype=float, na_value=np.nan)
+    return num
+
+
 def _convert(s: pd.Series, typ: str) -> pd.Series:
     if typ in ("str", "text"):
         return _to_str(s)
     if typ == "datetime":
         return _to_datetime(s)
     if typ == "float":
-        return pd.to_numeric(s, errors="coerce").astype(float)
+        return _to_number(s).astype(float)
     if typ == "int":
-        num = pd.to_numeric(s, errors="coerce")
+        num = _to_number(s)
         return num.where(num.isna() | (num == np.floor(num))).astype("Int64")
     if typ == "period":
         return _to_period(s)
@@ -692,7 +708,7 @@ def _typed_table(raw: pd.DataFrame, source_rows: np.ndarray, bad_lines, types: d
         typ = types.get(col)
         if typ is None:
             if schema is not None and schema.extra_numeric:
-                conv = pd.to_numeric(raw[col], errors="coerce")
+                conv = _to_number(raw[col])
                 if conv.notna().sum() == 0 and raw[col].notna().any():
                     continue  # not a numeric column: not a measure
                 typ = "float"

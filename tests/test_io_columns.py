@@ -81,3 +81,13 @@ def test_digit_timestamps_out_of_range_or_mixed_are_rejected(tmp_path):
     p.write_text("customer_id,ts\nU1,42\nU2,2024-03-01\n", encoding="utf-8")
     t = read_table(p, "feedback")
     assert t.used == 1 and t.rejected["source_row"].tolist() == [2]
+
+
+def test_numbers_with_separators_currency_and_units(tmp_path):
+    p = tmp_path / "u.csv"
+    p.write_text('customer_id,period,bill,minutes\nU1,2024-01,"1,234.5",¥59\nU2,2024-01,59元,12%\nU3,2024-01,abc,7\n',
+                 encoding="utf-8")
+    t = read_table(p, "usage")
+    assert t.data["bill"].tolist() == [1234.5, 59.0]
+    assert t.data["minutes"].tolist() == [59.0, 12.0]
+    assert t.rejected["source_row"].tolist() == [4] and "bill" in t.rejected["reason"].iloc[0]
