@@ -66,7 +66,7 @@ def make_ivr(d: Path) -> Path:
         "rank_by_rate": [1, 2, 1], "eligible": [True, True, True]})
     _csv(hs, d / "hotspots.csv")
     rec = pd.DataFrame({
-        "rank": [1], "action": ["promote"], "node": ["bill_balance"], "label": ["余额查询"], "parent": ["bill"],
+        "rank": [1], "action": ["promote"], "action_label": ["提升到一级菜单"], "node": ["bill_balance"], "label": ["余额查询"], "parent": ["bill"],
         "depth": [2], "position": [1], "calls": [40], "call_share": [0.4], "hangup_rate": [0.025],
         "transfer_rate": [0.05], "proposed": ["move to root"], "saving_keys_per_call": [0.4],
         "saving_seconds_per_call": [2.5], "reason": [f"'余额查询' is popular {EVIL}"]})

@@ -53,6 +53,7 @@ def test_render_all_pages(outputs, tmp_path):
     assert 'class="link"' in ivr and 'class="tree-node"' in ivr
     assert "话费查询 &amp; &lt;b&gt;账单&lt;/b&gt;" in ivr
     assert "&lt;script&gt;" in ivr  # the planted script in the advice reason shows as text
+    assert "提升到一级菜单" in ivr and ">promote<" not in ivr  # the Chinese action label, not the code
     # complaints: distribution, confusion, alert marker, topics
     comp = pages["complaints"]
     assert "网络问题" in comp and "混淆矩阵" in comp and 'class="marker"' in comp and "信号 网速 断网" in comp

@@ -315,7 +315,8 @@ def advice_section(src: OutputDir) -> str:
     rec = src.table("recommendations.csv", need=["reason"])
     if rec.empty:
         return note("没有需要调整的菜单项 (no redesign advice: no node met the thresholds).")
-    cols = {"rank": "#", "action": "建议 action", "label": "节点", "depth": "层级", "position": "顺序",
+    action = pick(rec, "action_label", "action")
+    cols = {"rank": "#", **({action: "建议 action"} if action else {}), "label": "节点", "depth": "层级", "position": "顺序",
             "calls": "来电", "call_share": "来电占比", "hangup_rate": "挂机率", "transfer_rate": "转人工率",
             "proposed": "调整为", "saving_keys_per_call": "每通省按键", "saving_seconds_per_call": "每通省秒数",
             "reason": "原因 reason"}
@@ -324,7 +325,7 @@ def advice_section(src: OutputDir) -> str:
     if sec:
         total = numeric(rec, sec).fillna(0)
         lab = rec[pick(rec, "label", "node", default="reason")].astype(str)
-        act = rec["action"].astype(str) if "action" in rec.columns else pd.Series([""] * len(rec))
+        act = rec[action].astype(str) if action else pd.Series([""] * len(rec))
         parts.append(chart_block(charts.bar_chart(
             (lab + " · " + act).tolist()[:12], total.tolist()[:12], colors=COLORS["good"],
             value_fmt=lambda v: f"{float(v):.2f} 秒", title="预计每通来电节省秒数 Estimated seconds saved per call")))
