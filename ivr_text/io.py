@@ -436,20 +436,29 @@ def read_table(path: str | Path, kind: str | Schema | None = None, **kwargs) -> 
     parts = list(iter_table(path, kind, **kwargs))
     if not parts:
         raise InputError(f"{path}: no rows")
+    return concat_tables(parts)
+
+
+def concat_tables(parts: list[Table]) -> Table:
+    """One :class:`Table` from chunks of a file or from several files of one kind (sources joined by " + ";
+    rows keep their ``source_row``; from several files, rejected rows also name their ``source_file``)."""
     first = parts[0]
     if len(parts) == 1:
         return first
+    sources = list(dict.fromkeys(p.source for p in parts))
+    rejected = [p.rejected.assign(source_file=p.source) if len(sources) > 1 and not p.rejected.empty else p.rejected
+                for p in parts]
     rows = [p.data.attrs.pop("source_rows", np.array([], dtype=int)) for p in parts]
     data = pd.concat([p.data for p in parts], ignore_index=True)
     data.attrs["source_rows"] = np.concatenate(rows)
     return Table(
         data=data,
-        rejected=_concat([p.rejected for p in parts]),
-        source=first.source,
+        rejected=_concat(rejected),
+        source=" + ".join(sources),
         read=sum(p.read for p in parts),
         encoding=first.encoding,
         kind=first.kind,
-        guessed=first.guessed,
+        guessed={k: v for p in parts for k, v in p.guessed.items()},
     )
 
 
@@ -812,5 +821,5 @@ def _jsonable(obj):
 __all__ = [
     "SCHEMAS", "Schema", "Table", "detect_encoding", "iter_table", "read_table", "read_header",
     "parse_mapping", "write_table", "write_rejected", "write_json", "first_problem", "resolve_format",
-    "column_aliases", "guess_columns",
+    "column_aliases", "guess_columns", "concat_tables",
 ]

@@ -135,9 +135,12 @@ def _rng(seed: int, part: str) -> np.random.Generator:
 
 
 def build_menu() -> dict:
-    """The IVR menu as written to menu.yaml: ``{"nodes": [{id, label, parent, key, kind}, …], "global_keys": …}``."""
+    """The IVR menu as written to menu.yaml: ``{"nodes": [{id, label, parent, key, kind[, cause]}, …],
+    "global_keys": …}``; first-level branches carry the complaint cause their calls are coded with."""
     return {
-        "nodes": [dict(id=i, label=lab, parent=p, key=k, kind=kd) for i, lab, p, k, kd in T.MENU_NODES],
+        "nodes": [dict(id=i, label=lab, parent=p, key=k, kind=kd,
+                       **({"cause": T.BRANCH_CAUSE[i]} if p == "root" and i in T.BRANCH_CAUSE else {}))
+                  for i, lab, p, k, kd in T.MENU_NODES],
         "global_keys": {"0": "agent (transfer from any menu or service)", **T.GLOBAL_KEYS},
     }
 
@@ -1267,7 +1270,8 @@ def _write_readme(path: Path, truth: dict, written: dict[str, Path]) -> Path:
     ]
     desc = {
         "menu": "IVR menu of a 10086-like hotline: flat list `nodes:` of `{id, label, parent, key, kind}`, kind ∈ "
-                "menu/service/agent; sibling order is the order the prompt reads them. `global_keys`: 0 = agent "
+                "menu/service/agent; sibling order is the order the prompt reads them; first-level branches carry "
+                "the complaint `cause` their calls are coded with (inherited below). `global_keys`: 0 = agent "
                 "from anywhere, * = back to the parent menu, # = repeat the prompt.",
         "ivr": "One row per IVR event: `call_id, ts, node, event, key, segment, caller_id`; event ∈ enter, key, "
                "no_input, no_match, transfer, hangup, complete. Rows are in the order a switch writes them "

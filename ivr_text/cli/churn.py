@@ -21,6 +21,9 @@ UsageColsOpt = Annotated[Optional[list[str]], typer.Option(
     "--usage-columns", help="Usage measures to use (repeatable or comma-separated; default every numeric column).")]
 UsageMapOpt = Annotated[Optional[list[str]], typer.Option(
     "--usage-map", metavar="CANONICAL=SOURCE", help="Column mapping for the usage file, e.g. period=MONTH.")]
+FeedbackOpt = Annotated[list[Path], typer.Option(
+    "--feedback", help="Feedback events: customer_id, ts, cause, channel. Repeat to combine sources, e.g. "
+                       "complaints and `ivr-text ivr contacts` output.")]
 FeedbackMapOpt = Annotated[Optional[list[str]], typer.Option(
     "--feedback-map", metavar="CANONICAL=SOURCE", help="Column mapping for the feedback file, e.g. ts=CREATED.")]
 LabelsMapOpt = Annotated[Optional[list[str]], typer.Option(
@@ -35,10 +38,12 @@ def _columns(values: list[str] | None) -> list[str] | None:
 
 
 def _read(path, kind, mapping, encoding, strict, out_dir, name, dedupe_keys=None, dedupe_reason=""):
-    """Read an input, reject duplicate rows on ``dedupe_keys`` (first kept), print and write row accounting."""
-    from ivr_text.io import first_problem, read_table, write_rejected
+    """Read an input (or several files of one kind, as one table), reject duplicate rows on ``dedupe_keys``
+    (first kept), print and write row accounting."""
+    from ivr_text.io import concat_tables, first_problem, read_table, write_rejected
 
-    table = read_table(path, kind, mapping=mapping, encoding=encoding)
+    paths = path if isinstance(path, (list, tuple)) else [path]
+    table = concat_tables([read_table(p, kind, mapping=mapping, encoding=encoding) for p in paths])
     if dedupe_keys:
         keys = [k for k in dedupe_keys if k in table.data.columns]
         table.reject(table.data.duplicated(keys, keep="first").to_numpy(), dedupe_reason)
@@ -167,7 +172,7 @@ def _as_of(text: str | None) -> int | None:
 @churn_app.command("signal")
 @common.friendly_errors
 def signal(
-    feedback: Annotated[Path, typer.Option("--feedback", help="Feedback events: customer_id, ts, cause, channel.")],
+    feedback: FeedbackOpt,
     usage: Annotated[Path, typer.Option("--usage", help="Usage per customer and period (clean usage from `quality`).")],
     out: common.OutDirOpt = Path("reports/churn"),
     rules: RulesOpt = None,
@@ -231,7 +236,7 @@ def _check_as_of(panel, at):
 @churn_app.command("features")
 @common.friendly_errors
 def features(
-    feedback: Annotated[Path, typer.Option("--feedback", help="Feedback events: customer_id, ts, cause, channel.")],
+    feedback: FeedbackOpt,
     usage: Annotated[Path, typer.Option("--usage", help="Usage per customer and period.")],
     out: common.OutDirOpt = Path("reports/churn"),
     rules: RulesOpt = None,
@@ -303,7 +308,7 @@ OptOutOpt = Annotated[Optional[Path], typer.Option("--out", "-o", help="Write ev
 @churn_app.command("evaluate")
 @common.friendly_errors
 def evaluate(
-    feedback: Annotated[Path, typer.Option("--feedback", help="Feedback events.")],
+    feedback: FeedbackOpt,
     usage: Annotated[Path, typer.Option("--usage", help="Usage per customer and period.")],
     labels: Annotated[Path, typer.Option("--labels", help="Churn labels: customer_id, churned, churn_period.")],
     out: OptOutOpt = None,

@@ -93,7 +93,6 @@ def analyze(
 
     Example: ivr-text ivr analyze sample_logs/ivr_events.csv --menu sample_logs/menu.yaml --out out/ivr
     """
-    from ivr_text.io import first_problem, write_rejected
     from ivr_text.ivr import analyze_events, load_menu
     from ivr_text.ivr.reading import CODE_COLUMNS, read_chunked
 
@@ -103,20 +102,79 @@ def analyze(
                          encoding=encoding, chunksize=2_000_000)
     analysis = analyze_events(table.data, menu_obj, cfg, since=since, until=until, segments=segment,
                               min_count=min_count, top_paths=top_paths, rows_read=table.read)
-    if len(analysis.rejected_positions):
+    written = [_account(table, analysis.rejected_positions, analysis.rejected, strict, out)]
+    written += _write(analysis, out)
+    _summary(analysis)
+    common.done(*written)
+
+
+def _account(table, positions, rejected, strict: bool, out: Path) -> Path:
+    """Move the rows the analysis rejected (positions in ``table.data``) into the table's rejected rows,
+    print the row accounting and write ``rejected_ivr_events.csv`` into ``out``."""
+    from ivr_text.io import first_problem, write_rejected
+
+    if len(positions):
         import numpy as np
 
         mask = np.zeros(len(table.data), dtype=bool)
-        mask[analysis.rejected_positions] = True
+        mask[positions] = True
         reasons = np.empty(len(table.data), dtype=object)
-        reasons[analysis.rejected_positions] = analysis.rejected["reason"].to_numpy()
+        reasons[positions] = rejected["reason"].to_numpy()
         table.reject(mask, reasons)
     if strict and (problem := first_problem(table)):
         raise InputError(problem)
     common.report_rows(table)
-    written = [write_rejected(table, out, "ivr_events")]
-    written += _write(analysis, out)
-    _summary(analysis)
+    return write_rejected(table, out, "ivr_events")
+
+
+@app.command("contacts")
+@common.friendly_errors
+def contacts(
+    events: Annotated[Path, typer.Argument(help="IVR event log with caller_id: call_id, ts, node, event, caller_id.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Feedback-shaped CSV/Parquet to write.")]
+    = Path("ivr_contacts.csv"),
+    menu: MenuOpt = None,
+    outcome: Annotated[Optional[list[str]], typer.Option(
+        "--outcome", help="Call outcomes that count as a contact (repeatable): transfer, hangup, complete, "
+                          "unknown.")] = None,
+    taxonomy: Annotated[Optional[Path], typer.Option(
+        "--taxonomy", help="Taxonomy YAML whose keyword rules code menu labels into causes.")] = None,
+    mapping: common.MapOpt = None,
+    fmt: common.FormatOpt = None,
+    encoding: common.EncodingOpt = None,
+    config: ConfigOpt = None,
+    strict: common.StrictOpt = False,
+) -> None:
+    """IVR calls that ended with a transfer to an agent or a hang-up, as feedback events for `churn signal`.
+
+    One row per call: customer_id (the caller), ts (end of the call), cause (the menu node's `cause:` or its
+    parents', else the taxonomy's keyword rules on the node's labels), channel (ivr_transfer / ivr_hangup),
+    call_id, node, outcome. Calls without a caller id are counted, not written. Rejected rows go to
+    rejected_ivr_events.csv beside OUT.
+
+    Example: ivr-text ivr contacts sample_logs/ivr_events.csv --menu sample_logs/menu.yaml --out out/ivr_contacts.csv
+    """
+    from ivr_text.io import write_table
+    from ivr_text.ivr import load_menu
+    from ivr_text.ivr.contacts import ivr_contacts
+    from ivr_text.ivr.reading import CODE_COLUMNS, read_chunked
+
+    taxonomy_obj = None
+    if taxonomy:
+        from ivr_text.complaints.taxonomy import load_taxonomy
+
+        taxonomy_obj = load_taxonomy(taxonomy)
+    menu_obj = load_menu(menu) if menu else None
+    table = read_chunked(events, "ivr_events", dictionary=CODE_COLUMNS, mapping=mapping, fmt=fmt,
+                         encoding=encoding, chunksize=2_000_000)
+    found = ivr_contacts(table.data, menu_obj, _config(config, None), taxonomy=taxonomy_obj,
+                         outcomes=tuple(outcome or ("transfer", "hangup")))
+    written = [_account(table, found.rejected_positions, found.rejected, strict, out.parent)]
+    by_channel = found.events["channel"].value_counts()
+    common.echo(f"calls {found.calls:,}: contacts {len(found.events):,} ("
+                + ", ".join(f"{k} {v:,}" for k, v in by_channel.items()) + f"); other outcomes {found.other_outcome:,}; "
+                f"without a caller id {found.no_caller:,}; uncoded cause {int((found.events['cause'] == '').sum()):,}")
+    written.append(write_table(found.events, out))
     common.done(*written)
 
 

@@ -54,6 +54,7 @@ class CallLog:
     call_segment: np.ndarray   # int32 into segment_names, -1 = none
     segment_names: np.ndarray
     call_caller: np.ndarray | None  # int32, -1 = unknown; None when no caller_id column
+    caller_names: pd.Index | None = None  # names of the caller codes
     rows_read: int = 0
     rejected: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["reason"]))
     rejected_positions: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int64))
@@ -85,7 +86,8 @@ class CallLog:
             row_key=self.row_key[rows], key_names=self.key_names, call_ids=pick(self.call_ids),
             call_start=pick(self.call_start), call_end=pick(self.call_end), call_outcome=pick(self.call_outcome),
             call_node=pick(self.call_node), call_segment=pick(self.call_segment),
-            segment_names=self.segment_names, call_caller=pick(self.call_caller), rows_read=self.rows_read,
+            segment_names=self.segment_names, call_caller=pick(self.call_caller), caller_names=self.caller_names,
+            rows_read=self.rows_read,
             rejected=self.rejected, rejected_positions=self.rejected_positions,
             filtered_calls=self.filtered_calls + int((~keep_calls).sum()))
 
@@ -462,7 +464,7 @@ def build_call_log(events: pd.DataFrame, menu: Menu | None, config: IvrConfig, *
         del seg_codes
     else:
         call_segment, seg_names = np.full(n_calls, -1, dtype=np.int32), pd.Index([], dtype="str")
-    call_caller = None
+    call_caller, caller_names = None, None
     if "caller_id" in events.columns:
         caller_codes, caller_names = codes_of(events["caller_id"], compact=False)
         unknown_ids = {str(u).strip().lower() for u in config.unknown_callers}
@@ -481,7 +483,8 @@ def build_call_log(events: pd.DataFrame, menu: Menu | None, config: IvrConfig, *
         row_key=key[order], key_names=np.asarray(key_names, dtype=object), call_ids=call_names.take(c_codes),
         call_start=call_start, call_end=call_end, call_outcome=outcome, call_node=call_node,
         call_segment=call_segment, segment_names=np.asarray(seg_names, dtype=object), call_caller=call_caller,
-        rows_read=n + upstream, rejected=rejected.reset_index(drop=True), rejected_positions=bad_rows)
+        caller_names=caller_names, rows_read=n + upstream, rejected=rejected.reset_index(drop=True),
+        rejected_positions=bad_rows)
 
 
 def filter_calls(log: CallLog, since=None, until=None, segments=None) -> CallLog:

@@ -30,6 +30,7 @@ class MenuNode:
     key: str | None = None
     kind: str = "menu"
     kind_given: bool = True  # false when the kind was defaulted (menu file without 'kind') or inferred
+    cause: str | None = None  # complaint cause of calls ending here (inherited by the node's sub-menus)
 
 
 @dataclass
@@ -131,7 +132,7 @@ def _flat(items, where: str) -> dict[str, MenuNode]:
             raise InputError(f"{where}: node #{i}: expected a mapping with an 'id'")
         node = MenuNode(id=_clean(item["id"]), label=_clean(item.get("label")) or "",
                         parent=_clean(item.get("parent")), key=_clean(item.get("key")),
-                        kind=_clean(item.get("kind")) or "")
+                        kind=_clean(item.get("kind")) or "", cause=_clean(item.get("cause")))
         if node.id in nodes:
             raise InputError(f"{where}: duplicate node id '{node.id}'")
         nodes[node.id] = node
@@ -142,7 +143,7 @@ def _nested(item, parent: str | None, nodes: dict[str, MenuNode], where: str) ->
     if not isinstance(item, dict) or _clean(item.get("id")) is None:
         raise InputError(f"{where}: every node of the tree needs an 'id' (under '{parent}')")
     node = MenuNode(id=_clean(item["id"]), label=_clean(item.get("label")) or "", parent=parent,
-                    key=_clean(item.get("key")), kind=_clean(item.get("kind")) or "")
+                    key=_clean(item.get("key")), kind=_clean(item.get("kind")) or "", cause=_clean(item.get("cause")))
     if node.id in nodes:
         raise InputError(f"{where}: duplicate node id '{node.id}'")
     nodes[node.id] = node
