@@ -91,3 +91,12 @@ def test_numbers_with_separators_currency_and_units(tmp_path):
     assert t.data["bill"].tolist() == [1234.5, 59.0]
     assert t.data["minutes"].tolist() == [59.0, 12.0]
     assert t.rejected["source_row"].tolist() == [4] and "bill" in t.rejected["reason"].iloc[0]
+
+
+def test_ivr_cli_reports_guessed_columns(tmp_path):
+    p = tmp_path / "ev.csv"
+    p.write_text("通话ID,时间,节点,事件\nc1,2024-01-01 10:00:00,root,enter\nc1,2024-01-01 10:00:05,root,hangup\n",
+                 encoding="utf-8")
+    res = CliRunner().invoke(app, ["ivr", "analyze", str(p), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    assert "using column '通话ID' as call_id" in res.output and "using column '事件' as event" in res.output

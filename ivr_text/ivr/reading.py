@@ -155,7 +155,7 @@ def read_chunked(path, kind, *, dictionary: Iterable[str] = (), **kwargs) -> Tab
     joined.attrs["source_rows"] = np.concatenate(source_rows)
     rej = pd.concat(rejected, ignore_index=True) if rejected else first.rejected.iloc[:0]
     return Table(data=joined, rejected=rej, source=first.source, read=read, encoding=first.encoding,
-                 kind=first.kind)
+                 kind=first.kind, guessed=first.guessed)
 
 
 def read_parquet_events(path, mapping=None, columns: Iterable[str] = EVENT_COLUMNS,
