@@ -13,7 +13,7 @@ from ivr_text.report import churn_page, complaints_page, index_page, ivr_page, r
 from ivr_text.report.churn import cohort_curves
 from ivr_text.report.complaints import counts_wide
 from ivr_text.report.ivr import path_flows, tree_nodes
-from report_fixtures import EMAIL, PHONE, make_all, make_churn, make_complaints, make_ivr
+from report_fixtures import EMAIL, PHONE, make_all, make_churn, make_ivr
 
 runner = CliRunner()
 EXTERNAL = re.compile(r"""(?:src|href|xlink:href|url)\s*[=(]\s*["']?\s*(?:https?:|//)""", re.I)
