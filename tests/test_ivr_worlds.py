@@ -172,3 +172,16 @@ def test_analysis_recovers_the_planted_facts_of_a_simulated_world():
     services = {t for t, pop in S.PARAMS["target_popularity"].items() if t in m.ids and t != "agent" and pop >= 3
                 and (m.depth[m.ids.index(t)] >= 3 or m.position[m.ids.index(t)] >= 3)}
     assert len(services) >= 5 and services <= advised
+
+
+def test_event_spellings_ignore_case_spaces_and_separators():
+    import pandas as pd
+
+    from ivr_text.ivr import analyze_events
+
+    ev = pd.DataFrame({"call_id": ["a", "a", "b", "b", "c", "c"],
+                       "ts": pd.to_datetime(["2024-01-01 10:00:00", "2024-01-01 10:00:09"] * 3),
+                       "node": ["root"] * 6,
+                       "event": ["Play Prompt", "Hang Up", "ENTER", "Transfer-To-Agent", "进入", "自助完成"]})
+    k = analyze_events(ev).kpis
+    assert (k["calls"], k["transfer_rate"], k["abandon_rate"], k["self_service_rate"]) == (3, 1 / 3, 1 / 3, 1 / 3)

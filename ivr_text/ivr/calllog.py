@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ivr_text.errors import InputError
-from ivr_text.ivr.config import EVENTS, IvrConfig
+from ivr_text.ivr.config import EVENTS, IvrConfig, spelling
 from ivr_text.ivr.menu import Menu
 
 ENTER, KEY, NO_INPUT, NO_MATCH, TRANSFER, HANGUP, COMPLETE = range(7)
@@ -324,7 +324,7 @@ def build_call_log(events: pd.DataFrame, menu: Menu | None, config: IvrConfig, *
     ev_codes, ev_raw = codes_of(events["event"])
     ts, ts_ok = _ts_ns(events["ts"])
     lookup = config.event_lookup()
-    spelled = [str(v).strip().lower() for v in ev_raw]
+    spelled = [spelling(v) for v in ev_raw]
     ev_map = np.array([EVENTS.index(lookup[v]) if v in lookup else -1 for v in spelled] + [-1], dtype=np.int8)
     event = ev_map[ev_codes]  # code -1 picks the trailing -1
 

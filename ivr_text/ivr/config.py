@@ -6,6 +6,7 @@ Guarantees: unknown keys are an :class:`InputError` naming the key; missing keys
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +16,13 @@ from ivr_text.resources import dictionary_path, read_yaml
 EVENTS = ("enter", "key", "no_input", "no_match", "transfer", "hangup", "complete")
 TERMINAL = ("complete", "transfer", "hangup")
 OUTCOMES = ("complete", "transfer", "hangup", "unknown")
+
+SEPARATORS = re.compile(r"[\s_\-]+")
+
+
+def spelling(value) -> str:
+    """How event and outcome names are compared: case, spaces, '_' and '-' ignored ("Hang Up" = hangup)."""
+    return SEPARATORS.sub("", str(value)).casefold()
 
 
 @dataclass
@@ -33,21 +41,22 @@ class IvrConfig:
     agent_node_names: list[str] = field(default_factory=list)
 
     def event_lookup(self) -> dict[str, str]:
-        """Lower-cased spelling → canonical event name."""
-        out = {e: e for e in EVENTS}
+        """:func:`spelling` of each known name → canonical event name."""
+        out = {spelling(e): e for e in EVENTS}
         for canon, names in self.event_aliases.items():
             if canon not in EVENTS:
                 raise InputError(f"ivr config: event_aliases: unknown event '{canon}' (use {', '.join(EVENTS)})")
-            out.update({str(n).strip().lower(): canon for n in names})
+            out.update({spelling(n): canon for n in names})
         return out
 
     def outcome_lookup(self) -> dict[str, str]:
-        out = {o: o for o in OUTCOMES}
+        """:func:`spelling` of each known name → canonical outcome."""
+        out = {spelling(o): o for o in OUTCOMES}
         for canon, names in self.outcome_aliases.items():
             if canon not in OUTCOMES:
                 raise InputError(f"ivr config: outcome_aliases: unknown outcome '{canon}' "
                                  f"(use {', '.join(OUTCOMES)})")
-            out.update({str(n).strip().lower(): canon for n in names})
+            out.update({spelling(n): canon for n in names})
         return out
 
 

@@ -25,7 +25,7 @@ import pandas as pd
 
 from ivr_text.errors import InputError
 from ivr_text.io import SCHEMAS, Schema
-from ivr_text.ivr.config import IvrConfig, load_config
+from ivr_text.ivr.config import SEPARATORS, IvrConfig, load_config
 from ivr_text.ivr.menu import Menu, MenuNode
 
 TIME_COLUMNS = ("ivr_start", "ivr_end", "queue_start", "queue_end", "agent_start", "agent_end")
@@ -78,7 +78,7 @@ def records_to_events(records: pd.DataFrame, config: IvrConfig | None = None, *,
         reason[mask] = why
 
     lookup = config.outcome_lookup()
-    raw_out = records["outcome"].astype("string").str.strip().str.lower()
+    raw_out = records["outcome"].astype("string").str.replace(SEPARATORS, "", regex=True).str.casefold()
     outcome = raw_out.map(lookup)
     bad = outcome.isna()
     if bad.any():
