@@ -383,3 +383,27 @@ def test_cold_start_rules_on_real_work_orders():
     assert res.exit_code == 0, res.output
     m = json.loads(res.output)
     assert m["n"] == 1920 and m["macro_f1"] >= 0.60
+
+
+# ------------------------------------------------------------------ normalisation recorded in models
+
+def test_model_records_normalisation_and_old_models_still_load(toy_model, tmp_path):
+    import copy
+
+    from ivr_text.text.regional import normalization_id
+
+    loaded = load_model(save_model(toy_model, tmp_path / "new.model"))
+    assert loaded.meta["normalization"] == normalization_id()
+    assert "normalization_note" not in loaded.meta
+    legacy = copy.copy(toy_model)
+    legacy.meta = {k: v for k, v in toy_model.meta.items() if k != "normalization"}  # saved before it existed
+    old = load_model(save_model(legacy, tmp_path / "old.model"))
+    assert old.meta["normalization"] == "t2s" and "retrain" in old.meta["normalization_note"]
+    assert list(old.predict(["手機訊號很差，經常掉話"])) == ["网络问题"]
+    df = toy_frame(1)
+    data = tmp_path / "c.csv"
+    df.to_csv(data, index=False)
+    res = runner.invoke(app, ["classify", "predict", str(data), "--model", str(tmp_path / "old.model"),
+                              "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    assert "normalisation t2s" in res.output

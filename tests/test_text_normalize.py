@@ -10,7 +10,7 @@ from ivr_text.text import normalize_text, to_simplified
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("網路很卡，寬頻斷線了！", "网路很卡,宽频断线了!"),
+    ("網路很卡，寬頻斷線了！", "网络很卡,宽带断线了!"),
     ("ＡＢＣ１２３　VoLTE", "abc123 volte"),
     ("  多个   空格\t和\n换行  ", "多个 空格 和 换行"),
     ("【通知】“套餐”（5G）", '[通知]"套餐"(5g)'),

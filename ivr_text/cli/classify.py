@@ -74,7 +74,10 @@ def _model(model_path, taxonomy_path):
     from ivr_text.complaints.model import load_model
     from ivr_text.complaints.taxonomy import load_taxonomy
 
-    return load_model(model_path, load_taxonomy(taxonomy_path) if taxonomy_path else None)
+    clf = load_model(model_path, load_taxonomy(taxonomy_path) if taxonomy_path else None)
+    if clf.meta.get("normalization_note"):
+        common.echo(f"note: {model_path}: {clf.meta['normalization_note']}")
+    return clf
 
 
 @classify_app.command("predict")

@@ -29,7 +29,10 @@ the decision values.
 Model files are skops archives holding only NumPy arrays and JSON strings (no estimator objects); every
 node type in the archive is checked against an allow-list before loading, so loading never runs code from
 the file. They carry metadata (library versions, taxonomy fingerprint, classes, temperature, training size,
-date, config). A file from another taxonomy, an incompatible version, a truncated file or a non-model file
+date, config, and the text normalisation they were trained with, :func:`~ivr_text.text.regional.normalization_id`;
+a model from an ivr-text with another normalisation still loads — the format is unchanged and only texts
+with regional words are featurised differently — and carries ``meta["normalization_note"]``, which the CLI
+prints). A file from another taxonomy, an incompatible version, a truncated file or a non-model file
 raises :class:`InputError` with one clear line.
 """
 
@@ -48,11 +51,14 @@ import pandas as pd
 from ivr_text.complaints.features import CharNgramTfidf, TokenTfidf, vectorizer_from_state
 from ivr_text.complaints.rules import RuleClassifier, ranked_frame
 from ivr_text.text import normalize_many
+from ivr_text.text.regional import normalization_id
 from ivr_text.complaints.taxonomy import Taxonomy, load_taxonomy, taxonomy_from_dict
 from ivr_text.errors import InputError
 
 FORMAT = "ivr-text/cause-model"
 FORMAT_VERSION = 2
+#: Normalisation of models saved before it was recorded (format 2 files without ``normalization``): t2s only.
+LEGACY_NORMALIZATION = "t2s"
 
 #: Batches smaller than this are scored in the calling process (a worker pool costs ~0.1 s to start).
 PARALLEL_MIN_TEXTS = 6000
@@ -188,6 +194,7 @@ class CauseModel:
             "n_train": int(n), "class_counts": {str(k): int(v) for k, v in counts.items()},
             "trained_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
             "config": self.config.to_dict(),
+            "normalization": normalization_id(),
         }
 
     # ------------------------------------------------------------------ prediction
@@ -402,6 +409,12 @@ def load_model(path: str | Path, taxonomy: Taxonomy | None = None) -> CauseModel
     except (KeyError, ValueError, TypeError):
         raise InputError(f"{path}: damaged ivr-text cause model (inconsistent arrays); retrain") from None
     config = ModelConfig.from_dict(meta.get("config", {}))
+    meta = {**meta, "normalization": meta.get("normalization", LEGACY_NORMALIZATION)}
+    if meta["normalization"] != normalization_id():
+        meta["normalization_note"] = (
+            f"model trained with text normalisation {meta['normalization']}, this ivr-text uses "
+            f"{normalization_id()}: only texts with Taiwan/Hong Kong words (网路, 讯号, 软体, ...) are featurised "
+            "differently; retrain with 'ivr-text classify train' to use the current one")
     model = CauseModel(stored_tax, config, vectorizers, coef, intercept, temperature, meta)
     model.classes_ = np.array(meta["classes"], dtype=object)
     return model

@@ -4,7 +4,8 @@
 100k-character texts) gives a ``str``; it never raises. Guarantees:
 
 - Traditional characters are converted to Simplified with OpenCC's ``t2s`` (the ``opencc`` wheel, or
-  ``opencc-purepy`` when the wheel is missing); full-width forms become half-width, Chinese punctuation becomes
+  ``opencc-purepy`` when the wheel is missing), then Taiwan / Hong Kong vocabulary t2s leaves alone (网路, 讯号,
+  软体, 宽频, 门号) becomes mainland (网络, 信号, 软件, 宽带, 号码) by :mod:`.regional`; full-width forms become half-width, Chinese punctuation becomes
   one ASCII set, whitespace (incl. U+3000, NBSP, zero-width and control characters) collapses to one space,
   Latin letters are lower-cased. Digits, decimal points and units stay together (10086, 5g, 100m宽带, 59.5元).
 - With ``mask=True`` (the default) personal data is replaced by typed placeholders (see :mod:`.pii`) before
@@ -110,6 +111,13 @@ def _to_simplified_lines(joined: str) -> str:
     return "\n".join(lines)
 
 
+def _regional(text: str) -> str:
+    """Taiwan / Hong Kong vocabulary → mainland (after t2s); see :mod:`ivr_text.text.regional`."""
+    from ivr_text.text.regional import default_variant_map
+
+    return default_variant_map().apply(text)
+
+
 # ------------------------------------------------------------------ width, punctuation, whitespace
 
 def _build_table() -> dict[int, str | None]:
@@ -196,7 +204,7 @@ def normalize_text(text: str | None, *, mask: bool = True) -> str:
     :func:`normalize_many` is faster (one pass over a joined batch) and gives the same strings.
 
     >>> normalize_text("網路很卡！！請回電１３８１２３４５６７８")
-    '网路很卡!!请回电<PHONE>'
+    '网络很卡!!请回电<PHONE>'
     """
     s = to_text(text)
     if not s:
@@ -206,7 +214,7 @@ def normalize_text(text: str | None, *, mask: bool = True) -> str:
             s.encode("utf-8")
         except UnicodeEncodeError:  # lone surrogates from undecodable bytes
             s = _SURROGATES.sub("", s)
-        s = to_simplified(s)
+        s = _regional(to_simplified(s))
         s = _translate(s).lower()
     else:
         s = s.translate(_TABLE).lower()
@@ -251,7 +259,7 @@ def _normalize_chunk(strs: list[str], mask: bool) -> list[str]:
             joined.encode("utf-8")
         except UnicodeEncodeError:  # lone surrogates from undecodable bytes
             joined = _SURROGATES.sub("", joined)
-        joined = _translate(_to_simplified_lines(joined), _MAPPED_KEEP_NL).lower()
+        joined = _translate(_regional(_to_simplified_lines(joined)), _MAPPED_KEEP_NL).lower()
     else:
         joined = joined.translate(_TABLE_KEEP_NL).lower()
     if "<" in joined:
