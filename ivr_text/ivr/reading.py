@@ -137,7 +137,7 @@ def read_chunked(path, kind, *, dictionary: Iterable[str] = (), **kwargs) -> Tab
     data, rejected, source_rows = [], [], []
     read, first = 0, None
     with ThreadPoolExecutor(os.cpu_count() or 1) as pool:  # columns encoded in parallel (pyarrow frees the GIL)
-        for part in iter_table(path, kind, **kwargs):
+        for part in iter_table(path, kind, dictionary=dictionary, **kwargs):
             first = first or part
             df = part.data
             source_rows.append(np.asarray(df.attrs.get("source_rows", np.full(len(df), -1))))
