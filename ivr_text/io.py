@@ -392,12 +392,19 @@ class _Reasons:
     """Per-row rejection reasons for one chunk (first reason wins)."""
 
     def __init__(self, index: pd.Index):
-        self.reason = pd.Series(pd.NA, index=index, dtype="object")
+        self.index = index
+        self.has = np.zeros(len(index), dtype=bool)
+        self.values = np.full(len(index), None, dtype=object)
 
-    def add(self, mask: pd.Series, reason: str | pd.Series) -> None:
-        mask = mask & self.reason.isna()
+    def add(self, mask: pd.Series | np.ndarray, reason: str | pd.Series) -> None:
+        mask = np.asarray(mask, dtype=bool) & ~self.has
         if mask.any():
-            self.reason[mask] = reason if isinstance(reason, str) else reason[mask]
+            self.values[mask] = reason if isinstance(reason, str) else np.asarray(reason, dtype=object)[mask]
+            self.has |= mask
+
+    @property
+    def reason(self) -> pd.Series:
+        return pd.Series(self.values, index=self.index, dtype="object").where(self.has, pd.NA)
 
 
 def iter_table(
@@ -907,13 +914,13 @@ def _typed_table(raw: pd.DataFrame, source_rows: np.ndarray, bad_lines, types: d
             reasons.add(unparseable, f"column '{col}': unparseable {typ} '" + shown.fillna("") + "'")
         data[col] = conv
     typed = pd.DataFrame(data, index=raw.index)
-    bad = reasons.reason.notna().to_numpy()
+    bad = reasons.has
     rejected = raw.loc[bad].copy()
-    for col in rejected.columns:
+    for col in rejected.columns if len(rejected) else ():
         if _is_arrow_dictionary(rejected[col].dtype):
             rejected[col] = rejected[col].astype("string")
     rejected.insert(0, "source_row", source_rows[bad])
-    rejected["reason"] = reasons.reason[bad].to_numpy()
+    rejected["reason"] = reasons.values[bad]
     if bad_lines:
         skipped = pd.DataFrame({"source_row": [b[0] for b in bad_lines],
                                 "reason": [f"malformed row: {b[1]}" for b in bad_lines]})
