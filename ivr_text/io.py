@@ -8,6 +8,13 @@ the schema of an input kind, convert values, and move every unusable row into ``
 Memory: ``iter_table`` reads ``chunksize`` rows at a time and only the columns the kind needs, so peak
 memory is bounded by one chunk plus what the caller keeps. ``write_table`` writes CSV (UTF-8 with BOM, so
 Excel shows Chinese correctly), TSV, Parquet, JSON and JSON Lines.
+
+Speed: UTF-8 CSV/TSV goes through the Arrow CSV reader (parallel, UTF-8 checked natively); a malformed row,
+undecodable bytes or anything else it cannot take sends the rest of the file through pandas (same rows,
+line numbers and reasons; property-tested). Other encodings and JSON go through pandas/Python. Text columns
+a caller names in ``dictionary`` stay dictionary codes (Parquet ``read_dictionary``, Arrow dictionary CSV
+columns), cleaned on their dictionaries. Measured (``benchmarks/bench_io.py``, 10 M IVR events, 2 shared
+cores, ``read_chunked`` with codes): Parquet about 7 s, CSV (836 MB) about 13 s, against 11 s and 43 s before.
 """
 
 from __future__ import annotations

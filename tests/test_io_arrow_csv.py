@@ -129,3 +129,14 @@ def test_parquet_dictionary_columns_match_plain_read(tmp_path):
     assert isinstance(coded.data["call_id"].dtype, pd.ArrowDtype)
     _same(coded, plain)
     assert coded.rejected["source_row"].tolist() == [3, 4, 5]
+
+
+def test_tsv_with_mapping_and_bom_matches_pandas_path(tmp_path):
+    lines = ["CALLID\tEVENT_TIME\tNODE\tevent\tkey\textra", *[l.replace(",", "\t") + "\tz" for l in _events(9)],
+             "c9\t\troot\tenter\t1\tz", "c9\tnot a time\troot\tenter\t1\tz"]
+    path = tmp_path / "e.tsv"
+    path.write_bytes(("\n".join(lines) + "\n").encode("utf-8-sig"))
+    fast, slow = _both(path, mapping=["call_id=CALLID", "ts=EVENT_TIME", "node=NODE"], chunksize=4)
+    _same(fast, slow)
+    assert (fast.read, fast.used) == (11, 9)
+    assert fast.rejected["source_row"].tolist() == [11, 12]
