@@ -37,6 +37,7 @@ def _main(
     quiet: common.QuietOpt = False,
 ) -> None:
     common.set_quiet(quiet)
+    common.prefer_jemalloc()
 
 
 # Each module under ivr_text/cli/ registers its commands with ``register(app)``; it imports heavy libraries
