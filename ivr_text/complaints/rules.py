@@ -4,9 +4,8 @@ Each class scores the sum of the weights of its keywords found in the normalised
 negative weights argue against) plus its ``all_of`` rules whose terms all occur. Scores become confidences by
 a softmax over the classes; a text with no positive score gets the taxonomy's ``unmatched_label`` and
 confidence 0. ``matched_keywords`` lists the terms and rules that voted for the chosen cause, so every
-decision can be explained. Substring tests run column-wise in Arrow (``pyarrow.compute``), one pass per
-term. Measured (benchmarks/bench_classify.py --size 100000, COCC-like texts of ~155 chars, one process):
-~2.7k texts/s of CPU end-to-end; the ~240 Arrow substring passes dominate (normalisation ≈ 46k texts/s).
+decision can be explained. All terms are found in one Aho–Corasick pass per text (pyahocorasick; overlapping
+and nested terms all count).
 """
 
 from __future__ import annotations
@@ -85,15 +84,33 @@ class RuleClassifier:
 
     # ------------------------------------------------------------------ matching
     def term_matrix(self, normalized: Sequence[str]) -> np.ndarray:
-        """Boolean (n_texts, n_terms): does term ``t`` occur in text ``i``."""
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        arr = pa.array(list(normalized), type=pa.large_string())
-        out = np.zeros((len(arr), len(self.terms)), dtype=bool)
-        for t, term in enumerate(self.terms):
-            out[:, t] = pc.match_substring(arr, term).to_numpy(zero_copy_only=False)
+        """Boolean (n_texts, n_terms): does term ``t`` occur in text ``i`` (one Aho–Corasick pass per text)."""
+        automaton = self._automaton()
+        rows: list[int] = []
+        cols: list[int] = []
+        for i, text in enumerate(normalized):
+            if text:
+                for _, t in automaton.iter(text):
+                    rows.append(i)
+                    cols.append(t)
+        out = np.zeros((len(normalized), len(self.terms)), dtype=bool)
+        out[rows, cols] = True
         return out
+
+    def _automaton(self):
+        if getattr(self, "_ac", None) is None:
+            import ahocorasick
+
+            ac = ahocorasick.Automaton()
+            for t, term in enumerate(self.terms):
+                ac.add_word(term, t)
+            if self.terms:
+                ac.make_automaton()
+            self._ac = ac
+        return self._ac
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_ac"}  # rebuilt on first use
 
     def scores(self, normalized: Sequence[str], matches: np.ndarray | None = None) -> np.ndarray:
         """Rule score per class, shape (n_texts, n_classes), from already normalised texts."""
