@@ -185,3 +185,21 @@ def test_event_spellings_ignore_case_spaces_and_separators():
                        "event": ["Play Prompt", "Hang Up", "ENTER", "Transfer-To-Agent", "进入", "自助完成"]})
     k = analyze_events(ev).kpis
     assert (k["calls"], k["transfer_rate"], k["abandon_rate"], k["self_service_rate"]) == (3, 1 / 3, 1 / 3, 1 / 3)
+
+
+def test_control_characters_in_node_names_do_not_break_graph_files(tmp_path):
+    import pandas as pd
+    from xml.etree import ElementTree
+
+    from ivr_text.ivr import analyze_events
+    from ivr_text.ivr.graph import write_graph
+
+    ev = pd.DataFrame({"call_id": ["a", "a", "a", "b", "b"],
+                       "ts": pd.to_datetime(["2024-01-01 10:00:0%d" % i for i in range(5)]),
+                       "node": ["root", "bi\x01ll", "bi\x01ll", "root", "bi\x02ll"],
+                       "event": ["enter", "enter", "hangup", "enter", "complete"]})
+    paths = write_graph(analyze_events(ev).graph, tmp_path)
+    for p in paths[:2]:
+        text = p.read_text(encoding="utf-8")
+        ElementTree.fromstring(text.encode("utf-8"))  # well-formed XML
+        assert "bi\\x01ll" in text and "bi\\x02ll" in text

@@ -10,6 +10,7 @@ attributes: ``count`` (transitions) and ``rate`` (share of the source node's out
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -59,6 +60,30 @@ def build_graph(nodes: pd.DataFrame, edges: pd.DataFrame, node_names: list[str],
     return g
 
 
+#: Characters XML 1.0 cannot carry (control characters other than tab, newline and carriage return).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_safe(g):
+    """The graph with every string (node names, attribute values) made XML-safe: a stray control character
+    from a log is written as its escape (``\\x01``), so names stay distinct. The graph itself is returned when
+    nothing needs changing."""
+    import networkx as nx
+
+    fix = lambda v: _NOT_XML.sub(lambda m: f"\\x{ord(m[0]):02x}", v) if isinstance(v, str) else v  # noqa: E731
+    strings = [n for n in g.nodes if isinstance(n, str)]
+    strings += [v for _, d in g.nodes(data=True) for v in d.values() if isinstance(v, str)]
+    strings += [v for _, _, d in g.edges(data=True) for v in d.values() if isinstance(v, str)]
+    if not any(_NOT_XML.search(v) for v in strings):
+        return g
+    safe = nx.relabel_nodes(g, {n: fix(n) for n in g.nodes}, copy=True)
+    for _, d in safe.nodes(data=True):
+        d.update({k: fix(v) for k, v in d.items()})
+    for _, _, d in safe.edges(data=True):
+        d.update({k: fix(v) for k, v in d.items()})
+    return safe
+
+
 def write_graph(g, out_dir: str | Path) -> list[Path]:
     """Write ``graph.graphml``, ``graph.gexf`` and ``graph.json`` (node-link) into ``out_dir``."""
     import networkx as nx
@@ -66,8 +91,9 @@ def write_graph(g, out_dir: str | Path) -> list[Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = [out_dir / "graph.graphml", out_dir / "graph.gexf", out_dir / "graph.json"]
-    nx.write_graphml(g, paths[0], encoding="utf-8")
-    nx.write_gexf(g, paths[1], encoding="utf-8")
+    xml_g = _xml_safe(g)
+    nx.write_graphml(xml_g, paths[0], encoding="utf-8")
+    nx.write_gexf(xml_g, paths[1], encoding="utf-8")
     data = nx.node_link_data(g, edges="links")
     paths[2].write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
     return paths
