@@ -449,6 +449,10 @@ def iter_table(
         except LookupError:
             raise InputError(f"{path}: unknown encoding '{enc}'") from None
     header = read_header(path, fmt, enc)
+    for i, name in enumerate(header, start=1):
+        if re.search("[\udc80-\udcff]", name):
+            raise InputError(f"{path}: header column {i} has bytes that are not {enc} text; "
+                             f"fix the header row or pass --encoding")
     if fmt == "json" and not header:  # a JSON array of records
         yield from _json_array_tables(path, schema, mapping, columns, enc)
         return
@@ -821,20 +825,24 @@ def _to_datetime(s: pd.Series) -> pd.Series:
         return digits
     if pd.api.types.is_numeric_dtype(s):  # other bare numbers are not dates
         s = s.astype("string")
-    try:
-        out = pd.to_datetime(s, format="ISO8601", errors="coerce")
-    except (ValueError, TypeError):  # e.g. a mix of time-zone offsets
-        out = pd.to_datetime(s, format="ISO8601", errors="coerce", utc=True)
-    if getattr(out.dt, "tz", None) is not None:
-        out = out.dt.tz_localize(None)
+    out = _naive_datetimes(s, "ISO8601")
     retry = out.isna() & s.notna()
     if retry.any():
         fixed = s[retry].astype("string").str.strip().str.replace(_CN_DATE, lambda m: f"{m[1]}-{m[2]}-{m[3] or 1}", regex=True)
         fixed = fixed.str.replace("/", "-", regex=False)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            out[retry] = pd.to_datetime(fixed, format="mixed", errors="coerce")
+            out[retry] = _naive_datetimes(fixed, "mixed").to_numpy()
     return out
+
+
+def _naive_datetimes(s: pd.Series, fmt: str) -> pd.Series:
+    """Parse with ``fmt``; times with one UTC offset keep their clock time, a mix of offsets becomes UTC."""
+    try:
+        out = pd.to_datetime(s, format=fmt, errors="coerce")
+    except (ValueError, TypeError):  # a mix of time-zone offsets
+        out = pd.to_datetime(s, format=fmt, errors="coerce", utc=True)
+    return out.dt.tz_localize(None) if getattr(out.dt, "tz", None) is not None else out
 
 
 def _to_period(s: pd.Series) -> pd.Series:

@@ -100,3 +100,14 @@ def test_ivr_cli_reports_guessed_columns(tmp_path):
     res = CliRunner().invoke(app, ["ivr", "analyze", str(p), "--out", str(tmp_path / "o")])
     assert res.exit_code == 0, res.output
     assert "using column '通话ID' as call_id" in res.output and "using column '事件' as event" in res.output
+
+
+def test_offsets_in_non_iso_times_and_undecodable_header(tmp_path):
+    p = tmp_path / "f.csv"
+    p.write_text("customer_id,ts\nU1,2024/01/01 13:01:51-01:00\nU2,2024/01/02 08:00\nU3,2024-01-03T09:00:00+08:00\n",
+                 encoding="utf-8")
+    t = read_table(p, "feedback")
+    assert t.rejected.empty and t.data["ts"].notna().all()
+    p.write_bytes(b"customer_id,t\xff\xfes\nU1,2024-01-01\n")
+    with pytest.raises(Exception, match="header column 2 has bytes that are not utf-8 text"):
+        read_table(p, "feedback", encoding="utf-8")

@@ -158,3 +158,11 @@ def test_cause_doc_freq_counts_texts_the_known_keywords_miss(tmp_path):
     freq = cause_doc_freq(f, ["网络问题", "网络问题", "费用问题"], ["断流"],
                           known={"网络问题": ["信号差"], "费用问题": ["扣费"]})
     assert freq["断流"] == {"网络问题": 2, "网络问题\tnew": 1, "费用问题": 1}
+
+
+def test_missing_labels_are_their_own_group():
+    import pandas as pd
+
+    from ivr_text.complaints.keywords import _label
+
+    assert [_label(v) for v in [pd.NA, None, float("nan"), "网络问题"]] == ["(missing)"] * 3 + ["网络问题"]

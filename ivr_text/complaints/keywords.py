@@ -80,7 +80,7 @@ def write_token_file(texts: Iterable[str], path: Path, tokenizer=None, *, chunk_
 
 
 def _label(value) -> str:
-    return "(missing)" if value is None or value != value else str(value)
+    return "(missing)" if value is None or pd.isna(value) else str(value)
 
 
 def cause_doc_freq(token_file: Path, labels: Sequence, words: Iterable[str],
