@@ -551,20 +551,13 @@ def _arrow_csv_chunks(path, header, usecols, chunksize, sep, codes):
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
-    invalid = []
-
-    def on_invalid(row):
-        invalid.append(row)
-        return "skip"
-
     text = pa.string()
     types = {c: pa.dictionary(pa.int32(), text) if c in codes else text for c in header}
     try:
         reader = pcsv.open_csv(
             path,
             read_options=pcsv.ReadOptions(block_size=8 << 20),
-            parse_options=pcsv.ParseOptions(delimiter=sep, newlines_in_values=True, ignore_empty_lines=True,
-                                            invalid_row_handler=on_invalid),
+            parse_options=pcsv.ParseOptions(delimiter=sep, newlines_in_values=True, ignore_empty_lines=True),
             convert_options=pcsv.ConvertOptions(column_types=types, include_columns=usecols,
                                                 strings_can_be_null=True, quoted_strings_can_be_null=True,
                                                 null_values=[""], check_utf8=True),
@@ -579,8 +572,6 @@ def _arrow_csv_chunks(path, header, usecols, chunksize, sep, codes):
                 batch = reader.read_next_batch()
             except StopIteration:
                 batch = None
-            if invalid:
-                raise _ArrowFallback
             if batch is not None and len(batch):
                 pending.append(batch)
                 n_pending += len(batch)
@@ -611,11 +602,14 @@ def _dictionary_dtype(t):
 def _csv_chunks(path, usecols, chunksize, encoding, sep):
     """Yield (raw frame of strings, source line numbers, bad-line rows) chunk by chunk."""
     reader_kwargs = dict(
-        sep=sep, dtype=object, chunksize=chunksize, encoding=encoding,
+        sep=sep, dtype=object, chunksize=chunksize, encoding=encoding, index_col=False,  # never an implicit index
         encoding_errors="surrogateescape", on_bad_lines="warn", skip_blank_lines=True,
         keep_default_na=False, na_values=[""],
     )
     line_offset = 1  # header is line 1
+    first_bad = _long_first_record(path, encoding, sep)
+    if first_bad:  # pandas would silently drop (or, without index_col=False, shift) its extra fields
+        reader_kwargs["skiprows"] = [first_bad[0] - 1]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -624,6 +618,8 @@ def _csv_chunks(path, usecols, chunksize, encoding, sep):
             for chunk in reader:
                 produced = True
                 bad = _bad_lines_from(caught)
+                if first_bad:
+                    bad, first_bad = sorted([first_bad, *bad]), None
                 caught.clear()
                 n = len(chunk)
                 lines = np.arange(n) + line_offset + 1
@@ -645,6 +641,24 @@ def _csv_chunks(path, usecols, chunksize, encoding, sep):
 
 
 _BAD_LINE = re.compile(r"Skipping line (\d+): (.*)")
+
+
+def _long_first_record(path, encoding, sep) -> tuple[int, str] | None:
+    """``(line, reason)`` when the first data record has more non-empty fields than the header (pandas' C
+    parser cannot flag that row itself); trailing empty fields (``a,b,``) are not counted."""
+    with open(path, encoding=encoding, errors="surrogateescape", newline="") as fh:
+        rows = csv.reader(fh, delimiter=sep)
+        try:
+            header = next(rows, None)
+            for record in rows:
+                if not record:
+                    continue
+                if header is not None and len(record) > len(header) and any(f.strip() for f in record[len(header):]):
+                    return rows.line_num, f"expected {len(header)} fields, saw {len(record)}"
+                return None
+        except csv.Error:  # e.g. a field over the csv module's size limit: leave the file to pandas
+            return None
+    return None
 
 
 def _bad_lines_from(caught) -> list[tuple[int, str]]:

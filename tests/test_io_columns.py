@@ -111,3 +111,24 @@ def test_offsets_in_non_iso_times_and_undecodable_header(tmp_path):
     p.write_bytes(b"customer_id,t\xff\xfes\nU1,2024-01-01\n")
     with pytest.raises(Exception, match="header column 2 has bytes that are not utf-8 text"):
         read_table(p, "feedback", encoding="utf-8")
+
+
+@pytest.mark.parametrize("body, used, rejected_rows", [
+    ("U1,2024-01-01,extra\nU2,2024-01-02\n", [["U2", "2024-01-02"]], [2]),  # long first row: not an index
+    ("U2,2024-01-02\nU1,2024-01-01,extra\n", [["U2", "2024-01-02"]], [3]),
+    ("U1,2024-01-01,\nU2,2024-01-02,\n", [["U1", "2024-01-01"], ["U2", "2024-01-02"]], []),  # trailing commas
+])
+def test_rows_with_extra_fields(tmp_path, body, used, rejected_rows):
+    p = tmp_path / "f.csv"
+    p.write_text("customer_id,ts\n" + body, encoding="utf-8")
+    t = read_table(p, "feedback")
+    assert [[a, str(b.date())] for a, b in t.data.values.tolist()] == used
+    assert t.rejected["source_row"].tolist() == rejected_rows
+
+
+def test_malformed_row_with_bad_bytes_is_quiet(tmp_path, capfd):
+    p = tmp_path / "f.csv"
+    p.write_bytes("customer_id,ts\nU1,2024-01-01\n".encode() + b"U2,2024-01-02,\xe5\x01x,y\n" + b"U3,2024-01-03\n" * 50)
+    t = read_table(p, "feedback", encoding="utf-8")
+    assert t.used == 51 and len(t.rejected) == 1
+    assert "Exception ignored" not in capfd.readouterr().err
