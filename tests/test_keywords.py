@@ -166,3 +166,15 @@ def test_missing_labels_are_their_own_group():
     from ivr_text.complaints.keywords import _label
 
     assert [_label(v) for v in [pd.NA, None, float("nan"), "网络问题"]] == ["(missing)"] * 3 + ["网络问题"]
+
+
+def test_texts_without_repeated_words_are_a_clear_error(tmp_path):
+    from typer.testing import CliRunner
+
+    from ivr_text.cli.main import app
+
+    p = tmp_path / "c.csv"
+    p.write_text("text\n" + "".join(f"word{i}a word{i}b\n" for i in range(30)), encoding="utf-8")
+    res = CliRunner().invoke(app, ["keywords", "expand", str(p), "--out", str(tmp_path / "k.csv")])
+    assert res.exit_code == 1, res.output
+    assert "no word occurs" in res.output

@@ -320,8 +320,13 @@ def expand_keywords(texts: Iterable[str], seeds: Mapping[str, Sequence[str]], cf
             phrased = Path(tmp) / "phrases.txt"
             joined = _apply_phrases(tokens, phrased, cfg)
             tokens = phrased
-        model = train_vectors(tokens, cfg)
-        wv = model.wv
+        try:
+            model = train_vectors(tokens, cfg)
+        except RuntimeError as exc:  # gensim: "you must first build vocabulary" when no word is frequent enough
+            if "vocabulary" not in str(exc):
+                raise
+            model = None
+        wv = model.wv if model is not None else ()
         if len(wv) == 0:
             raise InputError(f"no word occurs {cfg.min_count}+ times: lower --min-count or add texts")
         table = suggest_keywords(wv, seeds, cfg, tokenizer, known)
