@@ -90,3 +90,12 @@ def test_technion_month_through_the_cli(tmp_path):
     hs = pd.read_csv(tmp_path / "hotspots.csv")
     top = hs[hs["type"] == "drop_off"].sort_values("rank_by_count").iloc[0]
     assert top["node"].startswith("queue:")  # most hang-ups happen waiting in a queue
+
+
+def test_time_of_day_forms():
+    import pandas as pd
+
+    from ivr_text.ivr.records import _time_of_day
+
+    got = _time_of_day(pd.Series(["0:10:27", "17", "2h 5m", "x", None, "0:00:07.5", "9:6"]))
+    assert [None if pd.isna(v) else v.total_seconds() for v in got] == [627, None, 7500, None, None, 7.5, 32760]

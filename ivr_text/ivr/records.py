@@ -52,11 +52,13 @@ def _time_of_day(s: pd.Series) -> pd.Series:
         return s - s.dt.normalize()
     codes, uniques = pd.factorize(s.astype("string").str.strip())  # a day has at most 86,400 distinct times
     text = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
-    parsed = pd.to_timedelta(pd.Series([_hms_seconds(v) for v in text], dtype=float), unit="s")
-    retry = parsed.isna() & text.notna()
+    values = pd.to_timedelta(pd.Series([_hms_seconds(v) for v in text], dtype=float), unit="s").to_numpy()
+    values = values.astype("timedelta64[ns]")
+    # other forms with units ("2h 5m", "1 days 00:10:00"); a bare number has no unit and stays missing
+    retry = (np.isnat(values) & text.notna().to_numpy()
+             & text.astype("string").str.contains(r"[A-Za-z]", regex=True).fillna(False).to_numpy())
     if retry.any():
-        parsed[retry] = pd.to_timedelta(text[retry], errors="coerce")
-    values = parsed.to_numpy()
+        values[retry] = pd.to_timedelta(text[retry], errors="coerce").to_numpy().astype("timedelta64[ns]")
     out = np.where(codes >= 0, values[np.maximum(codes, 0)] if len(values) else np.timedelta64("NaT"),
                    np.timedelta64("NaT"))
     return pd.Series(out, index=s.index, dtype="timedelta64[ns]")
