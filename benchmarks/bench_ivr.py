@@ -10,7 +10,9 @@ category list stored with every row group, which pyarrow decodes slowly for 1.4 
 Then, each in a fresh child process (so peak RSS is the step's own):
 
 * ours: ``ivr_text.ivr.reading.read_parquet_events`` (pyarrow, dictionary codes) + ``analyze_events``
-  (KPIs, node metrics, hot spots, exact path variants, graph, advice);
+  (KPIs, node metrics, hot spots, exact path variants, graph, advice), with Arrow's jemalloc pool as the CLI
+  chooses it (``ivr_text.cli.common.prefer_jemalloc``); ``IVR_TEXT_REUSE_MEMORY=0`` measures them without
+  ``ivr_text.ivr.memory.reused_memory``;
 * cli: ``ivr-text ivr analyze FILE --out DIR`` (through ``ivr_text.io``, writing every output);
 * pandas reference: read + stable sort by call/time + shift + value_counts of node pairs (a bare DFG);
 * pm4py.discover_dfg on the same log when pm4py is installed (AGPL: benchmark only, never imported by
@@ -77,6 +79,9 @@ def child(step: str, path: str) -> dict:
 
     out: dict = {}
     if step == "ours":
+        from ivr_text.cli.common import prefer_jemalloc
+
+        prefer_jemalloc()  # Arrow's jemalloc pool, as the CLI chooses (unless ARROW_DEFAULT_MEMORY_POOL is set)
         from ivr_text.ivr import analyze_events
         from ivr_text.ivr.reading import read_parquet_events
 

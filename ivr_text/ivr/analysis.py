@@ -20,6 +20,7 @@ from ivr_text.ivr.advice import recommendations
 from ivr_text.ivr.calllog import ENTER, KEY, CallLog, build_call_log, filter_calls
 from ivr_text.ivr.config import IvrConfig, load_config
 from ivr_text.ivr.graph import build_graph
+from ivr_text.ivr.memory import reused_memory
 from ivr_text.ivr.menu import Menu, MenuNode, infer_menu
 from ivr_text.ivr.metrics import hotspots, kpis, node_metrics
 from ivr_text.ivr.paths import EnteredNodes, entered_nodes, path_table, transition_counts, variant_codes
@@ -124,7 +125,15 @@ def analyze_events(events: pd.DataFrame, menu: Menu | None = None, config: IvrCo
     """Analyse an ``ivr_events`` frame (``call_id, ts, node, event`` [+ ``key, segment, caller_id``]).
 
     ``rows_read``: rows read from the file including any rejected before this call (for the accounting).
+    Large temporaries reuse freed memory (:func:`ivr_text.ivr.memory.reused_memory`).
     """
+    with reused_memory():
+        return _analyze(events, menu, config, since=since, until=until, segments=segments, min_count=min_count,
+                        top_paths=top_paths, rows_read=rows_read)
+
+
+def _analyze(events: pd.DataFrame, menu: Menu | None, config: IvrConfig | None, *, since, until, segments,
+             min_count: int, top_paths: int | None, rows_read: int | None) -> IvrAnalysis:
     config = config or load_config()
     log = build_call_log(events, menu, config, rows_read=rows_read)
     rows_rejected = log.rows_read - len(events) + len(log.rejected)
