@@ -108,7 +108,9 @@ def topics(
                                                       help="Drop words in more than this share of texts.")] = None,
     taxonomy: TaxonomyOpt = None,
     config: ConfigOpt = None,
-    n_jobs: JobsOpt = 1,
+    n_jobs: Annotated[int, typer.Option(
+        "--n-jobs", help="Worker processes for tokenising and for fitting the candidate models side by side "
+                         "(-1 = all cores; results are the same for any value).")] = -1,
     mapping: common.MapOpt = None, fmt: common.FormatOpt = None, encoding: common.EncodingOpt = None,
     strict: common.StrictOpt = False,
 ) -> None:
@@ -142,7 +144,7 @@ def topics(
     causes = data["cause"].fillna("(missing)").astype(str).tolist() if "cause" in data else None
     seeds = taxonomy_keywords(taxonomy)
     report = analyse_topics(texts, corpus, cfg, groups=groups, group_name=by or "group", causes=causes,
-                            taxonomy=seeds)
+                            taxonomy=seeds, n_jobs=n_jobs)
     doc = report.doc_topics
     source_rows = data.attrs.get("source_rows")
     if source_rows is not None and len(source_rows) == len(doc):

@@ -153,52 +153,109 @@ def _too_small(corpus: BowCorpus, cfg: TopicConfig, k: int, what: str) -> InputE
         f"{cfg.min_terms_per_topic} terms per topic); {hint}")
 
 
+class _DocIds:
+    """A corpus of document positions ``0..n-1`` standing in for a :class:`BowCorpus` during training.
+
+    gensim groups it into chunks of ints; :class:`VectorizedLda` reads each chunk's term ids and counts
+    straight from the CSR arrays of the bound corpus (no per-document Python lists on the way)."""
+
+    def __init__(self, n: int):
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __iter__(self):
+        return iter(range(self.n))
+
+
+def _chunk_arrays(corpus: BowCorpus, chunk: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(lengths, term ids int64, counts) of the documents at positions ``chunk`` of ``corpus``."""
+    first, last = int(chunk[0]), int(chunk[-1])
+    if last - first + 1 == len(chunk):  # consecutive positions (always so in training): plain slices
+        lo, hi = int(corpus.indptr[first]), int(corpus.indptr[last + 1])
+        return np.diff(corpus.indptr[first:last + 2]), corpus.indices[lo:hi].astype(np.int64), corpus.counts[lo:hi]
+    sub = corpus.subset(np.asarray(chunk, dtype=np.int64))
+    return sub.doc_lengths(), sub.indices.astype(np.int64), sub.counts
+
+
+def _row_mean(x: np.ndarray) -> np.ndarray:
+    """``x.mean(axis=1)`` computed exactly as numpy does (sum, then divide with an intp count), without
+    its Python-level overhead, which dominates on the small arrays of an E-step iteration."""
+    total = np.add.reduce(x, axis=1)
+    return np.true_divide(total, np.intp(x.shape[1]), out=total, casting="unsafe")
+
+
 def _lda_class():
     """gensim ``LdaModel`` whose E-step runs over a whole chunk at once (numpy) instead of doc by doc.
 
     Same updates, initialisation (``random_state``) and per-document convergence rule as gensim's
-    ``LdaModel.inference``; ~10-20× faster on short texts, which makes 1 M texts feasible.
+    ``LdaModel.inference``; ~10-20× faster on short texts, which makes 1 M texts feasible. A chunk is either
+    gensim bag-of-words lists or positions into the bound :class:`BowCorpus` (see :func:`_train`). Without
+    INFO logging the M-step skips gensim's topic printing and change report but keeps its random draw, so
+    the random stream, hence every result, is the same as with logging on.
     """
     global _VectorizedLda
     if _VectorizedLda is not None:
         return _VectorizedLda
+    import logging
+
     from gensim.matutils import dirichlet_expectation
     from gensim.models import LdaModel
+    from gensim.models import ldamodel as gensim_ldamodel
+
+    gensim_log = gensim_ldamodel.logger
 
     class VectorizedLda(LdaModel):
+        _bow: BowCorpus | None = None  # corpus whose positions the training chunks hold
+
         def inference(self, chunk, collect_sstats=False):
             chunk = list(chunk)
             n_docs, k = len(chunk), self.num_topics
-            lengths = np.fromiter((len(d) for d in chunk), dtype=np.int64, count=n_docs)
-            ids = np.fromiter((i for d in chunk for i, _ in d), dtype=np.int64, count=int(lengths.sum()))
-            cts = np.fromiter((c for d in chunk for _, c in d), dtype=self.dtype, count=len(ids))
+            if n_docs and isinstance(chunk[0], (int, np.integer)):
+                lengths, ids, counts = _chunk_arrays(self._bow, chunk)
+                cts = counts.astype(self.dtype)
+            else:
+                lengths = np.fromiter((len(d) for d in chunk), dtype=np.int64, count=n_docs)
+                ids = np.fromiter((i for d in chunk for i, _ in d), dtype=np.int64, count=int(lengths.sum()))
+                cts = np.fromiter((c for d in chunk for _, c in d), dtype=self.dtype, count=len(ids))
             row = np.repeat(np.arange(n_docs), lengths)
             gamma = self.random_state.gamma(100., 1. / 100., (n_docs, k)).astype(self.dtype, copy=False)
             exp_theta = np.exp(dirichlet_expectation(gamma))
             eps = np.finfo(self.dtype).eps
             eb = self.expElogbeta[:, ids].T  # nnz × k
             phinorm = np.einsum("nk,nk->n", exp_theta[row], eb) + eps
+            # Documents still iterating are kept compact (local rows 0..n_active-1, their (text, term) pairs
+            # in a_*); a converged document's final values go back to the full-size arrays when it leaves.
             active = np.arange(n_docs)
-            a_row, a_eb, a_cts, a_nnz = row, eb, cts, np.arange(len(ids))
-            local = row
+            a_eb, a_cts, a_nnz, local = eb, cts, np.arange(len(ids)), row
+            g, et, pn = gamma, exp_theta, phinorm
+            ks = np.arange(k)
+            slots = (local[:, None] * k + ks).ravel()  # (document, topic) cell of each product
             for _ in range(self.iterations):
                 if not len(active):
                     break
-                contrib = (a_cts / phinorm[a_nnz])[:, None] * a_eb
-                sums = np.bincount((local[:, None] * k + np.arange(k)).ravel(), weights=contrib.ravel(),
-                                   minlength=len(active) * k).reshape(len(active), k)
-                new_gamma = (self.alpha + exp_theta[active] * sums).astype(self.dtype, copy=False)
-                change = np.abs(new_gamma - gamma[active]).mean(axis=1)
-                gamma[active] = new_gamma
-                exp_theta[active] = np.exp(dirichlet_expectation(new_gamma))
-                phinorm[a_nnz] = np.einsum("nk,nk->n", exp_theta[a_row], a_eb) + eps
+                contrib = (a_cts / pn)[:, None] * a_eb
+                sums = np.bincount(slots, weights=contrib.ravel(), minlength=len(active) * k).reshape(len(active), k)
+                new_g = (self.alpha + et * sums).astype(self.dtype, copy=False)
+                change = _row_mean(np.abs(new_g - g))
+                g = new_g
+                et = np.exp(dirichlet_expectation(new_g))
+                pn = np.einsum("nk,nk->n", et[local], a_eb) + eps
                 still = change >= self.gamma_threshold
-                if not still.all():
-                    keep = still[local]
-                    position = np.cumsum(still) - 1  # new local index of each still-active document
-                    active = active[still]
-                    a_row, a_eb, a_cts, a_nnz = a_row[keep], a_eb[keep], a_cts[keep], a_nnz[keep]
+                n_still = np.count_nonzero(still)
+                if n_still < len(still):
+                    done, keep = ~still, still[local]
+                    gamma[active[done]], exp_theta[active[done]] = g[done], et[done]
+                    phinorm[a_nnz[~keep]] = pn[~keep]
+                    position = np.empty(len(still), dtype=np.intp)  # new local index of each still-active document
+                    position[still] = np.arange(n_still)
+                    active, g, et = active[still], g[still], et[still]
+                    a_eb, a_cts, a_nnz, pn = a_eb[keep], a_cts[keep], a_nnz[keep], pn[keep]
                     local = position[local[keep]]
+                    slots = (local[:, None] * k + ks).ravel()
+            if len(active) and g is not gamma:  # stopped by the iteration limit
+                gamma[active], exp_theta[active], phinorm[a_nnz] = g, et, pn
             sstats = None
             if collect_sstats:
                 contrib = exp_theta[row] * (cts / phinorm)[:, None]
@@ -208,6 +265,25 @@ def _lda_class():
                 sstats *= self.expElogbeta
             return gamma, sstats
 
+        def print_topics(self, num_topics=20, num_words=10):
+            if gensim_log.isEnabledFor(logging.INFO):
+                return super().print_topics(num_topics, num_words)
+            if 0 <= num_topics < self.num_topics:  # gensim's show_topics draws this jitter: keep the stream
+                self.random_state.rand(len(self.alpha))
+            return []
+
+        def do_mstep(self, rho, other, extra_pass=False):
+            if gensim_log.isEnabledFor(logging.INFO):
+                return super().do_mstep(rho, other, extra_pass)
+            self.state.blend(rho, other)  # as gensim, minus the topic printing and change measure
+            self.sync_state(self.state.get_Elogbeta())
+            self.print_topics(5)
+            if self.optimize_eta:
+                self.update_eta(self.state.get_lambda(), rho)
+            if not extra_pass:
+                self.num_updates += other.numdocs
+
+    VectorizedLda.__module__, VectorizedLda.__qualname__ = __name__, "VectorizedLda"  # picklable by name
     _VectorizedLda = VectorizedLda
     return VectorizedLda
 
@@ -215,14 +291,30 @@ def _lda_class():
 _VectorizedLda = None
 
 
+def __getattr__(name: str):
+    """``VectorizedLda`` is built on first use (gensim is imported lazily); pickle finds it here."""
+    if name == "VectorizedLda":
+        return _lda_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def _train(corpus: BowCorpus, k: int, cfg: TopicConfig):
     from gensim.models import LdaModel
 
-    cls = _lda_class() if cfg.engine == "vectorized" else LdaModel
     chunksize, passes = schedule(len(corpus), cfg)
-    return cls(corpus=corpus, num_topics=k, id2word=corpus.id2word_dict, chunksize=chunksize,
-               passes=passes, iterations=cfg.iterations, random_state=cfg.seed,
-               eval_every=None, eta=cfg.eta, alpha=cfg.alpha)
+    params = dict(num_topics=k, id2word=corpus.id2word_dict, chunksize=chunksize, passes=passes,
+                  iterations=cfg.iterations, random_state=cfg.seed, eval_every=None, eta=cfg.eta,
+                  alpha=cfg.alpha)
+    if cfg.engine == "gensim":
+        return LdaModel(corpus=corpus, **params)
+    model = _lda_class()(**params)  # no corpus yet: the same initialisation, then the same update
+    model._bow = corpus
+    try:
+        if len(corpus):
+            model.update(_DocIds(len(corpus)))
+    finally:
+        del model._bow  # the corpus is not pickled with the model
+    return model
 
 
 def schedule(n_docs: int, cfg: TopicConfig) -> tuple[int, int]:
@@ -245,10 +337,94 @@ def _top_ids(model, k: int, top_n: int) -> list[list[int]]:
 def doc_topic_matrix(model, corpus: BowCorpus, chunksize: int = 4000) -> np.ndarray:
     """Topic proportions of every document (n_docs × k), batched variational inference."""
     parts = []
-    for chunk in corpus.chunks(chunksize):
-        gamma, _ = model.inference(chunk)
-        parts.append((gamma / gamma.sum(axis=1, keepdims=True)).astype(np.float32))
+    vectorized = _VectorizedLda is not None and isinstance(model, _VectorizedLda)
+    if vectorized:
+        model._bow = corpus
+        chunks = (list(range(s, min(s + chunksize, len(corpus)))) for s in range(0, len(corpus), chunksize))
+    else:
+        chunks = corpus.chunks(chunksize)
+    try:
+        for chunk in chunks:
+            gamma, _ = model.inference(chunk)
+            parts.append((gamma / gamma.sum(axis=1, keepdims=True)).astype(np.float32))
+    finally:
+        if vectorized:
+            del model._bow
     return np.vstack(parts) if parts else np.zeros((0, model.num_topics), dtype=np.float32)
+
+
+# ------------------------------------------------------------------------------------------ parallel fits
+
+
+_SHARED_CORPORA: list[BowCorpus] = []  # set in each worker process (inherited when forked)
+
+
+def _share(corpora: list[BowCorpus]) -> None:
+    global _SHARED_CORPORA
+    _SHARED_CORPORA = corpora
+
+
+def _fit_shared(task: tuple[int, int, TopicConfig]):
+    corpus_no, k, cfg = task
+    return _train(_SHARED_CORPORA[corpus_no], k, cfg)
+
+
+def n_workers(n_jobs: int | None) -> int:
+    """Worker processes for ``n_jobs`` (``-1`` = all cores, ``-2`` = all but one; 0/None = 1)."""
+    import os
+
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        cpus = os.cpu_count() or 1
+    if not n_jobs:
+        return 1
+    return max(1, cpus + 1 + n_jobs) if n_jobs < 0 else int(n_jobs)
+
+
+def fit_models(corpora: Sequence[BowCorpus], tasks: Sequence[tuple[int, int]], cfg: TopicConfig,
+               n_jobs: int | None = 1) -> list:
+    """Train one LDA model per ``(corpus number, k)`` task, in ``n_jobs`` worker processes; models in task order.
+
+    Every fit is seeded by ``cfg.seed`` alone, so the models are the same for any ``n_jobs``. Workers get the
+    corpora once (inherited on fork, pickled once per worker elsewhere) and send back the fitted models.
+    The biggest fits start first. A pool that cannot start or breaks falls back to fitting here.
+    """
+    workers = min(n_workers(n_jobs), len(tasks))
+    if workers <= 1:
+        return [_train(corpora[c], k, cfg) for c, k in tasks]
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    _lda_class()  # build the model class before forking: workers inherit it
+    method = "fork" if "fork" in mp.get_all_start_methods() else None
+    cost = [corpora[c].nnz * schedule(len(corpora[c]), cfg)[1] * (k + 4) for c, k in tasks]
+    order = sorted(range(len(tasks)), key=lambda i: -cost[i])
+    try:
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context(method), initializer=_share,
+                                 initargs=(list(corpora),)) as pool:
+            futures = {i: pool.submit(_fit_shared, (tasks[i][0], tasks[i][1], cfg)) for i in order}
+            return [futures[i].result() for i in range(len(tasks))]
+    except (OSError, BrokenProcessPool):  # cannot fork or a worker died (e.g. killed for memory): do it here
+        return [_train(corpora[c], k, cfg) for c, k in tasks]
+
+
+# ------------------------------------------------------------------------------------------ choosing k
+
+
+@dataclass
+class _Scope:
+    """One topic model to fit: its corpus, a fixed k or the candidate range, and what to call it in errors."""
+
+    corpus: BowCorpus
+    k: int | None
+    k_range: tuple[int, int]
+    what: str
+    ks: list[int] = field(default_factory=list)   # candidates (auto k)
+    sample: BowCorpus | None = None               # corpus the candidates are fitted on
+    candidates: pd.DataFrame | None = None
+    model: object = None
 
 
 def _candidate_ks(corpus: BowCorpus, cfg: TopicConfig, k_range: tuple[int, int], what: str) -> list[int]:
@@ -259,42 +435,74 @@ def _candidate_ks(corpus: BowCorpus, cfg: TopicConfig, k_range: tuple[int, int],
     return list(range(lo, min(hi, fit) + 1))
 
 
-def choose_k(corpus: BowCorpus, cfg: TopicConfig, k_range: tuple[int, int], what: str = "topics"
-             ) -> tuple[int, pd.DataFrame]:
-    """Fit a model per k in range (on a seeded sample) and return the k with the best coherence."""
-    ks = _candidate_ks(corpus, cfg, k_range, what)
-    sample = corpus
-    if len(corpus) > cfg.auto_sample:
+def _plan(scope: _Scope, cfg: TopicConfig) -> None:
+    """Check the corpus supports the topics asked for; pick candidates and the seeded sample for auto k."""
+    if scope.k is not None:
+        if scope.k > max_topics(scope.corpus, cfg):
+            raise _too_small(scope.corpus, cfg, scope.k, scope.what)
+        return
+    scope.ks = _candidate_ks(scope.corpus, cfg, scope.k_range, scope.what)
+    scope.sample = scope.corpus
+    if len(scope.corpus) > cfg.auto_sample:
         rng = np.random.default_rng(cfg.seed)
-        rows = np.sort(rng.choice(len(corpus), cfg.auto_sample, replace=False))
-        sample = corpus.subset(rows)
-    x_bin = corpus.to_csr(binary=True)
-    rows, models = [], {}
-    for k in ks:
-        model = _train(sample, k, cfg)
-        top = _top_ids(model, k, cfg.top_n)
-        coh = float(np.nanmean(topic_coherence(x_bin, top, cfg.coherence)))
-        div = topic_diversity(top)
-        rows.append({"k": k, "coherence": coh, "diversity": div, "quality": topic_quality(coh, div)})
-        models[k] = model
-    table = pd.DataFrame(rows)
-    best = int(table.sort_values(["quality", "k"], ascending=[False, True]).iloc[0]["k"])
-    if sample is corpus:  # the refit on all texts would repeat this fit exactly (same data, seed, schedule)
-        table.attrs["model"] = models[best]
-    return best, table
+        rows = np.sort(rng.choice(len(scope.corpus), cfg.auto_sample, replace=False))
+        scope.sample = scope.corpus.subset(rows)
 
 
-def fit_topic_model(corpus: BowCorpus, cfg: TopicConfig, *, k: int | None = None,
-                    k_range: tuple[int, int] | None = None, what: str = "topics") -> TopicModelResult:
-    """Fit LDA on ``corpus`` (already vocabulary-filtered) with ``k`` topics or the best k in ``k_range``."""
-    candidates, model = None, None
-    if k is None:
-        k, candidates = choose_k(corpus, cfg, k_range or cfg.k_range, what)
-        model = candidates.attrs.pop("model", None)
-    elif k > max_topics(corpus, cfg):
-        raise _too_small(corpus, cfg, k, what)
-    if model is None:
-        model = _train(corpus, k, cfg)
+def _fit_candidates(scopes: Sequence[_Scope], cfg: TopicConfig, n_jobs: int | None) -> None:
+    """Fit all scopes in one parallel batch: every auto-k candidate (on its sample) and every fixed k; an
+    auto scope then takes the k of best coherence × diversity (its model too when fitted on all texts)."""
+    corpora: list[BowCorpus] = []
+    tasks: list[tuple[int, int]] = []
+    owner: list[tuple[int, int]] = []
+    for s_no, scope in enumerate(scopes):
+        corpora.append(scope.corpus if scope.k is not None else scope.sample)
+        for k in ([scope.k] if scope.k is not None else scope.ks):
+            tasks.append((len(corpora) - 1, k))
+            owner.append((s_no, k))
+    fitted: dict[tuple[int, int], object] = dict(zip(owner, fit_models(corpora, tasks, cfg, n_jobs)))
+    for s_no, scope in enumerate(scopes):
+        if scope.k is not None:
+            scope.model = fitted[s_no, scope.k]
+            continue
+        x_bin = scope.corpus.to_csr(binary=True)
+        rows = []
+        for k in scope.ks:
+            top = _top_ids(fitted[s_no, k], k, cfg.top_n)
+            coh = float(np.nanmean(topic_coherence(x_bin, top, cfg.coherence)))
+            div = topic_diversity(top)
+            rows.append({"k": k, "coherence": coh, "diversity": div, "quality": topic_quality(coh, div)})
+        scope.candidates = pd.DataFrame(rows)
+        scope.k = int(scope.candidates.sort_values(["quality", "k"], ascending=[False, True]).iloc[0]["k"])
+        if scope.sample is scope.corpus:  # the refit on all texts would repeat this fit exactly
+            scope.model = fitted[s_no, scope.k]
+
+
+def _refit(scopes: Sequence[_Scope], cfg: TopicConfig, n_jobs: int | None) -> None:
+    """Fit the chosen k on all texts where candidates were fitted on a sample (one parallel batch)."""
+    todo = [s for s in scopes if s.model is None]
+    models = fit_models([s.corpus for s in todo], [(i, s.k) for i, s in enumerate(todo)], cfg, n_jobs)
+    for scope, model in zip(todo, models):
+        scope.model = model
+
+
+def choose_k(corpus: BowCorpus, cfg: TopicConfig, k_range: tuple[int, int], what: str = "topics",
+             n_jobs: int | None = 1) -> tuple[int, pd.DataFrame]:
+    """Fit a model per k in range (on a seeded sample) and return the k with the best coherence × diversity.
+
+    When the candidates were fitted on all texts, the table carries the chosen model in ``attrs["model"]``.
+    """
+    scope = _Scope(corpus, None, k_range, what)
+    _plan(scope, cfg)
+    _fit_candidates([scope], cfg, n_jobs)
+    if scope.model is not None:
+        scope.candidates.attrs["model"] = scope.model
+    return scope.k, scope.candidates
+
+
+def _result(scope: _Scope, cfg: TopicConfig) -> TopicModelResult:
+    """Topic table, dominant topic of every text and run info of a fitted scope."""
+    corpus, model, k = scope.corpus, scope.model, scope.k
     top = _top_ids(model, k, cfg.top_n)
     coh = topic_coherence(corpus.to_csr(binary=True), top, cfg.coherence)
     theta = doc_topic_matrix(model, corpus)
@@ -318,11 +526,27 @@ def fit_topic_model(corpus: BowCorpus, cfg: TopicConfig, *, k: int | None = None
             "mass": float(theta[~empty, t].mean()) if (~empty).any() else np.nan,
             "coherence": float(coh[t]),
         })
+    candidates = scope.candidates
     info = {"k": k, "coherence_measure": cfg.coherence, "coherence": float(np.nanmean(coh)),
             "diversity": topic_diversity(top),
-            "chunksize_and_passes": schedule(len(corpus), cfg), "n_texts": len(corpus), "n_empty_texts": int(empty.sum()), "vocabulary": corpus.n_terms,
+            "chunksize_and_passes": schedule(len(corpus), cfg), "n_texts": len(corpus),
+            "n_empty_texts": int(empty.sum()), "vocabulary": corpus.n_terms,
             "k_candidates": None if candidates is None else candidates.to_dict(orient="records")}
     return TopicModelResult(pd.DataFrame(rows), dominant, prob, info, model)
+
+
+def fit_topic_model(corpus: BowCorpus, cfg: TopicConfig, *, k: int | None = None,
+                    k_range: tuple[int, int] | None = None, what: str = "topics",
+                    n_jobs: int | None = 1) -> TopicModelResult:
+    """Fit LDA on ``corpus`` (already vocabulary-filtered) with ``k`` topics or the best k in ``k_range``.
+
+    ``n_jobs`` worker processes fit the candidate k values side by side (same result for any ``n_jobs``).
+    """
+    scope = _Scope(corpus, k, k_range or cfg.k_range, what)
+    _plan(scope, cfg)
+    _fit_candidates([scope], cfg, n_jobs)
+    _refit([scope], cfg, n_jobs)
+    return _result(scope, cfg)
 
 
 # ------------------------------------------------------------------------------------------ describing
@@ -386,37 +610,50 @@ class TopicsReport:
 def analyse_topics(texts: Sequence[str], corpus: BowCorpus, cfg: TopicConfig, *,
                    groups: Sequence[str] | None = None, group_name: str = "cause",
                    causes: Sequence[str] | None = None,
-                   taxonomy: Mapping[str, Sequence[str]] | None = None) -> TopicsReport:
+                   taxonomy: Mapping[str, Sequence[str]] | None = None,
+                   n_jobs: int | None = 1) -> TopicsReport:
     """Topics over all texts and, with ``groups``, within each group (e.g. cause).
 
     ``corpus`` is the unfiltered corpus of ``texts`` (document i = text i); vocabulary filtering
-    (``no_below``/``no_above``/``keep_n``) is applied here, separately for each scope.
+    (``no_below``/``no_above``/``keep_n``) is applied here, separately for each scope. All models (the
+    candidate k values of every scope) are fitted in ``n_jobs`` worker processes (-1 = all cores); the
+    result does not depend on ``n_jobs``.
     """
     causes = causes if causes is not None else groups
     filt = corpus.filter_vocab(cfg.no_below, cfg.no_above, cfg.keep_n)
-    overall = fit_topic_model(filt, cfg, k=cfg.k, what="all texts")
-    tables = [describe_topics(overall, texts, causes=causes, taxonomy=taxonomy, cfg=cfg).assign(scope="all")]
-    doc = pd.DataFrame({"row": np.arange(len(texts)), "topic": overall.doc_topic, "topic_prob": overall.doc_prob})
-    info = {"params": {k: v for k, v in asdict(cfg).items()}, "all": overall.info, "groups": {}, "skipped": {}}
+    scopes = [_Scope(filt, cfg.k, cfg.k_range, "all texts")]
+    _plan(scopes[0], cfg)
+    info = {"params": {k: v for k, v in asdict(cfg).items()}, "all": None, "groups": {}, "skipped": {}}
+    group_rows: list[tuple[str, np.ndarray]] = []
     if groups is not None:
         garr = pd.Series(np.asarray(groups, dtype=object))
-        doc[group_name] = garr.to_numpy()
-        doc["group_topic"] = -1
-        doc["group_topic_prob"] = np.nan
         for value, n in garr.value_counts().items():
             rows = np.flatnonzero((garr == value).to_numpy())
             sub = corpus.subset(rows).filter_vocab(min(cfg.no_below, max(2, n // 100)), cfg.no_above, cfg.keep_n)
-            what = f"{group_name} {value!r}"
             if n < cfg.min_group_docs or max_topics(sub, cfg) < 2:
                 info["skipped"][str(value)] = f"{n} texts: too few for topics within this {group_name}"
                 continue
             k = min(cfg.k_by, max_topics(sub, cfg)) if cfg.k_by else None
-            res = fit_topic_model(sub, cfg, k=k, k_range=cfg.k_range_by, what=what)
+            scopes.append(_Scope(sub, k, cfg.k_range_by, f"{group_name} {value!r}"))
+            _plan(scopes[-1], cfg)
+            group_rows.append((str(value), rows))
+    _fit_candidates(scopes, cfg, n_jobs)
+    _refit(scopes, cfg, n_jobs)
+    overall = _result(scopes[0], cfg)
+    info["all"] = overall.info
+    tables = [describe_topics(overall, texts, causes=causes, taxonomy=taxonomy, cfg=cfg).assign(scope="all")]
+    doc = pd.DataFrame({"row": np.arange(len(texts)), "topic": overall.doc_topic, "topic_prob": overall.doc_prob})
+    if groups is not None:
+        doc[group_name] = garr.to_numpy()
+        doc["group_topic"] = -1
+        doc["group_topic_prob"] = np.nan
+        for scope, (value, rows) in zip(scopes[1:], group_rows):
+            res = _result(scope, cfg)
             tables.append(describe_topics(res, texts, rows=rows, causes=None, taxonomy=taxonomy, cfg=cfg)
-                          .assign(scope=str(value)))
+                          .assign(scope=value))
             doc.loc[rows, "group_topic"] = res.doc_topic
             doc.loc[rows, "group_topic_prob"] = res.doc_prob
-            info["groups"][str(value)] = res.info
+            info["groups"][value] = res.info
     topics = pd.concat(tables, ignore_index=True)
     front = ["scope", "topic"]
     topics = topics[front + [c for c in topics.columns if c not in front]]
@@ -424,4 +661,5 @@ def analyse_topics(texts: Sequence[str], corpus: BowCorpus, cfg: TopicConfig, *,
 
 
 __all__ = ["TopicConfig", "TopicModelResult", "TopicsReport", "topic_coherence", "fit_topic_model",
-           "choose_k", "describe_topics", "analyse_topics", "doc_topic_matrix", "max_topics"]
+           "choose_k", "describe_topics", "analyse_topics", "doc_topic_matrix", "max_topics", "fit_models",
+           "n_workers"]
