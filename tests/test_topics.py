@@ -227,3 +227,103 @@ def test_filter_and_subset_keep_exact_counts(docs, no_below, no_above):
     sub = corpus.subset(rows)
     assert [sorted((corpus.id2word[i], c) for i, c in b) for b in sub] == \
         [sorted((corpus.id2word[i], c) for i, c in list(corpus)[r]) for r in rows]
+
+
+# ------------------------------------------------------------------------------------------ speed paths
+
+
+def _three_themes(n=150, seed=0):
+    rng = np.random.default_rng(seed)
+    svc = ["态度", "等待", "热线", "上门", "回复", "营业厅"]
+    docs = [list(rng.choice([NET, FEE, svc][i % 3], 5)) + ["客户"] for i in range(n)]
+    return docs, np.array(["网络", "费用", "服务"], dtype=object)[np.arange(n) % 3]
+
+
+def test_parallel_fits_equal_serial_for_auto_k_groups_and_sampled_refit():
+    docs, groups = _three_themes()
+    texts = [" ".join(d) for d in docs]
+    corpus = build_corpus(docs)
+    # auto k everywhere; auto_sample below the corpus size exercises the sample → refit-on-all path
+    cfg = TopicConfig(passes=2, min_updates=10, iterations=30, no_below=2, no_above=0.9, k_range=(2, 4),
+                      k_range_by=(2, 3), auto_sample=120, min_docs_per_topic=5)
+    one = analyse_topics(texts, corpus, cfg, groups=list(groups), n_jobs=1)
+    two = analyse_topics(texts, corpus, cfg, groups=list(groups), n_jobs=2)
+    pd.testing.assert_frame_equal(one.topics, two.topics)
+    pd.testing.assert_frame_equal(one.doc_topics, two.doc_topics)
+    assert one.info == two.info
+    assert [c["k"] for c in one.info["all"]["k_candidates"]] == [2, 3, 4] and one.info["all"]["n_texts"] == 150
+    assert set(one.info["groups"]) == {"网络", "费用", "服务"}
+
+
+def _die(task):  # a worker that crashes (as when killed for memory)
+    import os
+
+    os._exit(3)
+
+
+def test_broken_worker_pool_falls_back_to_fitting_here(monkeypatch):
+    import ivr_text.complaints.topics as topics_module
+
+    docs, _ = planted_docs(120)
+    corpus = build_corpus(docs).filter_vocab(no_below=2, no_above=0.9)
+    cfg = TopicConfig(passes=2, min_updates=5, iterations=20)
+    serial = topics_module.fit_models([corpus], [(0, 2), (0, 3)], cfg, n_jobs=1)
+    monkeypatch.setattr(topics_module, "_fit_shared", _die)
+    with pytest.warns(RuntimeWarning, match="workers failed"):
+        rescued = topics_module.fit_models([corpus], [(0, 2), (0, 3)], cfg, n_jobs=2)
+    for a, b in zip(serial, rescued):
+        np.testing.assert_array_equal(a.get_topics(), b.get_topics())
+
+
+def test_position_chunks_equal_bag_of_words_chunks_and_iteration_limit():
+    """Training reads chunks as positions into the CSR arrays; inference on lists must give the same bits,
+    also for a non-consecutive chunk, an empty text and documents stopped by the iteration limit."""
+    docs, _ = planted_docs(80)
+    corpus = build_corpus(docs + [[]])
+    bows = list(corpus)
+    for iterations in (2, 100):
+        model = _lda_class()(id2word=corpus.id2word_dict, num_topics=3, random_state=1, iterations=iterations)
+        model._bow = corpus
+        for chunk in ([*range(len(corpus))], [80, 3, 5, 7, 40]):
+            model.random_state = np.random.RandomState(5)
+            g_pos, s_pos = model.inference(chunk, collect_sstats=True)
+            model.random_state = np.random.RandomState(5)
+            g_bow, s_bow = model.inference([bows[i] for i in chunk], collect_sstats=True)
+            np.testing.assert_array_equal(g_pos, g_bow)
+            np.testing.assert_array_equal(s_pos, s_bow)
+    # with an iteration limit the vectorised E-step still matches gensim's own loop
+    from gensim.models import LdaModel
+
+    ref = LdaModel(corpus=bows, num_topics=3, id2word=corpus.id2word_dict, random_state=1, passes=1, iterations=2)
+    fast = _lda_class()(id2word=corpus.id2word_dict, num_topics=3, random_state=1, iterations=2)
+    fast.state, fast.expElogbeta, fast.alpha = ref.state, ref.expElogbeta, ref.alpha
+    ref.random_state, fast.random_state = np.random.RandomState(2), np.random.RandomState(2)
+    np.testing.assert_allclose(fast.inference(bows)[0], ref.inference(bows)[0], rtol=1e-4, atol=1e-4)
+
+
+def test_quiet_mstep_keeps_gensim_random_stream(caplog):
+    """Skipping gensim's topic printing must not change results: it draws random jitter when k > 5."""
+    import logging
+
+    docs, _ = planted_docs(120)
+    corpus = build_corpus(docs).filter_vocab(no_below=2, no_above=0.9)
+    cfg = TopicConfig(k=7, passes=2, min_updates=5, iterations=20, min_docs_per_topic=1, min_terms_per_topic=1)
+    quiet = fit_topic_model(corpus, cfg, k=7)
+    with caplog.at_level(logging.INFO, logger="gensim.models.ldamodel"):
+        loud = fit_topic_model(corpus, cfg, k=7)
+    assert "topic #" in caplog.text  # gensim's own M-step ran
+    np.testing.assert_array_equal(quiet.model.get_topics(), loud.model.get_topics())
+    assert (quiet.doc_topic == loud.doc_topic).all()
+
+
+def test_cli_topics_same_output_for_any_n_jobs(tmp_path):
+    src = _write_complaints(tmp_path / "c.csv", n=120)
+    outs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out{jobs}"
+        result = runner.invoke(app, ["topics", str(src), "--text-column", "内容", "--k-max", "4", "--by", "cause",
+                                     "--passes", "2", "--no-below", "2", "--n-jobs", jobs, "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        outs.append(out)
+    for name in ("topics.csv", "doc_topics.csv"):
+        assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes()

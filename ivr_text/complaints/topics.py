@@ -406,7 +406,11 @@ def fit_models(corpora: Sequence[BowCorpus], tasks: Sequence[tuple[int, int]], c
                                  initargs=(list(corpora),)) as pool:
             futures = {i: pool.submit(_fit_shared, (tasks[i][0], tasks[i][1], cfg)) for i in order}
             return [futures[i].result() for i in range(len(tasks))]
-    except (OSError, BrokenProcessPool):  # cannot fork or a worker died (e.g. killed for memory): do it here
+    except (OSError, BrokenProcessPool) as exc:  # cannot fork or a worker died (e.g. killed for memory)
+        import warnings
+
+        warnings.warn(f"topic model workers failed ({exc!r}); fitting in this process instead", RuntimeWarning,
+                      stacklevel=2)
         return [_train(corpora[c], k, cfg) for c, k in tasks]
 
 
