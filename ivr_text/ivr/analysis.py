@@ -54,17 +54,21 @@ def _infer(log: CallLog, ent: EnteredNodes, edges: pd.DataFrame, term: np.ndarra
     inner = edges[(edges["src"] < n) & (edges["dst"] < n)]
     trans = np.zeros((n, n), dtype=np.int64)
     trans[inner["src"].to_numpy(), inner["dst"].to_numpy()] = inner["count"].to_numpy()
-    first = np.bincount(ent.node[ent.pos == 0], minlength=n)
+    firsts = (np.cumsum(ent.length) - ent.length)[ent.length > 0]  # each call's first entered node
+    first = np.bincount(ent.node[firsts], minlength=n)
     # keys pressed right before entering a node (the row just before the ENTER row, same call, a KEY event)
     enter_rows = ent.row if ent.row is not None else np.flatnonzero(log.row_event == ENTER)
+    if len(enter_rows) and enter_rows[0] == 0:
+        enter_rows = enter_rows[1:]
     prev = enter_rows - 1
-    ok = prev >= 0
-    enter_rows, prev = enter_rows[ok], prev[ok]
-    ok = (log.row_call[prev] == log.row_call[enter_rows]) & (log.row_event[prev] == KEY) & (log.row_key[prev] >= 0)
+    ok = (log.row_event[prev] == KEY) & (log.row_call[prev] == log.row_call[enter_rows])
+    prev, enter_rows = prev[ok], enter_rows[ok]
+    key = log.row_key[prev]
+    ok = key >= 0
+    prev, enter_rows, key = prev[ok], enter_rows[ok], key[ok]
     n_keys = max(len(log.key_names), 1)
     # (node pressed at, node entered, key) as one integer
-    triple = ((log.row_node[prev[ok]].astype(np.int64) * n + log.row_node[enter_rows[ok]]) * n_keys
-              + log.row_key[prev[ok]])
+    triple = (log.row_node[prev].astype(np.int64) * n + log.row_node[enter_rows]) * n_keys + key
     if n * n * n_keys <= 10_000_000:
         counts = np.bincount(triple, minlength=n * n * n_keys)
         triple = np.flatnonzero(counts)

@@ -63,8 +63,9 @@ def repeated_calls(log: CallLog, repeat_window_hours: float) -> tuple[np.ndarray
             o = by_start[key & ((1 << bits) - 1)]
         else:
             o = idx[np.lexsort((log.call_start[idx], log.call_caller[idx]))]
-        same = log.call_caller[o][1:] == log.call_caller[o][:-1]
-        gap = (log.call_start[o][1:] - log.call_start[o][:-1]) / NS
+        caller, start = log.call_caller[o], log.call_start[o]
+        same = caller[1:] == caller[:-1]
+        gap = np.diff(start) / NS
         repeated[o[:-1][same & (gap <= repeat_window_hours * 3600)]] = True
     return repeated, known
 
@@ -134,13 +135,16 @@ def node_metrics(log: CallLog, menu: Menu, ent: EnteredNodes | None = None) -> p
     ent = ent or entered_nodes(log)
     n = log.n_nodes
     visits = np.bincount(ent.node, minlength=n)
-    # distinct calls at a node: entered it, or ended there (distinct (call, node) pairs, found by one sort)
-    width = np.int64(max(n, 1))
-    entered_pairs = np.sort(ent.call.astype(np.int64) * width + ent.node)
+    # distinct calls at a node: entered it, or ended there. Entered (node, call) pairs in node order, calls
+    # ascending within a node: a stable sort by node (a radix sort for 16-bit codes) of rows already in call order
+    o = np.argsort(ent.node.astype(np.int16 if n <= 32_767 else np.int32, copy=False), kind="stable")
+    width = np.int64(max(log.n_calls, 1))
+    entered_pairs = ent.node[o].astype(np.int64) * width + ent.call[o]
+    del o
     if len(entered_pairs):
         entered_pairs = entered_pairs[np.r_[True, entered_pairs[1:] != entered_pairs[:-1]]]
-    calls_entered = np.bincount((entered_pairs % width).astype(np.intp), minlength=n)
-    end_pairs = np.arange(log.n_calls, dtype=np.int64) * width + log.call_node
+    calls_entered = np.bincount((entered_pairs // width).astype(np.intp), minlength=n)
+    end_pairs = log.call_node.astype(np.int64) * width + np.arange(log.n_calls, dtype=np.int64)
     k = np.searchsorted(entered_pairs, end_pairs)
     seen = np.zeros(len(end_pairs), dtype=bool)
     inside = k < len(entered_pairs)

@@ -161,19 +161,24 @@ def transition_counts(log: CallLog, ent: EnteredNodes | None = None) -> pd.DataF
     """Edges ``src → dst`` (node codes; end nodes are ``n_nodes + outcome``) with their ``count``."""
     ent = ent or entered_nodes(log)
     n = log.n_nodes
-    same = ent.call[1:] == ent.call[:-1]
-    src = ent.node[:-1][same].astype(np.int64)
-    dst = ent.node[1:][same].astype(np.int64)
-    # end edges: from the node where the call ended
-    src = np.r_[src, log.call_node.astype(np.int64)]
-    dst = np.r_[dst, n + log.call_outcome.astype(np.int64)]
     width = n + len(OUTCOMES)
-    keys = src * width + dst
-    if width * width <= 50_000_000:
-        counts = np.bincount(keys, minlength=width * width)
+    same = ent.call[1:] == ent.call[:-1]
+    if width * width <= 50_000_000:  # counted in place: no concatenated or masked copies (int32 keys fit)
+        cells = width * width
+        inner = ent.node[:-1].astype(np.int32) * np.int32(width) + ent.node[1:]
+        inner[~same] = cells  # pairs that span two calls fall into one extra bin
+        counts = np.bincount(inner, minlength=cells + 1)[:cells]
+        del inner
+        # end edges: from the node where the call ended
+        counts += np.bincount(log.call_node.astype(np.int32) * np.int32(width) + np.int32(n) + log.call_outcome,
+                              minlength=cells)
         nz = np.flatnonzero(counts)
         return pd.DataFrame({"src": nz // width, "dst": nz % width, "count": counts[nz]})
-    vc = pd.Series(keys).value_counts(sort=False)
+    src = ent.node[:-1][same].astype(np.int64)
+    dst = ent.node[1:][same].astype(np.int64)
+    src = np.r_[src, log.call_node.astype(np.int64)]
+    dst = np.r_[dst, n + log.call_outcome.astype(np.int64)]
+    vc = pd.Series(src * width + dst).value_counts(sort=False)
     k = vc.index.to_numpy()
     return pd.DataFrame({"src": k // width, "dst": k % width, "count": vc.to_numpy()}).sort_values(
         ["src", "dst"], ignore_index=True)
