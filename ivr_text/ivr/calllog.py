@@ -274,14 +274,14 @@ def _call_time_order(call: np.ndarray, ts: np.ndarray, rows: np.ndarray | None
         if runs > int(c.max()) + 1 or runs != int(np.count_nonzero(np.bincount(c))):
             bits = int(n).bit_length()
             if int(c.max()) < 2 ** (62 - bits):  # sort unique (call, row) keys: a stable order by call
-                key = c.astype(np.int64)
-                key <<= bits
+                key = np.left_shift(c, bits, dtype=np.int64)  # one pass: widened and shifted
                 for i in range(0, n, 1 << 20):  # add the row numbers block by block (no n-sized temporary)
                     key[i:i + (1 << 20)] |= np.arange(i, min(i + (1 << 20), n), dtype=np.int64)
                 key.sort()
-                o = key & ((1 << bits) - 1)
-                key >>= bits
-                c = key.astype(np.int32)
+                c = np.empty(n, dtype=np.int32)
+                np.right_shift(key, bits, out=c, casting="unsafe")  # call codes < 2**31: narrowed exactly
+                key &= (1 << bits) - 1
+                o = key  # the row numbers, in place
                 del key
             else:
                 o = np.argsort(c, kind="stable")
