@@ -1,13 +1,16 @@
 """Benchmark: topics and trends on synthetic complaint texts (default 1 M), time and peak memory.
 
     .venv/bin/python benchmarks/bench_topics.py [--size 1000000] [--k 10] [--passes 1] [--n-jobs 2]
+        [--auto-size 5000] [--keywords-size 100000]
 
 Texts come from a template generator (8 themes, two sentences of one theme per text, varied fillers, numbers and masked phones so that texts are
 mostly distinct), dated over 26 weeks with one planted spike (theme 费用 in the last week) and a planted new
 term (“副卡”) in the last week. Steps, each timed: tokenise + stream into the bag-of-words corpus; LDA
-(vectorised E-step) + dominant topic of every text; trends (zero-filled counts, alerts, emerging terms).
+(vectorised E-step) + dominant topic of every text; trends (zero-filled counts, alerts, emerging terms);
+the ``topics`` command's analysis (auto k overall and within each cause) on ``--auto-size`` texts with
+``--n-jobs`` worker processes against 1 process (reference, same run; the answers must be identical).
 Reference measured in the same run: gensim's own per-document E-step on a 20 k-text subset, giving the
-speed-up ratio of the vectorised engine. Then keyword expansion on ``--keywords-size`` texts. Peak RSS from ``resource.getrusage``.
+speed-up ratio of the vectorised engine. Each step prints wall and CPU time (this process + its workers). Then keyword expansion on ``--keywords-size`` texts. Peak RSS from ``resource.getrusage``.
 """
 
 from __future__ import annotations
@@ -69,6 +72,27 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def cpu_s() -> float:
+    """CPU seconds of this process and of its finished worker processes."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+class Step:
+    """Wall and CPU time of a block: ``with Step() as s: ...; s.wall, s.cpu``."""
+
+    def __enter__(self):
+        self.t0, self.c0 = time.perf_counter(), cpu_s()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall, self.cpu = time.perf_counter() - self.t0, cpu_s() - self.c0
+        return False
+
+    def __str__(self):
+        return f"{self.wall:.1f} s wall, {self.cpu:.1f} s CPU"
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", type=int, default=1_000_000)
@@ -76,11 +100,13 @@ def main(argv=None) -> None:
     ap.add_argument("--passes", type=int, default=1)
     ap.add_argument("--n-jobs", type=int, default=2)
     ap.add_argument("--reference-size", type=int, default=20_000)
+    ap.add_argument("--auto-size", type=int, default=5_000,
+                    help="texts for the auto-k analysis overall and by cause, n_jobs vs 1 (0 = skip)")
     ap.add_argument("--keywords-size", type=int, default=100_000, help="texts for keyword expansion (0 = skip)")
     args = ap.parse_args(argv)
 
     from ivr_text.complaints.corpus import corpus_from_texts, default_tokenizer
-    from ivr_text.complaints.topics import TopicConfig, fit_topic_model
+    from ivr_text.complaints.topics import TopicConfig, analyse_topics, fit_topic_model, n_workers
     from ivr_text.complaints.trends import (TrendConfig, emerging_terms, period_counts, score_counts,
                                             to_periods)
 
@@ -90,21 +116,19 @@ def main(argv=None) -> None:
     print(f"generated {len(df):,} texts ({df['text'].nunique():,} distinct) in {t_gen:.1f} s; "
           f"peak RSS {peak_mb():,.0f} MB")
 
-    t0 = time.perf_counter()
-    corpus = corpus_from_texts(df["text"].tolist(), default_tokenizer(), n_jobs=args.n_jobs, min_len=2)
-    t_tok = time.perf_counter() - t0
+    with Step() as s:
+        corpus = corpus_from_texts(df["text"].tolist(), default_tokenizer(), n_jobs=args.n_jobs, min_len=2)
     arrays_mb = (corpus.indptr.nbytes + corpus.indices.nbytes + corpus.counts.nbytes) / 2**20
-    print(f"tokenise + corpus: {t_tok:.1f} s ({len(df) / t_tok:,.0f} texts/s); vocabulary {corpus.n_terms:,}, "
+    print(f"tokenise + corpus: {s} ({len(df) / s.wall:,.0f} texts/s); vocabulary {corpus.n_terms:,}, "
           f"{corpus.nnz:,} (text, term) pairs in {arrays_mb:.0f} MB of arrays; peak RSS {peak_mb():,.0f} MB")
 
     cfg = TopicConfig(k=args.k, passes=args.passes, no_below=5)
     filt = corpus.filter_vocab(cfg.no_below, cfg.no_above, cfg.keep_n)
-    t0 = time.perf_counter()
-    res = fit_topic_model(filt, cfg, k=args.k)
-    t_lda = time.perf_counter() - t0
-    print(f"topics: k={args.k}, passes={res.info['passes']}: {t_lda:.1f} s ({len(df) / t_lda:,.0f} texts/s incl. "
-          f"dominant topic of every text); coherence c_npmi {res.info['coherence']:.3f}; "
-          f"peak RSS {peak_mb():,.0f} MB")
+    with Step() as s:
+        res = fit_topic_model(filt, cfg, k=args.k)
+    print(f"topics: k={args.k}, (chunksize, passes)={res.info['chunksize_and_passes']}: {s} "
+          f"({len(df) / s.wall:,.0f} texts/s incl. dominant topic of every text); coherence c_npmi "
+          f"{res.info['coherence']:.3f}; peak RSS {peak_mb():,.0f} MB")
     purity = pd.crosstab(res.doc_topic, df["cause"].to_numpy()).max(axis=1).sum() / len(df)
     print(f"  purity of dominant topics against the 8 generating causes: {purity:.3f}")
 
@@ -119,6 +143,27 @@ def main(argv=None) -> None:
           f"{len(terms)} emerging terms, planted new term 副卡 found: {'副卡' in set(terms['term'])} "
           f"(new-only terms: {terms.loc[terms['new'], 'term'].tolist()[:5]}); "
           f"peak RSS {peak_mb():,.0f} MB")
+
+    if args.auto_size:
+        n_auto = min(args.auto_size, len(df))
+        texts, causes = df["text"].iloc[:n_auto].tolist(), df["cause"].iloc[:n_auto].tolist()
+        sub_corpus = corpus.subset(np.arange(n_auto))
+        acfg = TopicConfig(no_below=5)
+        runs = {}
+        for jobs in (1, args.n_jobs):
+            with Step() as s:
+                rep = analyse_topics(texts, sub_corpus, acfg, groups=causes, causes=causes, n_jobs=jobs)
+            runs[jobs] = (s, rep)
+        (s1, r1), (sn, rn) = runs[1], runs[args.n_jobs]
+        same = r1.topics.equals(rn.topics) and r1.doc_topics.equals(rn.doc_topics)
+        n_fits = len(r1.info["all"]["k_candidates"]) + sum(len(g["k_candidates"] or [1])
+                                                          for g in r1.info["groups"].values())
+        print(f"topics command analysis (auto k {acfg.k_range[0]}..{acfg.k_range[1]} overall, "
+              f"{acfg.k_range_by[0]}..{acfg.k_range_by[1]} within each of {len(r1.info['groups'])} causes; "
+              f"{n_fits} fits) on {n_auto:,} texts: 1 process {s1}; n_jobs={args.n_jobs} "
+              f"({n_workers(args.n_jobs)} workers) {sn} → ×{s1.wall / sn.wall:.2f} wall; identical answers: "
+              f"{same}; k={r1.info['all']['k']}; peak RSS {peak_mb():,.0f} MB (workers "
+              f"{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:,.0f} MB)")
 
     n_ref = min(args.reference_size, len(df))
     sub = filt.subset(np.arange(n_ref))
@@ -140,7 +185,8 @@ def main(argv=None) -> None:
         print(f"keywords expand on {n_kw:,} texts (tokenise, phrases, word2vec 15 epochs, suggestions): "
               f"{t_kw:.1f} s; {len(rep.suggestions):,} suggestions, median cause_share "
               f"{rep.suggestions['cause_share'].median():.2f}; peak RSS {peak_mb():,.0f} MB")
-    print(f"total peak RSS {peak_mb():,.0f} MB")
+    print(f"total peak RSS {peak_mb():,.0f} MB (largest worker process "
+          f"{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:,.0f} MB)")
 
 
 if __name__ == "__main__":
