@@ -327,3 +327,18 @@ def test_cli_topics_same_output_for_any_n_jobs(tmp_path):
         outs.append(out)
     for name in ("topics.csv", "doc_topics.csv"):
         assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes()
+
+
+def _fit_in_daemon(_):
+    docs, _ = planted_docs(100)
+    corpus = build_corpus(docs).filter_vocab(no_below=2, no_above=0.9)
+    return fit_topic_model(corpus, TopicConfig(passes=1, min_updates=2, iterations=5), n_jobs=2).info["k"]
+
+
+def test_parallel_fits_inside_a_daemon_worker_run_serially():
+    import multiprocessing as mp
+
+    if "fork" not in mp.get_all_start_methods():
+        pytest.skip("needs fork")
+    with mp.get_context("fork").Pool(1) as pool:  # pool workers are daemons: they may not start processes
+        assert pool.map(_fit_in_daemon, [0]) == [_fit_in_daemon(0)]

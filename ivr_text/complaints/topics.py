@@ -394,10 +394,11 @@ def fit_models(corpora: Sequence[BowCorpus], tasks: Sequence[tuple[int, int]], c
     corpora once (inherited on fork, pickled once per worker elsewhere) and send back the fitted models.
     The biggest fits start first. A pool that cannot start or breaks falls back to fitting here.
     """
-    workers = min(n_workers(n_jobs), len(tasks))
-    if workers <= 1:
-        return [_train(corpora[c], k, cfg) for c, k in tasks]
     import multiprocessing as mp
+
+    workers = min(n_workers(n_jobs), len(tasks))
+    if workers <= 1 or mp.current_process().daemon:  # a daemon process (e.g. a pool worker) cannot have children
+        return [_train(corpora[c], k, cfg) for c, k in tasks]
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
