@@ -245,7 +245,7 @@ def _lda_class():
                 change = _row_mean(np.abs(new_g - g))
                 g = new_g
                 et = np.exp(dirichlet_expectation(new_g))
-                pn = np.einsum("nk,nk->n", et[local], a_eb) + eps
+                pn = np.einsum("nk,nk->n", np.take(et, local, axis=0), a_eb) + eps  # take: faster gather
                 still = change >= self.gamma_threshold
                 n_still = np.count_nonzero(still)
                 if n_still < len(still):
