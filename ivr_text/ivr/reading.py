@@ -80,12 +80,16 @@ def _encode(chunked, threads: int | None = None):
     small = np.int8 if len(merged.dictionary) < 127 else np.int16 if len(merged.dictionary) < 32_767 else np.int32
     to_global = to_global.astype(small)
     codes = np.empty(sum(len(c) for c in chunks), dtype=small)
+    lookups = [np.r_[to_global[offsets[i]:offsets[i + 1]], -1] for i in range(len(dicts))]  # -1 reads the -1
+    same = [bool(np.array_equal(lk[:-1], np.arange(len(lk) - 1))) for lk in lookups]  # codes kept as they are
     start, missing = 0, False
     for c, i in zip(chunks, which):
-        lookup = np.r_[to_global[offsets[i]:offsets[i + 1]], -1]  # local -1 (missing) reads the -1
         local = c.indices if c.indices.null_count == 0 else pc.fill_null(c.indices, -1)
         missing |= c.indices.null_count > 0
-        np.take(lookup, local.to_numpy(), out=codes[start:start + len(c)])
+        if same[i]:
+            codes[start:start + len(c)] = local.to_numpy()
+        else:
+            np.take(lookups[i], local.to_numpy(), out=codes[start:start + len(c)])
         start += len(c)
     return pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0) if missing else pa.array(codes),
                                           merged.dictionary)
@@ -192,12 +196,12 @@ def _read_parquet_events(path, mapping, columns: Iterable[str], threads: int | N
     text = [s for c, s in present.items() if c in CODE_COLUMNS
             and (pa.types.is_string(schema.field(s).type) or pa.types.is_large_string(schema.field(s).type))]
     table = pq.read_table(path, columns=list(present.values()), read_dictionary=text, memory_map=True)
-    arrays = []
-    for c, s in present.items():
-        col = table.column(s)
-        if c in CODE_COLUMNS and pa.types.is_dictionary(col.type):
-            col = _encode(col, threads)  # one dictionary for the whole column
-        arrays.append(col)
+    arrays = {c: table.column(s) for c, s in present.items()}
     del table
-    out = pa.table(arrays, names=list(present))
+    todo = [c for c, col in arrays.items() if c in CODE_COLUMNS and pa.types.is_dictionary(col.type)]
+    workers = max(min(len(todo), threads or os.cpu_count() or 1), 1)
+    with ThreadPoolExecutor(workers) as pool:  # columns in parallel threads (pyarrow and np.take free the GIL)
+        for c, col in zip(todo, pool.map(lambda c: _encode(arrays[c], threads), todo)):
+            arrays[c] = col  # one dictionary for the whole column
+    out = pa.table(list(arrays.values()), names=list(arrays))
     return out.to_pandas(types_mapper=_arrow_dtype, self_destruct=True)
