@@ -5,8 +5,10 @@ segment filters, infers the menu from the paths when none is given, and returns 
 Guarantees: rows read = used + rejected (``kpis["rows"]``); nodes missing from a given menu are listed
 in ``kpis["nodes_missing_from_menu"]`` and ``warnings``; ``min_count`` drops whole rare paths from the graph
 only (KPIs, node metrics and hot spots always use every call).
-Speed (benchmarks/bench_ivr.py, 10 M events / 1.45 M calls, 2 shared cores): about 3.5-4 s CPU for the
-analysis, 6-8 s wall including ``read_parquet_events``; peak RSS about 1.3 GB.
+Speed (benchmarks/bench_ivr.py, 10 M events / 1.45 M calls, 2 cores, one of them busy elsewhere): about
+2.7-3.2 s wall for the analysis (0.5 s of it kernel time, large temporaries reusing freed memory: see
+:mod:`ivr_text.ivr.memory`), 5.3-6.3 s wall including ``read_parquet_events`` (7.7-8.0 s before that);
+peak RSS 1.0-1.2 GB. ``pm4py.discover_dfg`` on the same log: 26-28 s (4.2-4.4x).
 """
 
 from __future__ import annotations

@@ -11,9 +11,9 @@
   checks the rows (missing values, unknown events, duplicates, order) itself.
 
 Speed (10 M events / 1.45 M calls, 2 shared cores, ``benchmarks/bench_io.py``): ``read_parquet_events``
-3.5-4 s CPU, 0.85-0.93 GB peak; ``read_chunked`` about 7 s on the same Parquet file and 13 s on the same log
-as an 836 MB CSV (it asks ``ivr_text.io`` for dictionary codes, so text values are stripped and checked on the
-dictionaries, not row by row).
+2.4-2.9 s CPU (``benchmarks/bench_ivr.py``, jemalloc pool), 0.85-0.93 GB peak; ``read_chunked`` about 7 s
+on the same Parquet file and 13 s on the same log as an 836 MB CSV (it asks ``ivr_text.io`` for dictionary
+codes, so text values are stripped and checked on the dictionaries, not row by row).
 """
 
 from __future__ import annotations
