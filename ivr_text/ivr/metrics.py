@@ -138,19 +138,15 @@ def node_metrics(log: CallLog, menu: Menu, ent: EnteredNodes | None = None) -> p
     # distinct calls at a node: entered it, or ended there. Entered (node, call) pairs in node order, calls
     # ascending within a node: a stable sort by node (a radix sort for 16-bit codes) of rows already in call order
     o = np.argsort(ent.node.astype(np.int16 if n <= 32_767 else np.int32, copy=False), kind="stable")
-    width = np.int64(max(log.n_calls, 1))
-    entered_pairs = ent.node[o].astype(np.int64) * width + ent.call[o]
+    node_o, call_o = ent.node[o], ent.call[o]
     del o
-    if len(entered_pairs):
-        entered_pairs = entered_pairs[np.r_[True, entered_pairs[1:] != entered_pairs[:-1]]]
-    calls_entered = np.bincount((entered_pairs // width).astype(np.intp), minlength=n)
-    end_pairs = log.call_node.astype(np.int64) * width + np.arange(log.n_calls, dtype=np.int64)
-    k = np.searchsorted(entered_pairs, end_pairs)
-    seen = np.zeros(len(end_pairs), dtype=bool)
-    inside = k < len(entered_pairs)
-    seen[inside] = entered_pairs[k[inside]] == end_pairs[inside]
+    first_pair = np.r_[True, (node_o[1:] != node_o[:-1]) | (call_o[1:] != call_o[:-1])] if len(node_o) else []
+    calls_entered = np.bincount(node_o[first_pair], minlength=n)
+    del node_o, call_o, first_pair
+    seen = np.zeros(log.n_calls, dtype=bool)  # calls that entered the node they ended at
+    seen[ent.call[ent.node == log.call_node[ent.call]]] = True
     calls = calls_entered + np.bincount(log.call_node[~seen], minlength=n)
-    del entered_pairs, end_pairs, k, seen, inside
+    del seen
     by_out = lambda code: np.bincount(log.call_node[log.call_outcome == code], minlength=n)  # noqa: E731
     hangups, transfers, completions = by_out(OUT_HANGUP), by_out(OUT_TRANSFER), by_out(OUT_COMPLETE)
     no_input = np.bincount(log.row_node[log.row_event == NO_INPUT], minlength=n)
