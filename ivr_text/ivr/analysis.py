@@ -5,10 +5,10 @@ segment filters, infers the menu from the paths when none is given, and returns 
 Guarantees: rows read = used + rejected (``kpis["rows"]``); nodes missing from a given menu are listed
 in ``kpis["nodes_missing_from_menu"]`` and ``warnings``; ``min_count`` drops whole rare paths from the graph
 only (KPIs, node metrics and hot spots always use every call).
-Speed (benchmarks/bench_ivr.py, 10 M events / 1.45 M calls, 2 cores, one of them busy elsewhere): about
-2.7-3.2 s wall for the analysis (0.5 s of it kernel time, large temporaries reusing freed memory: see
-:mod:`ivr_text.ivr.memory`), 5.3-6.3 s wall including ``read_parquet_events`` (7.7-8.0 s before that);
-peak RSS 1.0-1.2 GB. ``pm4py.discover_dfg`` on the same log: 26-28 s (4.2-4.4x).
+Speed (benchmarks/bench_ivr.py, 10 M events / 1.45 M calls, 2 cores shared with other work, load 2.4-3.1):
+about 2.4-2.7 s wall for the analysis (0.55-0.65 s of it kernel time; large temporaries reuse freed memory, see
+:mod:`ivr_text.ivr.memory`), 5.7-6.2 s wall including ``read_parquet_events`` (7.4-8.6 s before that work);
+peak RSS 1.0-1.2 GB. ``pm4py.discover_dfg`` on the same log: 26-28 s (4.3-4.4x).
 """
 
 from __future__ import annotations
