@@ -96,12 +96,15 @@ def analyze(
     from ivr_text.ivr import analyze_events, load_menu
     from ivr_text.ivr.reading import CODE_COLUMNS, read_chunked
 
+    from ivr_text.ivr.memory import reused_memory
+
     cfg = _config(config, min_calls)
     menu_obj = load_menu(menu) if menu else None
-    table = read_chunked(events, "ivr_events", dictionary=CODE_COLUMNS, mapping=mapping, fmt=fmt,
-                         encoding=encoding, chunksize=2_000_000)
-    analysis = analyze_events(table.data, menu_obj, cfg, since=since, until=until, segments=segment,
-                              min_count=min_count, top_paths=top_paths, rows_read=table.read)
+    with reused_memory():  # large temporaries reuse freed memory (ivr_text.ivr.memory)
+        table = read_chunked(events, "ivr_events", dictionary=CODE_COLUMNS, mapping=mapping, fmt=fmt,
+                             encoding=encoding, chunksize=2_000_000)
+        analysis = analyze_events(table.data, menu_obj, cfg, since=since, until=until, segments=segment,
+                                  min_count=min_count, top_paths=top_paths, rows_read=table.read)
     written = [_account(table, analysis.rejected_positions, analysis.rejected, strict, out)]
     written += _write(analysis, out)
     _summary(analysis)
