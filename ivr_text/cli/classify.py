@@ -139,8 +139,6 @@ def predict(
 
     Example: ivr-text classify predict complaints.csv --model cause.model --review-below 0.6 --out reports/classify
     """
-    import pandas as pd
-
     from ivr_text.io import write_table
 
     clf = _model(model, taxonomy) if model is not None else None  # a bad model file fails before reading
