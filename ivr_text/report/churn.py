@@ -18,7 +18,7 @@ from ivr_text.report import charts
 from ivr_text.report.html import (COLORS, PALETTE, Card, Page, chart_block, esc, fmt_float, fmt_int, fmt_pct,
                                   grid, is_missing, kpi_cards, note, table)
 from ivr_text.report.kit import LEVEL_LABELS, PHASE_LABELS, guarded, masked, nav_for
-from ivr_text.report.sources import MissingData, OutputDir, not_found, numeric, pick, read_any, require
+from ivr_text.report.sources import MissingData, OutputDir, not_found, numeric, optional, pick, read_any, require
 
 SEVERITY_COLORS = {"error": COLORS["bad"], "warning": COLORS["warn"], "info": COLORS["accent"]}
 METHOD_LABELS = {"usage_only": "仅用量 usage-only", "feedback_only": "仅投诉 feedback-only",
@@ -38,12 +38,9 @@ def churn_page(churn_dir, *, nav: list[tuple[str, str]] | None = None, strict: b
     if not src.exists:
         page.add(guarded("流失", "", lambda: note(f"目录不存在 (directory not found): {churn_dir}", "warn")))
         return page
-    try:
-        s = src.json("signal_summary.json")
+    if (s := optional(lambda: src.json("signal_summary.json"))) is not None:
         page.subtitle = (f"数据期间 {s.get('first_period', '?')} – {s.get('last_period', '?')}，"
                          f"预警基准期 as-of {s.get('as_of', '?')}")
-    except MissingData:
-        pass
     panel = _Panel(src)
     page.add(guarded("数据质量 Data quality", "分析前的数据有哪些问题，隔离了多少行？",
                      lambda: quality_section(src), anchor="quality", strict=strict))
@@ -66,8 +63,7 @@ def churn_page(churn_dir, *, nav: list[tuple[str, str]] | None = None, strict: b
 def quality_section(src: OutputDir) -> str:
     rep = src.table("quality_report.csv", need=["rule", "rows"])
     parts = []
-    try:
-        s = src.json("quality_report.json")
+    if (s := optional(lambda: src.json("quality_report.json"))) is not None:
         cards = [Card("检查行数 rows", fmt_int(s.get("rows"))), Card("通过 clean", fmt_int(s.get("clean_rows")), "", "good"),
                  Card("隔离 quarantined", fmt_int(s.get("quarantined_rows")),
                       fmt_pct(s["quarantined_rows"] / s["rows"]) if s.get("rows") else "", "warn"),
@@ -76,8 +72,6 @@ def quality_section(src: OutputDir) -> str:
         skipped = s.get("rules_skipped") or []
         if skipped:
             parts.append(note(f"跳过的规则 (skipped rules, columns missing): {skipped}", "warn"))
-    except MissingData:
-        pass
     rows = numeric(rep, "rows").fillna(0)
     desc = rep[pick(rep, "description", "rule")].astype(str)
     sev = rep["severity"].astype(str) if "severity" in rep.columns else pd.Series(["info"] * len(rep))
@@ -232,10 +226,7 @@ def cohort_curves(df: pd.DataFrame, as_of: str | None = None) -> pd.DataFrame:
 
 
 def cohorts_section(src: OutputDir, panel: _Panel) -> str:
-    try:
-        as_of = src.json("signal_summary.json").get("as_of")
-    except MissingData:
-        as_of = None
+    as_of = (optional(lambda: src.json("signal_summary.json")) or {}).get("as_of")
     try:
         curves = cohort_curves(panel.get(), as_of)
         ulab = "平均用量指数 usage index" if curves.attrs["usage_column"] == "usage_index" else "平均用量 usage"
@@ -367,25 +358,16 @@ def lift_charts(lift: pd.DataFrame) -> str:
 def churn_headline(churn_dir) -> tuple[str, list[str]]:
     src = OutputDir(churn_dir)
     headline, lines = "–", []
-    try:
-        s = src.json("signal_summary.json")
+    if (s := optional(lambda: src.json("signal_summary.json"))) is not None:
         headline = f"预警 {fmt_int(s.get('warnings'))} 客户"
         if s.get("as_of"):
             lines.append(f"基准期 {s['as_of']}")
-    except MissingData:
-        pass
-    try:
-        ev = src.json("evaluation.json")
+    if (ev := optional(lambda: src.json("evaluation.json"))) is not None:
         sig = (ev.get("methods") or {}).get("signal") or {}
         if sig.get("auc") is not None:
             lines.append(f"信号 AUC {sig['auc']:.3f} · 前 10% 提升 {fmt_float(sig.get('top_decile_lift'), 2)}")
-    except MissingData:
-        pass
-    try:
-        q = src.json("quality_report.json")
+    if (q := optional(lambda: src.json("quality_report.json"))) is not None:
         lines.append(f"质量检查: 隔离 {fmt_int(q.get('quarantined_rows'))} / {fmt_int(q.get('rows'))} 行")
-    except MissingData:
-        pass
     if headline == "–" and not lines:
         lines = ["无可用输出 (no outputs found)"]
     return headline, lines

@@ -15,7 +15,7 @@ from ivr_text.report import charts
 from ivr_text.report.html import (COLORS, PALETTE, Card, Page, chart_block, esc, fmt_float, fmt_int, fmt_pct,
                                   is_missing, kpi_cards, note, table)
 from ivr_text.report.kit import examples_html, guarded, masked, nav_for
-from ivr_text.report.sources import MissingData, OutputDir, numeric, pick, read_any
+from ivr_text.report.sources import MissingData, OutputDir, numeric, optional, pick, read_any
 
 PREDICTION_FILES = ("predictions.csv", "predicted.csv", "classified.csv", "predictions.parquet")
 
@@ -212,10 +212,7 @@ def trends_section(src: OutputDir, max_causes: int) -> str:
     if len(order) > max_causes:
         wide = wide.assign(**{"其他 other": wide[order[max_causes:]].sum(axis=1)})
         shown.append("其他 other")
-    try:
-        alerts = src.table("alerts.csv")
-    except MissingData:
-        alerts = None
+    alerts = optional(lambda: src.table("alerts.csv"))
     markers = []
     periods = wide.index.tolist()
     if alerts is not None and len(alerts):
@@ -281,15 +278,12 @@ def topics_section(src: OutputDir) -> str:
     if overall.empty:
         overall = tp
     parts = []
-    try:
-        info = src.json("topics.json")
+    if (info := optional(lambda: src.json("topics.json"))) is not None:
         a = info.get("all", {}) if isinstance(info.get("all"), dict) else info
         cards = [Card("主题数 topics", fmt_int(a.get("k"))),
                  Card(f"一致性 coherence ({a.get('coherence_measure', '')})", fmt_float(a.get("coherence"), 3)),
                  Card("文本数 texts", fmt_int(a.get("n_texts")))]
         parts.append(kpi_cards([c for c in cards if c.value != "–"]))
-    except MissingData:
-        pass
     share = pick(overall, "share", "mass")
     if share:
         labels = [f"#{t} " + " ".join(str(w).split()[:4]) for t, w in zip(overall.get("topic", range(len(overall))),
@@ -320,24 +314,14 @@ def complaints_headline(complaints_dir) -> tuple[str, list[str]]:
     src = OutputDir(complaints_dir)
     lines = []
     headline = "–"
-    try:
-        pred = find_predictions(src)
+    if (pred := optional(lambda: find_predictions(src))) is not None:
         vc = pred["cause"].astype(str).value_counts()
         headline = f"{len(pred):,} 条工单"
         lines.append(f"最多: {vc.index[0]} ({vc.iloc[0] / len(pred):.0%})")
-    except MissingData:
-        pass
-    try:
-        m = src.json("metrics.json")
-        if m.get("macro_f1") is not None:
-            lines.append(f"宏平均 F1 {fmt_pct(m['macro_f1'])}")
-    except MissingData:
-        pass
-    try:
-        al = src.table("alerts.csv")
+    if (m := optional(lambda: src.json("metrics.json"))) is not None and m.get("macro_f1") is not None:
+        lines.append(f"宏平均 F1 {fmt_pct(m['macro_f1'])}")
+    if (al := optional(lambda: src.table("alerts.csv"))) is not None:
         lines.append(f"告警 {len(al):,} 条")
-    except MissingData:
-        pass
     if headline == "–" and not lines:
         lines = ["无可用输出 (no outputs found)"]
     return headline, lines

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence, TypeVar
 
 import pandas as pd
 
@@ -33,6 +33,17 @@ PRODUCERS = {
     "evaluation.json": "ivr-text churn evaluate --out (or evaluate-table --out)",
     "lift.csv": "ivr-text churn evaluate --out (or evaluate-table --out)",
 }
+
+
+T = TypeVar("T")
+
+
+def optional(read: Callable[[], T]) -> T | None:
+    """``read()``, or None when the output it reads is missing or unreadable (:class:`MissingData`)."""
+    try:
+        return read()
+    except MissingData:
+        return None
 
 
 def not_found(names: Sequence[str], where: Path | None) -> MissingData:
