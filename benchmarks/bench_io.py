@@ -22,17 +22,15 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_ivr import _load, _usage, make_log, run_child  # noqa: E402  (same log and measurement as bench_ivr)
 
 
 def make_logs(events: int) -> dict[str, Path]:
-    from bench_ivr import make_log
-
     parquet = make_log(events, Path(f"/tmp/ivr_bench_plain_{events}.parquet"), "plain")
     csv = parquet.with_suffix(".csv")
     if not csv.exists():
@@ -53,11 +51,6 @@ def make_logs(events: int) -> dict[str, Path]:
         tmp.rename(csv)
         print(f"wrote {csv} ({csv.stat().st_size / 1e6:,.0f} MB) in {time.perf_counter() - t0:.1f} s")
     return {"parquet": parquet, "csv": csv}
-
-
-def _usage() -> tuple[float, float, float]:
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return time.perf_counter(), r.ru_utime, r.ru_stime
 
 
 def child(step: str, fmt: str, path: str) -> dict:
@@ -88,15 +81,6 @@ def child(step: str, fmt: str, path: str) -> dict:
     return out
 
 
-def run_child(step: str, fmt: str, path: Path) -> dict | None:
-    proc = subprocess.run([sys.executable, __file__, "--child", step, fmt, str(path)], capture_output=True,
-                          text=True)
-    if proc.returncode != 0:
-        print(f"{fmt} {step}: failed\n{proc.stderr[-2000:]}")
-        return None
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--events", type=int, default=10_000_000)
@@ -111,13 +95,12 @@ def main() -> None:
     steps = [s.strip() for s in args.steps.split(",") if s.strip()]
     for fmt in [f.strip() for f in args.formats.split(",") if f.strip()]:
         path = paths[fmt]
-        print(f"{fmt}: {path} ({path.stat().st_size / 1e6:,.0f} MB); load average "
-              f"{' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
+        print(f"{fmt}: {path} ({path.stat().st_size / 1e6:,.0f} MB); {_load()}")
         res = {}
         for step in steps:
             if step == "fast" and fmt != "parquet":
                 continue
-            r = run_child(step, fmt, path)
+            r = run_child(step, fmt, path, script=__file__)
             if not r:
                 continue
             res[step] = r

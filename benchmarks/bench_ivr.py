@@ -128,10 +128,11 @@ def child(step: str, path: str) -> dict:
     return out
 
 
-def run_child(step: str, path: Path) -> dict | None:
-    proc = subprocess.run([sys.executable, __file__, "--child", step, str(path)], capture_output=True, text=True)
+def run_child(*args: str, script: str = __file__) -> dict | None:
+    """Run ``script --child ARGS`` in a fresh process (its own peak RSS); its last stdout line is a JSON dict."""
+    proc = subprocess.run([sys.executable, script, "--child", *map(str, args)], capture_output=True, text=True)
     if proc.returncode != 0:
-        print(f"{step}: failed\n{proc.stderr[-2000:]}")
+        print(f"{' '.join(map(str, args[:-1]))}: failed\n{proc.stderr[-2000:]}")
         return None
     return json.loads(proc.stdout.strip().splitlines()[-1])
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ivr_text.errors import InputError
 from ivr_text.ivr.calllog import NS, OUTCOMES, build_call_log
 from ivr_text.ivr.config import IvrConfig, load_config
 from ivr_text.ivr.menu import Menu
@@ -67,12 +68,8 @@ def ivr_contacts(events: pd.DataFrame, menu: Menu | None = None, config: IvrConf
     """One feedback row per call of ``events`` whose outcome is in ``outcomes`` and whose caller is known."""
     unknown = sorted(set(outcomes) - set(OUTCOMES))
     if unknown:
-        from ivr_text.errors import InputError
-
         raise InputError(f"unknown outcome(s) {', '.join(unknown)}; choose from {', '.join(OUTCOMES)}")
     if "caller_id" not in events.columns:
-        from ivr_text.errors import InputError
-
         raise InputError("ivr events: contacts need a caller_id column (use --map caller_id=YOUR_COLUMN)")
     log = build_call_log(events, menu, config or load_config())
     wanted = np.isin(np.asarray(OUTCOMES, dtype=object)[log.call_outcome], list(outcomes))
