@@ -812,6 +812,8 @@ def _digit_datetimes(s: pd.Series) -> pd.Series | None:
     text = s.dropna()
     if text.empty:
         return None
+    if not pd.api.types.is_numeric_dtype(text) and not str(text.iloc[0]).strip().isdigit():
+        return None  # the usual case (ISO or other text times): decided on the first value, no column pass
     if pd.api.types.is_float_dtype(text):
         if not (text == np.floor(text)).all():
             return None
