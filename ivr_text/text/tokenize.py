@@ -41,6 +41,7 @@ from typing import Iterable, Sequence
 
 from ivr_text.text import lexicon
 from ivr_text.text.engines import make_engine
+from ivr_text.text.negation import BREAK, load_negation
 from ivr_text.text.normalize import normalize_many, normalize_text, to_text
 from ivr_text.text.pii import MASK_RUN, PLACEHOLDERS
 
@@ -102,7 +103,7 @@ class Tokenizer:
     def __init__(self, user_dicts=(), stopwords=None, synonyms=None, keep_stopwords: bool = False,
                  normalize: bool = True, mask: bool = True, *, engine: str = "auto", hmm: bool = True,
                  default_dicts: bool = True, units=None, merge_units: bool = True, cache_size: int = 20000,
-                 block_cache_size: int = 500_000):
+                 block_cache_size: int = 500_000, negation: bool = True, negation_file=None):
         self.user_dicts = lexicon.as_paths(user_dicts)
         self.stopword_files = lexicon.as_paths(stopwords)
         self.synonym_files = lexicon.as_paths(synonyms)
@@ -115,6 +116,8 @@ class Tokenizer:
         self.default_dicts = bool(default_dicts)
         self.merge_units = bool(merge_units)
         self.cache_size = int(cache_size)
+        self.negation = bool(negation)
+        self.negation_file = Path(negation_file) if negation_file is not None else None
         self._load_lists()
         self.block_cache_size = int(block_cache_size)
         self._engine = None
@@ -166,7 +169,8 @@ class Tokenizer:
         if not isinstance(conf, dict):
             raise InputError(f"{path}: expected a mapping of tokenizer options")
         allowed = {"user_dicts", "stopwords", "synonyms", "keep_stopwords", "normalize", "mask", "engine", "hmm",
-                   "default_dicts", "units", "merge_units", "cache_size", "block_cache_size"}
+                   "default_dicts", "units", "merge_units", "cache_size", "block_cache_size", "negation",
+                   "negation_file"}
         unknown = set(conf) - allowed
         if unknown:
             raise InputError(f"{path}: unknown tokenizer option(s) {', '.join(sorted(map(str, unknown)))}; "
@@ -174,6 +178,8 @@ class Tokenizer:
         for key in ("user_dicts", "stopwords", "synonyms", "units"):
             if conf.get(key) is not None:
                 conf[key] = [p if Path(p).is_absolute() else path.parent / p for p in lexicon.as_paths(conf[key])]
+        if conf.get("negation_file") is not None and not Path(conf["negation_file"]).is_absolute():
+            conf["negation_file"] = path.parent / conf["negation_file"]
         return dict(conf)
 
     def _load_lists(self) -> None:
@@ -186,8 +192,13 @@ class Tokenizer:
         words = lexicon.load_user_words(files(lexicon.SHIPPED_USER_DICT, self.user_dicts))
         for term in self.synonyms:  # variants and canonicals are single tokens
             words.setdefault(term, None)
+        negation = load_negation(self.negation_file)
+        self._negation = negation if self.negation else None
+        for term in negation.negators:  # negators are cut whole (没办法) and are never stopwords
+            words.setdefault(term, None)
         self.words = words
-        self.stopwords = lexicon.load_stopwords(files(lexicon.SHIPPED_STOPWORDS, self.stopword_files))
+        self.stopwords = lexicon.load_stopwords(files(lexicon.SHIPPED_STOPWORDS, self.stopword_files)) \
+            - set(negation.negators)
         self.units = lexicon.load_units(files(lexicon.SHIPPED_UNITS, self.unit_files)) if self.merge_units \
             else frozenset()
         # one lookup per token: synonym → canonical, stopword (or synonym of one) → "" (dropped)
@@ -195,6 +206,8 @@ class Tokenizer:
         for variant, canonical in self.synonyms.items():
             token_map[variant] = "" if not self.keep_stopwords and canonical in self.stopwords else canonical
         self._token_map = token_map
+        self._neg_words = frozenset(negation.negators) if self.negation else frozenset()
+        self._kept_stopwords = self.stopwords if self.keep_stopwords else frozenset()
         # a unit that the engine may cut in two starts with one of these (个 of 个月): a number followed by
         # one at the end of a block may merge with the next block
         self._unit_prefixes = frozenset(u[:k] for u in self.units for k in range(1, len(u)))
@@ -249,7 +262,7 @@ class Tokenizer:
 
     def segment(self, text) -> list[str]:
         """Raw segmentation of the normalised text: no stopword removal, synonyms or unit merging."""
-        return self._segment_normalized([self.normalize_one(text)])[0]
+        return [t for t in self._segment_normalized([self.normalize_one(text)])[0] if t != BREAK]
 
     # ------------------------------------------------------------------ batches
 
@@ -434,7 +447,7 @@ class Tokenizer:
         for blk, tokens in zip(blocks, cuts):
             raws[blk] = tokens
             if all_han(blk):  # only Chinese tokens, no numbers: the common case
-                final = tuple([c for t in tokens if (c := get(t, t))])
+                final = tuple(self._final([get(t, t) for t in tokens]))
                 records[blk] = _Bound(final) if tokens[0] in unit_parts else final
             else:  # digits or Latin: most such blocks occur once (amounts, dates): a record from the 2nd sight on
                 records[blk] = _Fresh(tokens)
@@ -447,7 +460,7 @@ class Tokenizer:
         for tok in tokens:
             if "\u4e00" <= tok[0] <= "\u9fd5" or (not tok.isascii() and _HAN_CHAR.search(tok)):
                 if pending:
-                    raw.extend(_plain_tokens("".join(pending)))
+                    raw.extend(_stretch_tokens(pending))
                     pending = []
                 han_at.append(len(raw))
                 raw.append(tok)
@@ -455,7 +468,7 @@ class Tokenizer:
                 han_at.append(-1)
                 pending.append(tok)
         if pending:
-            raw.extend(_plain_tokens("".join(pending)))
+            raw.extend(_stretch_tokens(pending))
         unit_prefixes = self._unit_prefixes
         lead_open = han_at[0] < 0
         # the longest head ending with a Chinese token that no number before it can pull into a unit
@@ -489,7 +502,7 @@ class Tokenizer:
 
     def _segment_normalized(self, normalized: Sequence[str]) -> list[list[str]]:
         """Raw tokens of normalised texts (no units, synonyms, stopwords): the engine's tokens with Chinese,
-        the stretches between them re-cut by :func:`_plain_tokens`. Same engine calls and cache as the hot
+        the stretches between them re-cut by :func:`_plain_tokens` (``BREAK`` where one gives no token). Same engine calls and cache as the hot
         path, so its Chinese tokens are the ones :meth:`tokenize_many` works from."""
         out = []
         for text in normalized:
@@ -508,11 +521,18 @@ class Tokenizer:
         return out
 
     def _compose(self, tokens: list[str]) -> list[str]:
-        """Units merged, synonyms canonicalised, stopwords dropped (one dict lookup per token)."""
+        """Units merged, synonyms canonicalised, negators attached, stopwords and breaks dropped."""
         if self.units:
             tokens = _merge_units(tokens, self.units)
         get = self._token_map.get
-        return [c for t in tokens if (c := get(t, t))]
+        return self._final([get(t, t) for t in tokens])
+
+    def _final(self, mapped: list[str]) -> list[str]:
+        """Mapped tokens (stopwords ``""``) → output: negators attached to what they negate (see
+        :mod:`ivr_text.text.negation`), stopwords and clause breaks dropped."""
+        if self._negation is not None and not self._neg_words.isdisjoint(mapped):
+            return self._negation.attach(mapped, self._kept_stopwords)
+        return [c for c in mapped if c and c != BREAK]
 
 
 class _Lead(tuple):
@@ -559,20 +579,29 @@ def _is_number(tok: str) -> bool:
     return tok[-1] in _DIGITS and _NUMBER.fullmatch(tok) is not None
 
 
+def _stretch_tokens(pending: list[str]) -> tuple[str, ...]:
+    """Tokens of a stretch without Chinese; one that gives none (punctuation, space) is a clause break."""
+    return _plain_tokens("".join(pending)) or _BREAK_ONLY
+
+
+_BREAK_ONLY = (BREAK,)
+
+
 def _raw_tokens(items: Sequence[str]) -> list[str]:
-    """Tokens with Chinese kept as they are; the stretches between them cut by :func:`_plain_tokens`."""
+    """Tokens with Chinese kept as they are; the stretches between them cut by :func:`_plain_tokens`
+    (:data:`~ivr_text.text.negation.BREAK` for a stretch that gives no token, so negation stops there)."""
     out: list[str] = []
     pending: list[str] = []
     for tok in items:  # _is_han inlined (hot)
         if "\u4e00" <= tok[0] <= "\u9fd5" or (not tok.isascii() and _HAN_CHAR.search(tok)):
             if pending:
-                out.extend(_plain_tokens("".join(pending)))
+                out.extend(_stretch_tokens(pending))
                 pending = []
             out.append(tok)
         else:
             pending.append(tok)
     if pending:
-        out.extend(_plain_tokens("".join(pending)))
+        out.extend(_stretch_tokens(pending))
     return out
 
 
