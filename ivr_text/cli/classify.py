@@ -110,6 +110,21 @@ def _write_taxonomy(mined, path: Path, source: str) -> Path:
     return path
 
 
+RulesOnlyOpt = Annotated[bool, typer.Option(
+    "--rules-only", help="Without --model: the keyword rules alone (no model learned from the input's texts).")]
+
+
+def _cold_start(texts, taxonomy_path, rules_only: bool, top_k: int = 1, review_below=None, n_jobs: int = 1):
+    from ivr_text.complaints.coldstart import predict_without_model
+    from ivr_text.complaints.taxonomy import load_taxonomy
+
+    pred, method, note = predict_without_model(texts, load_taxonomy(taxonomy_path), rules_only=rules_only,
+                                               top_k=top_k, review_below=review_below, n_jobs=n_jobs)
+    if note:
+        common.echo(f"cold start: {note}")
+    return pred, method
+
+
 TopKOpt = Annotated[int, typer.Option("--top-k", min=1, help="Keywords per class at most.")]
 MinTextsOpt = Annotated[int, typer.Option("--min-texts", min=1, help="Labels with fewer texts are thin.")]
 MergeThinOpt = Annotated[bool, typer.Option(
@@ -129,12 +144,15 @@ def predict(
     review_below: Annotated[Optional[float], typer.Option(
         "--review-below", min=0.0, max=1.0, help="Flag rows whose confidence is below P for human review.")] = None,
     n_jobs: Annotated[int, typer.Option("--jobs", help="Worker processes for large inputs (-1 = all cores).")] = -1,
+    rules_only: RulesOnlyOpt = False,
     mapping: common.MapOpt = None, fmt: common.FormatOpt = None, encoding: common.EncodingOpt = None,
     strict: common.StrictOpt = False,
 ) -> None:
     """Add cause, confidence, runner-up and root-cause family to each complaint.
 
-    Without --model the taxonomy's keyword rules decide (cold start) and matched_keywords shows what fired.
+    Without --model (cold start) the taxonomy's keyword rules label the texts they are sure of and a
+    character n-gram model learned from those labels classifies the rest of this file (column source:
+    rules / model / none); matched_keywords shows what fired. --rules-only: the keyword rules alone.
     Writes OUT/predictions.csv and OUT/rejected_complaints.csv.
 
     Example: ivr-text classify predict complaints.csv --model cause.model --review-below 0.6 --out reports/classify
@@ -148,11 +166,7 @@ def predict(
         pred = clf.predict_frame(texts, top_k=top_k, review_below=review_below, n_jobs=n_jobs)
         method = f"model {model}"
     else:
-        from ivr_text.complaints.rules import RuleClassifier
-        from ivr_text.complaints.taxonomy import load_taxonomy
-
-        pred = RuleClassifier(load_taxonomy(taxonomy)).predict_frame(texts, top_k=top_k, review_below=review_below)
-        method = "keyword rules (cold start)"
+        pred, method = _cold_start(texts, taxonomy, rules_only, top_k, review_below, n_jobs)
     result = _joined(table.data, pred)
     path = write_table(result, Path(out) / "predictions.csv")
     common.echo(f"classified {len(result):,} complaints with {method}")
@@ -227,14 +241,16 @@ def evaluate(
     seed: Annotated[int, typer.Option("--seed", help="Fold assignment seed for --cv.")] = 0,
     tune: Annotated[bool, typer.Option(
         "--tune", help="With --cv: pick n-gram range and C by inner CV in each training fold (nested CV).")] = False,
+    rules_only: RulesOnlyOpt = False,
     mapping: common.MapOpt = None, fmt: common.FormatOpt = None, encoding: common.EncodingOpt = None,
     strict: common.StrictOpt = False,
 ) -> None:
     """Accuracy, macro-F1, per-class precision/recall/F1 and confusion matrix.
 
     With --model: that model on these rows. With --cv K (no model): K-fold cross-validation of the default
-    model (with --tune: nested CV that also chooses the configuration inside each fold). Neither: the
-    taxonomy's cold-start keyword rules.
+    model (with --tune: nested CV that also chooses the configuration inside each fold). Neither: cold start
+    as 'classify predict' does it without a model (labels unused until scoring); --rules-only: the keyword
+    rules alone.
 
     Example: ivr-text classify evaluate labelled.csv --cv 5 --json
     """
@@ -263,8 +279,11 @@ def evaluate(
             metrics, pred = ev.nested_cross_validate(texts, labels, cv, tax, seed=seed)
         elif cv is not None:
             metrics, pred = ev.cross_validate(texts, labels, cv, tax, seed=seed)
-        else:
+        elif rules_only:
             metrics, pred = ev.evaluate_rules(texts, labels, tax)
+        else:
+            pred, method = _cold_start(texts, taxonomy, False)
+            metrics = ev.evaluate_predictions(labels, pred, tax, method)
         metrics["rows"] = {"read": table.read, "used": table.used, "rejected": len(table.rejected)}
     finally:
         common.set_quiet(was_quiet)
