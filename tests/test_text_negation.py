@@ -102,3 +102,23 @@ def test_bad_negation_file_is_one_line(tmp_path):
     bad.write_text("negators: {}\nextra: 1\n", encoding="utf-8")
     with pytest.raises(InputError, match="unknown key"):
         load_negation(bad)
+
+
+def test_rules_match_a_keyword_however_the_negation_is_phrased():
+    from ivr_text.complaints.rules import RuleClassifier
+
+    rules = RuleClassifier()
+    texts = ["我没订购这个业务", "我没有订购这个业务", "我未订购这个业务"]  # taxonomy lists 未订购 and 没有订购 (3.0 each)
+    scores = rules.scores(rules_norm(texts))
+    assert (scores == scores[0]).all()
+    pred = rules.predict_frame(texts)
+    assert pred["cause"].tolist() == ["不知情定制问题"] * 3
+    j = rules.labels.index("不知情定制问题")
+    assert scores[0, j] == rules.scores(rules_norm(["我未订购这个"]))[0, j]  # one term: counted once
+    assert "赠送+未到账" in rules.predict_frame(["赠送的流量没有到账"])["matched_keywords"][0]
+
+
+def rules_norm(texts):
+    from ivr_text.text import normalize_many
+
+    return normalize_many(texts)

@@ -57,7 +57,9 @@ def test_map_file_errors_and_cycles(tmp_path):
 
 
 def test_normalization_id_names_the_map():
-    assert normalization_id() == f"t2s+regional:{default_variant_map().fingerprint}"
+    from ivr_text.text.social import default_social
+
+    assert normalization_id() == f"t2s+regional:{default_variant_map().fingerprint}+social:{default_social().fingerprint}"
 
 
 def test_rules_and_taxonomy_see_taiwan_complaints():

@@ -6,6 +6,14 @@ a softmax over the classes; a text with no positive score gets the taxonomy's ``
 confidence 0. ``matched_keywords`` lists the terms and rules that voted for the chosen cause, so every
 decision can be explained. All terms are found in one Aho–Corasick pass per text (pyahocorasick; overlapping
 and nested terms all count).
+
+Negation: texts and keywords are both matched in their negation view
+(:meth:`~ivr_text.text.negation.Negation.rule_view`: 没有到账 / 没到账 → 未到账, 不能上网 → 无法上网), so a keyword
+matches however the customer phrased the negation; spellings with one view (没有订购, 未订购) are one term, named
+in ``matched_keywords`` by its view. On the COCC dev orders the view moves the default taxonomy's macro-F1 from
+0.6486 to 0.6475 (that taxonomy was written from them) and rules mined on 4/5 and scored on the held-out fifth
+from 0.6997 to 0.7063.
+Handles, topics, URLs and repost markers never reach the rules: normalisation drops them (:mod:`ivr_text.text.social`).
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ import pandas as pd
 
 from ivr_text.complaints.taxonomy import Taxonomy, load_taxonomy
 from ivr_text.text import normalize_many
+from ivr_text.text.negation import default_negation
 
 
 def softmax(scores: np.ndarray) -> np.ndarray:
@@ -70,27 +79,34 @@ class RuleClassifier:
     def __init__(self, taxonomy: Taxonomy | None = None):
         self.taxonomy = taxonomy or load_taxonomy()
         self.labels = self.taxonomy.labels
+        view = default_negation().rule_view
+        # one column per term in its negation view: 没有订购 and 未订购 are one term (a text matching both would
+        # otherwise count the class twice); a class keeps the larger weight of the spellings it lists
         terms: dict[str, int] = {}
         for c in self.taxonomy.classes:
             for t in list(c.keywords) + [t for r in c.all_of for t in r.terms]:
-                terms.setdefault(t, len(terms))
+                terms.setdefault(view(t), len(terms))
         self.terms = list(terms)
         self.weights = np.zeros((len(self.terms), len(self.labels)))
         for j, c in enumerate(self.taxonomy.classes):
+            seen: set[int] = set()
             for t, w in c.keywords.items():
-                self.weights[terms[t], j] += w
-        self.co_rules = [(j, [terms[t] for t in r.terms], r.weight, r.label)
+                k = terms[view(t)]
+                self.weights[k, j] = max(self.weights[k, j], w) if k in seen else w
+                seen.add(k)
+        self.co_rules = [(j, [terms[view(t)] for t in r.terms], r.weight, r.label)
                          for j, c in enumerate(self.taxonomy.classes) for r in c.all_of]
 
     # ------------------------------------------------------------------ matching
     def term_matrix(self, normalized: Sequence[str]) -> np.ndarray:
         """Boolean (n_texts, n_terms): does term ``t`` occur in text ``i`` (one Aho–Corasick pass per text)."""
         automaton = self._automaton()
+        view = default_negation().rule_view
         rows: list[int] = []
         cols: list[int] = []
         for i, text in enumerate(normalized):
             if text:
-                for _, t in automaton.iter(text):
+                for _, t in automaton.iter(view(text)):
                     rows.append(i)
                     cols.append(t)
         out = np.zeros((len(normalized), len(self.terms)), dtype=bool)

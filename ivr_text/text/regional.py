@@ -89,5 +89,8 @@ def default_variant_map() -> VariantMap:
 
 
 def normalization_id() -> str:
-    """Names the text normalisation in force (recorded in trained models): ``t2s+regional:<fingerprint>``."""
-    return f"t2s+regional:{default_variant_map().fingerprint}"
+    """Names the text normalisation in force (recorded in trained models):
+    ``t2s+regional:<fingerprint>+social:<fingerprint>`` (the regional map and the social-text filter)."""
+    from ivr_text.text.social import default_social
+
+    return f"t2s+regional:{default_variant_map().fingerprint}+social:{default_social().fingerprint}"

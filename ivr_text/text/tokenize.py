@@ -17,6 +17,10 @@ here (placeholders and masked runs are single tokens, numbers and Latin words st
 token (59元), synonym variants (in the engine's dictionary, so 网很卡 is one token) map to their canonical term,
 stopwords go last. A hypothesis test checks that the fast path equals this reference path token for token.
 
+Negation (:mod:`ivr_text.text.negation`) is applied where stopwords are: a negator joins the word it negates
+inside its block (blocks never cross punctuation or spaces, and the reference path marks those breaks with
+``BREAK``), so the fast path and the reference path agree on it too.
+
 Guarantee: the Chinese tokens of :meth:`Tokenizer.segment` equal those of ``jieba.lcut`` on the normalised text
 with the same dictionaries (100.00% of 14,514 benchmark lines with rjieba). ``tok(text)`` never raises on odd
 input (None, NaN, numbers, 100k-character texts, lone surrogates, also with ``normalize=False``).
@@ -44,6 +48,7 @@ from ivr_text.text.engines import make_engine
 from ivr_text.text.negation import BREAK, load_negation
 from ivr_text.text.normalize import normalize_many, normalize_text, to_text
 from ivr_text.text.pii import MASK_RUN, PLACEHOLDERS
+from ivr_text.text.social import SOCIAL_PLACEHOLDERS
 
 __all__ = ["Tokenizer", "HAN"]
 
@@ -55,7 +60,8 @@ _ALNUM = r"[0-9a-z]+(?:[._\-/:+&#'][0-9a-z]+)*%?"
 _OTHER = rf"[^\W_0-9a-z{HAN}]+"  # letters of other scripts, rare CJK
 
 
-_TOKEN = re.compile("|".join([re.escape(p) for p in PLACEHOLDERS] + [r"\*{3,}", _ALNUM, _OTHER]))
+_TOKEN = re.compile("|".join([re.escape(p) for p in (*PLACEHOLDERS, *SOCIAL_PLACEHOLDERS.values())]
+                             + [r"\*{3,}", _ALNUM, _OTHER]))
 _MASK_STARS = re.compile(r"\*{3,}")
 _HAN_CHAR = re.compile(f"[{HAN}]")
 
@@ -88,6 +94,10 @@ class Tokenizer:
     keep_stopwords: keep stopwords in the output.
     normalize: run :func:`normalize_text` first (turn off only for text that is already normalised).
     mask: mask PII while normalising (the default; ``False`` opts out explicitly).
+    social: ``"drop"`` (default) / ``"mask"`` / ``"keep"`` @handles, #话题#, URLs, emoji, repost markers and
+        signatures while normalising (:mod:`ivr_text.text.social`); masked pieces are one token each (``<AT>``).
+    negation, negation_file: attach negators to what they negate (:mod:`ivr_text.text.negation`; default on,
+        with ``dictionaries/negation.yaml``); negators are never removed as stopwords either way.
     engine: ``"auto"`` (fastest installed), ``"rjieba"``, ``"jieba_fast"`` or ``"jieba"``.
     hmm: let the engine find unknown words with jieba's HMM (as ``jieba.lcut`` does by default).
     default_dicts: include the shipped word lists (``False``: only the files given here).
@@ -103,7 +113,8 @@ class Tokenizer:
     def __init__(self, user_dicts=(), stopwords=None, synonyms=None, keep_stopwords: bool = False,
                  normalize: bool = True, mask: bool = True, *, engine: str = "auto", hmm: bool = True,
                  default_dicts: bool = True, units=None, merge_units: bool = True, cache_size: int = 20000,
-                 block_cache_size: int = 500_000, negation: bool = True, negation_file=None):
+                 block_cache_size: int = 500_000, negation: bool = True, negation_file=None,
+                 social: str = "drop"):
         self.user_dicts = lexicon.as_paths(user_dicts)
         self.stopword_files = lexicon.as_paths(stopwords)
         self.synonym_files = lexicon.as_paths(synonyms)
@@ -118,6 +129,11 @@ class Tokenizer:
         self.cache_size = int(cache_size)
         self.negation = bool(negation)
         self.negation_file = Path(negation_file) if negation_file is not None else None
+        if social not in ("drop", "mask", "keep"):
+            from ivr_text.errors import InputError
+
+            raise InputError(f"tokenizer option social must be drop, mask or keep, not {social!r}")
+        self.social = social
         self._load_lists()
         self.block_cache_size = int(block_cache_size)
         self._engine = None
@@ -170,7 +186,7 @@ class Tokenizer:
             raise InputError(f"{path}: expected a mapping of tokenizer options")
         allowed = {"user_dicts", "stopwords", "synonyms", "keep_stopwords", "normalize", "mask", "engine", "hmm",
                    "default_dicts", "units", "merge_units", "cache_size", "block_cache_size", "negation",
-                   "negation_file"}
+                   "negation_file", "social"}
         unknown = set(conf) - allowed
         if unknown:
             raise InputError(f"{path}: unknown tokenizer option(s) {', '.join(sorted(map(str, unknown)))}; "
@@ -240,12 +256,12 @@ class Tokenizer:
 
     def normalize_one(self, text) -> str:
         """The text as this tokenizer sees it (normalised and masked per its settings)."""
-        return normalize_text(text, mask=self.mask) if self.normalize else to_text(text)
+        return normalize_text(text, mask=self.mask, social=self.social) if self.normalize else to_text(text)
 
     def normalize_batch(self, texts: Sequence) -> list[str]:
         """``[normalize_one(t) for t in texts]``, fast (:func:`~ivr_text.text.normalize_many`)."""
         if self.normalize:
-            return normalize_many(texts, mask=self.mask)
+            return normalize_many(texts, mask=self.mask, social=self.social)
         return [t if t.__class__ is str else to_text(t) for t in texts]
 
     def __call__(self, text) -> list[str]:
