@@ -29,6 +29,9 @@ def test_social_pieces_dropped_or_masked(text, dropped, masked):
     "收到来自陌生手机号码的短信",     # 来自 inside a sentence is not a signature
     "按#号键返回",                  # one # is not a topic
     "[紧急]宽带断网[已处理]",        # brackets that are not listed emoticons stay
+    "认证账号:******@139.gd",       # a masked e-mail local part: not a handle
+    "所在位置#松原市#前郭县#高家村",  # '#' separating address fields: not topics
+    "待机状态下输入##002#取消",       # a phone code: not a topic
 ])
 def test_work_order_text_is_left_alone(text):
     assert normalize_text(text) == text

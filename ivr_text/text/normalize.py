@@ -289,7 +289,7 @@ def _normalize_chunk(strs: list[str], mask: bool, social: SocialFilter | None = 
     spaces = "  " in joined  # masking neither creates nor removes double spaces
     lines = mask_pii_lines(joined) if mask else joined.split("\n")
     if social is not None:
-        lines = [social.apply(s) for s in lines]  # returns at once for lines without a hint character
+        lines = social.apply_lines(lines)  # only lines holding a hint (@ # [ http 发自 emoji …) are looked at
         spaces = True
         return [(_SPACES.sub(" ", s) if "  " in s else s).strip() for s in lines]
     return [s.strip() for s in lines]
