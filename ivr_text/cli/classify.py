@@ -90,6 +90,18 @@ def _model(model_path, taxonomy_path):
     return clf
 
 
+def _say_shift(shift: dict | None, model_path) -> None:
+    """One line on the domain-shift check (``ShiftReport.to_dict()``): a warning when the input is unlike the
+    training data."""
+    if shift is None:
+        common.echo(f"note: {model_path} has no domain-shift reference (saved by an older ivr-text); retrain to get "
+                    "a warning when the input is unlike the training data")
+    elif shift["warning"]:
+        common.echo(f"warning: {shift['message']}")
+    else:
+        common.echo(f"domain check: {shift['message']}")
+
+
 def _mining_config(top_k: int, min_texts: int, merge_thin: bool, other_label: str):
     from ivr_text.complaints.mining import MiningConfig
 
@@ -162,9 +174,17 @@ def predict(
     clf = _model(model, taxonomy) if model is not None else None  # a bad model file fails before reading
     table = _load(file, mapping, fmt, encoding, strict, out, text_column)
     texts = table.data["text"].tolist()
+    paths = []
     if clf is not None:
         pred = clf.predict_frame(texts, top_k=top_k, review_below=review_below, n_jobs=n_jobs)
         method = f"model {model}"
+        shift = clf.domain_shift(texts, pred["confidence"])
+        shift = shift.to_dict() if shift is not None else None
+        if shift is not None:
+            from ivr_text.io import write_json
+
+            paths.append(write_json(shift, Path(out) / "domain_shift.json"))
+        _say_shift(shift, model)
     else:
         pred, method = _cold_start(texts, taxonomy, rules_only, top_k, review_below, n_jobs)
     result = _joined(table.data, pred)
@@ -174,7 +194,7 @@ def predict(
                        title="predicted causes")
     if review_below is not None:
         common.echo(f"flagged for review (confidence < {review_below}): {int(result['needs_review'].sum()):,}")
-    common.done(path)
+    common.done(path, *paths)
 
 
 @classify_app.command("train")
@@ -297,6 +317,8 @@ def evaluate(
     if as_json:
         typer.echo(json.dumps(metrics, ensure_ascii=False))
         return
+    if clf is not None:
+        _say_shift(metrics.get("domain_shift"), model)
     common.echo(f"{metrics['method']}: n={metrics['n']:,} accuracy={metrics['accuracy']:.4f} "
                 f"macro-F1={metrics['macro_f1']:.4f}")
     per = pd.DataFrame(metrics["per_class"]).T.rename_axis("class").reset_index()

@@ -153,7 +153,11 @@ def evaluate_rules(texts: Sequence, labels: Sequence, taxonomy: Taxonomy | None 
 
 
 def evaluate_model(model: CauseModel, texts: Sequence, labels: Sequence) -> tuple[dict, pd.DataFrame]:
+    """Metrics of a trained model on labelled rows, with ``domain_shift`` (:meth:`CauseModel.domain_shift`:
+    how unlike the training data the rows are; None for models saved without the reference)."""
     pred = model.predict_frame(texts)
     metrics = evaluate_predictions(labels, pred, model.taxonomy, "trained model on held-out rows")
     metrics["model"] = {k: model.meta.get(k) for k in ("trained_at", "n_train", "taxonomy_name", "sklearn")}
+    shift = model.domain_shift(texts, pred["confidence"])
+    metrics["domain_shift"] = shift.to_dict() if shift is not None else None
     return metrics, pred

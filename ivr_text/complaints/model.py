@@ -50,6 +50,7 @@ import pandas as pd
 
 from ivr_text.complaints.features import CharNgramTfidf, TokenTfidf, vectorizer_from_state
 from ivr_text.complaints.rules import RuleClassifier, ranked_frame
+from ivr_text.complaints.shift import ShiftReference, check_shift, fit_reference
 from ivr_text.text import normalize_many
 from ivr_text.text.regional import normalization_id
 from ivr_text.complaints.taxonomy import Taxonomy, load_taxonomy, taxonomy_from_dict
@@ -118,6 +119,7 @@ class CauseModel:
     intercept: np.ndarray | None = None
     temperature: float = 1.0
     meta: dict = field(default_factory=dict)
+    shift_reference: ShiftReference | None = None
 
     # ------------------------------------------------------------------ features
     def _rules(self) -> RuleClassifier:
@@ -174,11 +176,29 @@ class CauseModel:
         if len(texts) != len(labels):
             raise InputError(f"{len(texts)} texts but {len(labels)} labels")
         y = labels.to_numpy()
-        X = self._features(parallel_normalize(texts, self.config.n_jobs), fit=True)
+        norm = parallel_normalize(texts, self.config.n_jobs)
+        X = self._features(norm, fit=True)
         self.classes_ = np.array(sorted(counts.index), dtype=object)
-        self.coef, self.intercept, self.temperature = _fit_calibrated_svm(X, y, self.classes_, self.config)
+        self.coef, self.intercept, self.temperature, holdout_conf = _fit_calibrated_svm(X, y, self.classes_,
+                                                                                        self.config)
+        self.shift_reference = fit_reference(norm, holdout_conf)
         self._stamp(counts, len(y))
         return self
+
+    def domain_shift(self, texts: Sequence, confidence: Sequence[float], *, normalized: bool = False,
+                     max_texts: int = 20_000):
+        """:class:`~ivr_text.complaints.shift.ShiftReport` of an input against the training data, from its texts
+        and this model's top-class confidences on them (``predict_frame(...)["confidence"]``); at most
+        ``max_texts`` evenly spaced texts are compared (the rates' standard error stays below 0.4%). None for
+        a model saved before the reference was stored."""
+        if self.shift_reference is None:
+            return None
+        texts, conf = list(texts), np.asarray(confidence, dtype=np.float64)
+        if len(texts) > max_texts:
+            idx = np.linspace(0, len(texts) - 1, max_texts).round().astype(int)
+            texts, conf = [texts[i] for i in idx], conf[idx]
+        norm = texts if normalized else normalize_many(texts)
+        return check_shift(self.shift_reference, norm, conf)
 
     def _stamp(self, counts: pd.Series, n: int) -> None:
         import sklearn
@@ -195,6 +215,7 @@ class CauseModel:
             "trained_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
             "config": self.config.to_dict(),
             "normalization": normalization_id(),
+            "shift": self.shift_reference.to_meta() if self.shift_reference is not None else None,
         }
 
     # ------------------------------------------------------------------ prediction
@@ -253,11 +274,13 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def _svm(X, y, classes: np.ndarray, C: float):
+def _svm(X, y, classes: np.ndarray, C: float, seed: int = 0):
     """One-vs-rest linear SVM → (coef (n_classes, n_features), intercept), float32, rows in ``classes`` order."""
     from sklearn.svm import LinearSVC
 
-    clf = LinearSVC(C=C, dual=True).fit(X, y)  # dual CD is fast on text; "auto" takes the primal when n > d
+    # dual CD is fast on text ("auto" takes the primal when n > d); it visits rows in a random order: seeded, so
+    # that training twice on the same texts gives the same model (unseeded, tiny inputs could flip predictions)
+    clf = LinearSVC(C=C, dual=True, random_state=seed).fit(X, y)
     coef = np.asarray(clf.coef_, dtype=np.float32)
     intercept = np.asarray(clf.intercept_, dtype=np.float32)
     if len(clf.classes_) == 2:  # binary: one hyperplane; make it two symmetric scores
@@ -268,7 +291,10 @@ def _svm(X, y, classes: np.ndarray, C: float):
 
 
 def _fit_calibrated_svm(X, y: np.ndarray, classes: np.ndarray, cfg: ModelConfig):
-    """SVM on all rows plus a softmax temperature fitted on a stratified hold-out (two fits, two threads)."""
+    """SVM on all rows plus a softmax temperature fitted on a stratified hold-out (two fits, two threads).
+
+    Returns coef, intercept, temperature and the calibrated top-class confidences on the hold-out (the reference
+    of what confidences on unseen texts of the training source look like)."""
     from concurrent.futures import ThreadPoolExecutor
 
     from sklearn.model_selection import train_test_split
@@ -281,8 +307,8 @@ def _fit_calibrated_svm(X, y: np.ndarray, classes: np.ndarray, cfg: ModelConfig)
         tr, te = train_test_split(np.arange(len(y)), test_size=n_hold, stratify=y, random_state=cfg.seed)
         tr_classes = np.unique(y[tr])
     with ThreadPoolExecutor(max_workers=2 if _workers(cfg.n_jobs) > 1 else 1) as pool:
-        full = pool.submit(_svm, X, y, classes, cfg.C)
-        part = pool.submit(_svm, X[tr], y[tr], tr_classes, cfg.C) if n_hold is not None else None
+        full = pool.submit(_svm, X, y, classes, cfg.C, cfg.seed)
+        part = pool.submit(_svm, X[tr], y[tr], tr_classes, cfg.C, cfg.seed) if n_hold is not None else None
         coef, intercept = full.result()
         if part is not None:
             pc, pi = part.result()
@@ -293,7 +319,8 @@ def _fit_calibrated_svm(X, y: np.ndarray, classes: np.ndarray, cfg: ModelConfig)
         else:
             scores = np.asarray(X @ coef.T) + intercept
             target = np.searchsorted(classes, y)
-    return coef, intercept, _fit_temperature(scores, target)
+    temperature = _fit_temperature(scores, target)
+    return coef, intercept, temperature, _softmax(scores / temperature).max(axis=1)
 
 
 def _fit_temperature(scores: np.ndarray, target: np.ndarray) -> float:
@@ -355,6 +382,8 @@ def save_model(model: CauseModel, path: str | Path) -> Path:
     for i, s in enumerate(vec_states):
         state[f"vocab_{i}"] = s["vocab"]
         state[f"idf_{i}"] = s["idf"]
+    if model.shift_reference is not None:
+        state["shift_vocab"] = model.shift_reference.vocab
     sio.dump(state, path)
     return path
 
@@ -415,7 +444,13 @@ def load_model(path: str | Path, taxonomy: Taxonomy | None = None) -> CauseModel
             f"model trained with text normalisation {meta['normalization']}, this ivr-text uses "
             f"{normalization_id()}: only texts with Taiwan/Hong Kong words (网路, 讯号, 软体, ...) are featurised "
             "differently; retrain with 'ivr-text classify train' to use the current one")
-    model = CauseModel(stored_tax, config, vectorizers, coef, intercept, temperature, meta)
+    shift = None
+    if isinstance(meta.get("shift"), dict) and "shift_vocab" in state:  # models saved before it have none
+        try:
+            shift = ShiftReference.from_meta(meta["shift"], state["shift_vocab"])
+        except (KeyError, ValueError, TypeError):
+            raise InputError(f"{path}: damaged ivr-text cause model (domain-shift reference); retrain") from None
+    model = CauseModel(stored_tax, config, vectorizers, coef, intercept, temperature, meta, shift)
     model.classes_ = np.array(meta["classes"], dtype=object)
     return model
 
