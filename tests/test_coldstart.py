@@ -73,12 +73,13 @@ def test_cold_start_falls_back_to_rules_when_there_is_nothing_to_learn_from():
 
 
 def test_cold_start_refuses_a_model_that_does_not_agree_with_the_rules():
-    # seeds: each keyword always comes with one marker word (信号+甲, 扣费+乙, 态度+丙), so the model learns the
-    # markers; the unsure texts (two keywords, a tie) carry another class's marker: model and rules never agree
-    seeds = [f"{kw}，{marker}{i}" for kw, marker in (("信号", "甲"), ("扣费", "乙"), ("态度", "丙"))
-             for i in range(15)]
-    unsure = [f"{a}，{b}，{marker * 3}" for a, b, marker in (("信号", "扣费", "丙"), ("扣费", "态度", "甲"),
-                                                            ("态度", "信号", "乙")) for _ in range(10)]
+    # seeds: each keyword always comes with one long marker phrase (信号+苹果香蕉橘子, …), so the model learns the
+    # markers (more character n-grams than the keyword); the unsure texts (two keywords, a tie for the rules)
+    # carry the third class's marker: the model follows the marker, the rules one of the keywords
+    markers = {"信号": "苹果香蕉橘子", "扣费": "火车汽车轮船", "态度": "钢琴吉他提琴"}
+    seeds = [f"{kw}，{markers[kw]}{i}" for kw in markers for i in range(15)]
+    unsure = [f"{a}，{b}，{markers[m]}" for a, b, m in (("信号", "扣费", "态度"), ("扣费", "态度", "信号"),
+                                                      ("态度", "信号", "扣费")) for _ in range(10)]
     clf = ColdStartClassifier(taxonomy()).fit(seeds + unsure)
     assert clf.info_["seeds"] == 45 and clf.info_["agreement_texts"] == 30
     assert clf.info_["agreement_kappa"] < 0.3
