@@ -117,7 +117,8 @@ def topics(
     """Find complaint themes with LDA topics, overall and within each cause; report coherence.
 
     Writes topics.csv (scope, topic, top words, share, coherence, taxonomy terms, novel, masked examples),
-    doc_topics.csv (dominant topic per text) and topics.json (k, coherence, parameters).
+    doc_topics.csv (dominant topic per text), boilerplate.csv (template words found in this corpus and kept
+    out of the topics) and topics.json (k, coherence, parameters).
 
     Example: ivr-text topics complaints.csv --out reports/topics --by cause --topics auto --seed 1
     """
@@ -143,8 +144,13 @@ def topics(
     groups = data[by].fillna("(missing)").astype(str).tolist() if by else None
     causes = data["cause"].fillna("(missing)").astype(str).tolist() if "cause" in data else None
     seeds = taxonomy_keywords(taxonomy)
+    bp_causes = None
+    if causes is None and groups is None:  # boilerplate is judged against the keyword rules' causes
+        from ivr_text.complaints.boilerplate import rule_causes
+
+        bp_causes = rule_causes(texts, taxonomy)
     report = analyse_topics(texts, corpus, cfg, groups=groups, group_name=by or "group", causes=causes,
-                            taxonomy=seeds, n_jobs=n_jobs)
+                            taxonomy=seeds, n_jobs=n_jobs, boilerplate_causes=bp_causes)
     doc = report.doc_topics
     source_rows = data.attrs.get("source_rows")
     if source_rows is not None and len(source_rows) == len(doc):
@@ -153,7 +159,7 @@ def topics(
         doc.insert(1, "id", data["id"].to_numpy())
     info = {"input": str(file), "rows_used": table.used, "rows_rejected": len(table.rejected), **report.info}
     paths = [write_table(report.topics, out / "topics.csv"), write_table(doc, out / "doc_topics.csv"),
-             write_json(info, out / "topics.json")]
+             write_table(report.boilerplate, out / "boilerplate.csv"), write_json(info, out / "topics.json")]
     overall = report.info["all"]
     common.echo(f"{overall['k']} topics over {overall['n_texts']:,} texts; coherence "
                 f"{overall['coherence_measure']} = {overall['coherence']:.3f}")
@@ -162,6 +168,9 @@ def topics(
                     + ", ".join(list(report.info["skipped"])[:5]))
     shown = report.topics[report.topics["scope"] == "all"][["topic", "top_words", "share", "coherence"]]
     common.print_table(shown, title="Topics (all texts)")
+    if len(report.boilerplate):
+        common.echo(f"kept out as corpus boilerplate ({len(report.boilerplate)} terms, see boilerplate.csv): "
+                    + " ".join(report.boilerplate["term"].head(12)))
     common.done(*paths)
 
 
@@ -181,9 +190,11 @@ def trends(
     window: Annotated[Optional[int], typer.Option("--window", min=1, help="Baseline periods.")] = None,
     season: Annotated[Optional[int], typer.Option(
         "--season", min=1, help="Periods between baseline periods (7 = same weekday for --period day).")] = None,
-    method: Annotated[Optional[str], typer.Option("--method", help="poisson or robust_z.")] = None,
-    alpha: Annotated[Optional[float], typer.Option("--alpha", min=0.0, max=1.0,
-                                                   help="p-value threshold (poisson).")] = None,
+    method: Annotated[Optional[str], typer.Option(
+        "--method", help="conditional (exact test against the baseline counts), poisson or robust_z.")] = None,
+    alpha: Annotated[Optional[float], typer.Option(
+        "--alpha", min=0.0, max=1.0,
+        help="False-alarm level per period: q-value threshold after Benjamini-Hochberg over its causes.")] = None,
     z_threshold: Annotated[Optional[float], typer.Option("--z-threshold", help="Robust z threshold.")] = None,
     min_count: Annotated[Optional[int], typer.Option("--min-count", min=0,
                                                      help="Fewest texts in a period to alert.")] = None,
@@ -198,14 +209,16 @@ def trends(
     """Count complaints per period and cause, alert on spikes against each cause's baseline, find new terms.
 
     Writes counts.csv (every period × cause, zero-filled, with baseline and tests), alerts.csv (period,
-    cause, count, baseline, ratio, p_value, z, masked examples), emerging_terms.csv, and with --topic-column
-    topic_counts.csv and topic_alerts.csv. Rows with missing or unparseable dates go to rejected_complaints.csv.
+    cause, count, baseline, ratio, p_value, q_value, z, what_changed: the terms over-represented in the alerted
+    texts, masked examples), emerging_terms.csv (corpus boilerplate left out; trends.json lists it), and with
+    --topic-column topic_counts.csv and topic_alerts.csv. Rows with missing or unparseable dates go to
+    rejected_complaints.csv.
 
     Example: ivr-text trends complaints.csv --date-column created_at --by cause --period week --out reports/trends
     """
     from ivr_text.complaints.corpus import corpus_from_texts, default_tokenizer
-    from ivr_text.complaints.trends import (TrendConfig, alert_examples, emerging_terms, period_counts,
-                                            score_counts, to_periods)
+    from ivr_text.complaints.trends import (TrendConfig, alert_examples, alert_terms, boilerplate_terms,
+                                            emerging_terms, period_counts, score_counts, to_periods)
     from ivr_text.io import write_json, write_table
 
     cfg = _config(TrendConfig, config, period=period, window=window, season=season, method=method, alpha=alpha,
@@ -224,12 +237,20 @@ def trends(
     paths = []
     summary: dict = {"input": str(file), "rows_used": table.used, "rows_rejected": len(table.rejected),
                      "params": cfg.__dict__.copy()}
+    corpus, exclude = None, []
+    if terms:
+        corpus = corpus_from_texts(texts, default_tokenizer(), n_jobs=n_jobs, min_len=2)
+        exclude = boilerplate_terms(corpus, periods, data[by].tolist() if by else None, cfg)
+        summary["boilerplate_terms"] = exclude
     for dim, col, prefix in ((name, by, ""), ("topic", topic_column, "topic_")):
         if prefix and not col:
             continue
         groups = data[col].tolist() if col else None
         scored = score_counts(period_counts(periods, groups), cfg)
         alerts = alert_examples(scored, periods, groups, texts, cfg)
+        if corpus is not None:  # what changed: the terms over-represented in the alerted cell
+            alerts.insert(len(alerts.columns) - 1, "what_changed",
+                          alert_terms(alerts, corpus, periods, groups, cfg, exclude))
         scored = scored.rename(columns={"group": dim})
         alerts = alerts.rename(columns={"group": dim})
         paths += [write_table(scored, out / f"{prefix}counts.csv"), write_table(alerts, out / f"{prefix}alerts.csv")]
@@ -240,12 +261,12 @@ def trends(
             common.echo(f"{len(scored[dim].unique())} {dim} value(s) over {scored['period'].nunique()} "
                         f"{cfg.period}(s); {len(alerts)} alert(s)")
             if len(alerts):
-                common.print_table(alerts[["period", dim, "count", "baseline", "ratio", "p_value", "z"]],
-                                   title="Alerts", max_rows=10)
+                shown = ["period", dim, "count", "baseline", "ratio", "q_value"] + \
+                    (["what_changed"] if "what_changed" in alerts else [])
+                common.print_table(alerts[shown], title="Alerts", max_rows=10)
     if terms:
-        corpus = corpus_from_texts(texts, default_tokenizer(), n_jobs=n_jobs, min_len=2)
         causes = data[by].tolist() if by else None
-        emerging = emerging_terms(corpus, periods, cfg, texts=texts, causes=causes)
+        emerging = emerging_terms(corpus, periods, cfg, texts=texts, causes=causes, exclude=exclude)
         if by:  # a term whose main cause spiked in that period may just ride the spike; others are new themes
             alerted = set(zip(summary_alerts["period"], summary_alerts[name].astype(str)))
             emerging["cause_alert"] = [(p, str(c)) in alerted for p, c in zip(emerging["period"], emerging["main_cause"])]

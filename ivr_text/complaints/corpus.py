@@ -151,12 +151,15 @@ class BowCorpus:
         return BowCorpus(indptr, self.indices[take], self.counts[take], self.id2word)
 
     def filter_vocab(self, no_below: int = 1, no_above: float = 1.0, keep_n: int | None = None,
-                     keep: Iterable[str] = ()) -> "BowCorpus":
+                     keep: Iterable[str] = (), drop: Iterable[str] = ()) -> "BowCorpus":
         """Keep terms in at least ``no_below`` docs and at most ``no_above`` of them, the ``keep_n`` most
-        frequent of those; ``keep`` tokens are kept whenever present. Term ids are renumbered."""
+        frequent of those; ``keep`` tokens are kept whenever present, ``drop`` tokens never (e.g. corpus
+        boilerplate, :mod:`ivr_text.complaints.boilerplate`). Term ids are renumbered."""
         df = self.doc_freq()
         n = max(len(self), 1)
         ok = (df >= no_below) & (df <= no_above * n)
+        dropped = np.array([i for i in self.token_ids(list(drop)) if i >= 0], dtype=np.int64)
+        ok[dropped] = False
         forced = np.array([i for i in self.token_ids(list(keep)) if i >= 0], dtype=np.int64)
         if keep_n is not None and ok.sum() > keep_n:
             order = np.lexsort((np.arange(len(df)), -df))  # by df desc, then id: deterministic

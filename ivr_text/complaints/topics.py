@@ -34,6 +34,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ivr_text.complaints.boilerplate import BoilerplateConfig, find_boilerplate, rule_causes
 from ivr_text.complaints.corpus import BowCorpus
 from ivr_text.errors import InputError
 
@@ -614,31 +615,42 @@ class TopicsReport:
     topics: pd.DataFrame       # one row per (scope, topic)
     doc_topics: pd.DataFrame   # one row per input text
     info: dict
+    boilerplate: pd.DataFrame = field(default_factory=pd.DataFrame)  # terms kept out (find_boilerplate)
 
 
 def analyse_topics(texts: Sequence[str], corpus: BowCorpus, cfg: TopicConfig, *,
                    groups: Sequence[str] | None = None, group_name: str = "cause",
                    causes: Sequence[str] | None = None,
                    taxonomy: Mapping[str, Sequence[str]] | None = None,
-                   n_jobs: int | None = 1) -> TopicsReport:
+                   n_jobs: int | None = 1, boilerplate: BoilerplateConfig | None = BoilerplateConfig(),
+                   boilerplate_causes: Sequence[str] | None = None) -> TopicsReport:
     """Topics over all texts and, with ``groups``, within each group (e.g. cause).
 
     ``corpus`` is the unfiltered corpus of ``texts`` (document i = text i); vocabulary filtering
-    (``no_below``/``no_above``/``keep_n``) is applied here, separately for each scope. All models (the
-    candidate k values of every scope) are fitted in ``n_jobs`` worker processes (-1 = all cores); the
-    result does not depend on ``n_jobs``.
+    (``no_below``/``no_above``/``keep_n``) is applied here, separately for each scope. Corpus boilerplate
+    (:func:`~ivr_text.complaints.boilerplate.find_boilerplate` over ``boilerplate_causes``, else ``causes``,
+    else ``groups``, else the keyword rules' causes) is kept out of every scope (``boilerplate=None``: not).
+    All models (the candidate k values of every scope) are fitted in ``n_jobs`` worker processes (-1 = all
+    cores); the result does not depend on ``n_jobs``.
     """
     causes = causes if causes is not None else groups
-    filt = corpus.filter_vocab(cfg.no_below, cfg.no_above, cfg.keep_n)
+    bp = pd.DataFrame(columns=["term"])
+    if boilerplate is not None:
+        labels = next((c for c in (boilerplate_causes, causes) if c is not None), None)
+        bp = find_boilerplate(corpus, labels if labels is not None else rule_causes(texts), cfg=boilerplate)
+    drop = bp["term"].tolist()
+    filt = corpus.filter_vocab(cfg.no_below, cfg.no_above, cfg.keep_n, drop=drop)
     scopes = [_Scope(filt, cfg.k, cfg.k_range, "all texts")]
     _plan(scopes[0], cfg)
-    info = {"params": {k: v for k, v in asdict(cfg).items()}, "all": None, "groups": {}, "skipped": {}}
+    info = {"params": {k: v for k, v in asdict(cfg).items()}, "all": None, "groups": {}, "skipped": {},
+            "boilerplate": drop}
     group_rows: list[tuple[str, np.ndarray]] = []
     if groups is not None:
         garr = pd.Series(np.asarray(groups, dtype=object))
         for value, n in garr.value_counts().items():
             rows = np.flatnonzero((garr == value).to_numpy())
-            sub = corpus.subset(rows).filter_vocab(min(cfg.no_below, max(2, n // 100)), cfg.no_above, cfg.keep_n)
+            sub = corpus.subset(rows).filter_vocab(min(cfg.no_below, max(2, n // 100)), cfg.no_above, cfg.keep_n,
+                                                   drop=drop)
             if n < cfg.min_group_docs or max_topics(sub, cfg) < 2:
                 info["skipped"][str(value)] = f"{n} texts: too few for topics within this {group_name}"
                 continue
@@ -666,7 +678,7 @@ def analyse_topics(texts: Sequence[str], corpus: BowCorpus, cfg: TopicConfig, *,
     topics = pd.concat(tables, ignore_index=True)
     front = ["scope", "topic"]
     topics = topics[front + [c for c in topics.columns if c not in front]]
-    return TopicsReport(topics, doc, info)
+    return TopicsReport(topics, doc, info, bp)
 
 
 __all__ = ["TopicConfig", "TopicModelResult", "TopicsReport", "topic_coherence", "fit_topic_model",

@@ -4,16 +4,24 @@
   counts, never gaps; every group appears in every period).
 - :func:`score_counts` / alerts — each cell is compared with its own trailing baseline: the previous
   ``window`` periods, ``season`` periods apart (``season=7`` with daily periods compares a Monday with the
-  previous Mondays). ``poisson``: one-sided exact Poisson test of the count against the baseline mean;
-  ``robust_z``: (count − median) / (1.4826·MAD), the scale floored at the Poisson sd √median so a flat
-  history does not make every wiggle infinite. An alert also needs ``min_count`` texts, a ratio to the
-  baseline of at least ``min_ratio`` and ``min_history`` baseline periods. Benjamini-Hochberg q-values
-  over all tested cells are reported.
-- :func:`emerging_terms` — terms much more frequent in a period than in its baseline periods: log-odds
-  ratio with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008) on document frequencies, or
-  (for small corpora, where that z is bounded for a brand-new term) an exact binomial burst test against the
-  smoothed baseline rate, Bonferroni-corrected over the period's candidates; both with minimum counts and
-  a minimum ratio, so one-off words do not flood the list.
+  previous Mondays). ``conditional`` (default): the exact test of equal Poisson rates — given the count ``c``
+  and the sum ``S`` of the ``m`` baseline counts, ``c ~ Binomial(c + S, 1/(1 + m))`` when nothing changed — so
+  the baseline's own noise is accounted for (the plain ``poisson`` test takes the baseline mean as known and
+  alerts too often on short windows); ``robust_z``: (count − median) / (1.4826·MAD), the scale floored at the
+  Poisson sd √median so a flat history does not make every wiggle infinite. Multiple testing: the p-values
+  of one period's groups are one family, Benjamini-Hochberg adjusted (``q_value``), and a cell alerts when
+  ``q_value ≤ alpha`` (``correction="none"``: when ``p_value < alpha``), so in a period without any surge
+  some group alerts with probability about ``alpha`` however many groups there are (tested on simulated
+  surge-free worlds). An alert also needs ``min_count`` texts, a ratio to the baseline of at least
+  ``min_ratio`` and ``min_history`` baseline periods. :func:`alert_terms` adds what changed: the terms
+  over-represented in the alerted cell's texts against the same group's baseline periods.
+- :func:`emerging_terms` — terms much more frequent in a period than in its baseline periods: ranked by the
+  log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008) on document frequencies;
+  significant by the exact conditional test of equal rates (texts with the term now vs in the baseline,
+  given both period sizes), Bonferroni-corrected over the period's candidates (``term_alpha``), with minimum
+  counts and a minimum ratio, so one-off words do not flood the list. Corpus boilerplate — template words
+  steady over time and spread over the causes like all texts (:mod:`ivr_text.complaints.boilerplate`) — is
+  never a candidate.
 
 All statistics are vectorised over periods × groups (counts) and periods × terms (sparse matrices): counts,
 alerts and emerging terms for 1 M texts over 26 weeks took 12 s beyond tokenisation
@@ -43,8 +51,9 @@ class TrendConfig:
     period: str = "week"
     window: int = 4            # baseline periods
     season: int = 1            # distance between baseline periods (7 = same weekday for daily counts)
-    method: str = "poisson"    # or "robust_z"
-    alpha: float = 0.01        # p-value threshold (poisson)
+    method: str = "conditional"  # or "poisson" (baseline mean taken as known) or "robust_z"
+    alpha: float = 0.01        # false-alarm level per period (conditional, poisson), after the correction
+    correction: str = "bh"     # Benjamini-Hochberg over the groups of a period, or "none"
     z_threshold: float = 3.5   # robust z threshold
     min_count: int = 5
     min_ratio: float = 1.5
@@ -53,18 +62,22 @@ class TrendConfig:
     n_examples: int = 3
     example_chars: int = 120
     term_min_count: int = 5    # texts with the term in the period
-    term_z: float = 3.0
+    term_z: float = 3.0        # (kept for old config files; terms are tested by term_alpha)
     term_min_ratio: float = 2.0
     term_prior: float = 100.0  # strength of the Dirichlet prior (pseudo-counts spread by overall frequency)
     term_prior_floor: float = 0.5  # smallest pseudo-count per term, so brand-new terms are not drowned by it
-    term_alpha: float = 0.001  # or: binomial burst p-value (Bonferroni over the period's candidates) below this
+    term_alpha: float = 0.001  # conditional p-value × the period's candidates (Bonferroni) at most this
     top_terms: int = 20        # per period
+    alert_terms: int = 5       # terms shown per alert (what changed)
+    boilerplate: bool = True   # keep corpus boilerplate out of emerging terms
 
     def __post_init__(self):
         if self.period not in PERIODS:
             raise InputError(f"period must be one of {', '.join(PERIODS)}, not {self.period!r}")
-        if self.method not in ("poisson", "robust_z"):
-            raise InputError(f"method must be poisson or robust_z, not {self.method!r}")
+        if self.method not in ("conditional", "poisson", "robust_z"):
+            raise InputError(f"method must be conditional, poisson or robust_z, not {self.method!r}")
+        if self.correction not in ("bh", "none"):
+            raise InputError(f"correction must be bh or none, not {self.correction!r}")
         if self.window < 1 or self.season < 1:
             raise InputError("window and season must be ≥ 1")
         self.min_history = min(self.min_history, self.window)
@@ -125,6 +138,24 @@ def _bh(p: np.ndarray) -> np.ndarray:
     return q
 
 
+def _bh_rows(p: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg q-values within each row (one period's groups are one family), NaN kept."""
+    return np.vstack([_bh(row) for row in p]) if p.size else p.astype(float)
+
+
+def conditional_p(count, baseline_sum, baseline_periods) -> np.ndarray:
+    """One-sided exact p-value that ``count`` is no higher than its ``baseline_periods`` earlier counts (sum
+    ``baseline_sum``) would have it at one Poisson rate: ``P(Binomial(count + sum, 1/(1 + m)) ≥ count)``."""
+    from scipy.stats import binom
+
+    c = np.asarray(count, dtype=float)
+    m = np.asarray(baseline_periods, dtype=float)
+    total = c + np.asarray(baseline_sum, dtype=float)
+    with np.errstate(all="ignore"):
+        p = binom.sf(c - 1, total, 1.0 / (1.0 + m))
+    return np.where(c <= 0, 1.0, p)
+
+
 def score_counts(counts: pd.DataFrame, cfg: TrendConfig) -> pd.DataFrame:
     """Long table of every period × group with its baseline, ratio, p-value, robust z, q-value and alert."""
     from scipy.stats import poisson
@@ -136,18 +167,27 @@ def score_counts(counts: pd.DataFrame, cfg: TrendConfig) -> pd.DataFrame:
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN baselines of the first periods
         baseline = np.where(has, np.nanmean(np.where(has, hist, 0), axis=0), np.nan)
+        hist_sum = np.nansum(hist, axis=0)
         median = np.where(has, np.nanmedian(np.where(has, hist, 0), axis=0), np.nan)
         mad = np.where(has, np.nanmedian(np.abs(hist - median), axis=0), np.nan)
         scale = np.maximum(1.4826 * mad, np.sqrt(np.maximum(median, 1.0)))
         z = (c - median) / scale
         lam = np.maximum(baseline, cfg.baseline_floor)
-        p = np.where(has, poisson.sf(c - 1, lam), np.nan)
+        if cfg.method == "poisson":
+            p = np.where(has, poisson.sf(c - 1, lam), np.nan)
+        else:
+            p = np.where(has, conditional_p(c, hist_sum, n_hist), np.nan)
         ratio = c / lam
     tested = n_hist >= cfg.min_history
     p = np.where(tested, p, np.nan)
     z = np.where(tested, z, np.nan)
-    q = _bh(p.ravel()).reshape(p.shape)
-    significant = (p < cfg.alpha) if cfg.method == "poisson" else (z >= cfg.z_threshold)
+    q = _bh_rows(p)
+    if cfg.method == "robust_z":
+        significant = z >= cfg.z_threshold
+    elif cfg.correction == "bh":
+        significant = q <= cfg.alpha
+    else:
+        significant = p < cfg.alpha
     alert = tested & significant & (c >= cfg.min_count) & (ratio >= cfg.min_ratio)
     t_idx, g_idx = np.indices(c.shape)
     labels = np.array([period_label(x) for x in counts.index], dtype=object)
@@ -193,35 +233,10 @@ def alert_examples(scored: pd.DataFrame, periods: pd.PeriodIndex, groups: Sequen
 # ------------------------------------------------------------------------------------------ terms
 
 
-def _burst_p(y_now, n_now, y_bef, n_bef, floor) -> np.ndarray:
-    """One-sided binomial p-value of ``y_now`` of ``n_now`` texts having the term when its rate is the baseline
-    rate ``(y_bef + floor) / (n_bef + 1)`` (smoothed, so a term never seen before still has a small rate; not
-    the corpus-wide prior, which in a small corpus is dominated by the burst itself).
-
-    The log-odds z is bounded for a term with no history (its variance includes 1/prior), so in small
-    corpora a word that appears in every text of one week and never before could never reach ``term_z``;
-    this exact test scales with the evidence instead.
-    """
-    from scipy.stats import binom
-
-    rate = np.clip((np.asarray(y_bef, dtype=float) + floor) / (float(n_bef) + 1.0), 0.0, 1.0)
-    return binom.sf(np.asarray(y_now) - 1, int(n_now), rate)
-
-
-def emerging_terms(corpus: BowCorpus, periods: pd.PeriodIndex, cfg: TrendConfig, *,
-                   texts: Sequence[str] | None = None, causes: Sequence | None = None) -> pd.DataFrame:
-    """Terms rare in the baseline periods and frequent in a period (document frequencies, log-odds z).
-
-    ``corpus`` document i is the text of ``periods[i]``.
-    """
+def _term_table(corpus: BowCorpus, periods: pd.PeriodIndex, cfg: TrendConfig, exclude: Sequence[str] = ()):
+    """Per period × term document counts and the pieces every term score needs."""
     from scipy import sparse
 
-    cols = ["period", "term", "count", "count_before", "rate", "rate_before", "ratio", "log_odds", "z", "p_value",
-            "new", "main_cause", "examples"]
-    if len(corpus) != len(periods):
-        raise ValueError("corpus and periods differ in length")
-    if len(periods) == 0:
-        return pd.DataFrame(columns=cols)
     full = pd.period_range(periods.min(), periods.max(), freq=periods.freq)
     code = np.asarray(full.get_indexer(periods))
     n_t = len(full)
@@ -231,61 +246,144 @@ def emerging_terms(corpus: BowCorpus, periods: pd.PeriodIndex, cfg: TrendConfig,
     docs_t = np.bincount(code, minlength=n_t).astype(float)
     overall = np.asarray(df_tv.sum(axis=0)).ravel()
     prior = np.maximum(cfg.term_prior * overall / max(overall.sum(), 1.0), cfg.term_prior_floor)  # α_w
-    a0 = float(prior.sum())
-    x_csc = x_bin.tocsc() if texts is not None or causes is not None else None
-    from ivr_text.text import normalize_text
+    banned = np.zeros(corpus.n_terms, dtype=bool)
+    banned[[i for i in corpus.token_ids(list(exclude)) if i >= 0]] = True
+    return full, code, df_tv, docs_t, prior, x_bin, banned
 
+
+def _score_period(t: int, tab, cfg: TrendConfig, min_count: int):
+    """Candidate terms of period ``t`` (at least ``min_count`` texts, not excluded) with their statistics,
+    or None when the period has too little history."""
+    full, code, df_tv, docs_t, prior, _, banned = tab
+    lags = [t - j * cfg.season for j in range(1, cfg.window + 1) if t - j * cfg.season >= 0]
+    if len(lags) < cfg.min_history or docs_t[t] == 0:
+        return None
+    row = df_tv.getrow(t)
+    cand = row.indices[(row.data >= min_count) & ~banned[row.indices]]
+    if not len(cand):
+        return None
+    y_now = row.toarray().ravel()[cand]
+    y_bef = np.asarray(df_tv[lags][:, cand].sum(axis=0)).ravel()
+    n_now, n_bef = row.data.sum(), df_tv[lags].sum()
+    a, a0 = prior[cand], float(prior.sum())
+    docs_bef = docs_t[lags].sum()
+    with np.errstate(all="ignore"):
+        lo_now = np.log((y_now + a) / (n_now + a0 - y_now - a))
+        lo_bef = np.log((y_bef + a) / (n_bef + a0 - y_bef - a))
+        delta = lo_now - lo_bef
+        z = delta / np.sqrt(1.0 / (y_now + a) + 1.0 / (y_bef + a))
+        rate_now = y_now / docs_t[t]
+        rate_bef = y_bef / docs_bef if docs_bef else np.full(len(cand), np.nan)
+        ratio = rate_now / np.maximum(rate_bef, 0.5 / max(docs_bef, 1.0))
+    # exact conditional test of one rate: of the y_now + y_bef texts with the term, y_now fall in this period
+    # with probability docs_now / (docs_now + docs_bef) when nothing changed
+    from scipy.stats import binom
+
+    share_now = docs_t[t] / (docs_t[t] + docs_bef)
+    p = binom.sf(y_now - 1, y_now + y_bef, share_now)
+    return {"cand": cand, "y_now": y_now, "y_bef": y_bef, "delta": delta, "z": z, "rate_now": rate_now,
+            "rate_bef": rate_bef, "ratio": ratio, "p_adj": np.minimum(p * len(cand), 1.0)}
+
+
+def emerging_terms(corpus: BowCorpus, periods: pd.PeriodIndex, cfg: TrendConfig, *,
+                   texts: Sequence[str] | None = None, causes: Sequence | None = None,
+                   exclude: Sequence[str] | None = None) -> pd.DataFrame:
+    """Terms rare in the baseline periods and frequent in a period (document frequencies; see the module).
+
+    ``corpus`` document i is the text of ``periods[i]``. ``exclude``: terms never reported; by default (with
+    ``cfg.boilerplate``) the corpus boilerplate found from ``causes`` and ``periods``
+    (:func:`~ivr_text.complaints.boilerplate.find_boilerplate`).
+    """
+    cols = ["period", "term", "count", "count_before", "rate", "rate_before", "ratio", "log_odds", "z", "p_value",
+            "new", "main_cause", "examples"]
+    if len(corpus) != len(periods):
+        raise ValueError("corpus and periods differ in length")
+    if len(periods) == 0:
+        return pd.DataFrame(columns=cols)
+    if exclude is None:
+        exclude = boilerplate_terms(corpus, periods, causes, cfg)
+    tab = _term_table(corpus, periods, cfg, exclude)
+    full, code, x_bin = tab[0], tab[1], tab[5]
+    x_csc = x_bin.tocsc() if texts is not None or causes is not None else None
     out = []
-    for t in range(n_t):
-        lags = [t - j * cfg.season for j in range(1, cfg.window + 1) if t - j * cfg.season >= 0]
-        if len(lags) < cfg.min_history or docs_t[t] == 0:
+    for t in range(len(full)):
+        sc = _score_period(t, tab, cfg, cfg.term_min_count)
+        if sc is None:
             continue
-        row = df_tv.getrow(t)
-        cand = row.indices[row.data >= cfg.term_min_count]
-        if not len(cand):
-            continue
-        y_now = row.toarray().ravel()[cand]
-        y_bef = np.asarray(df_tv[lags][:, cand].sum(axis=0)).ravel()
-        n_now, n_bef = row.data.sum(), df_tv[lags].sum()
-        a = prior[cand]
-        with np.errstate(all="ignore"):
-            lo_now = np.log((y_now + a) / (n_now + a0 - y_now - a))
-            lo_bef = np.log((y_bef + a) / (n_bef + a0 - y_bef - a))
-            delta = lo_now - lo_bef
-            z = delta / np.sqrt(1.0 / (y_now + a) + 1.0 / (y_bef + a))
-            rate_now = y_now / docs_t[t]
-            docs_bef = docs_t[lags].sum()
-            rate_bef = y_bef / docs_bef if docs_bef else np.full(len(cand), np.nan)
-            ratio = rate_now / np.maximum(rate_bef, 0.5 / max(docs_bef, 1.0))
-        p_burst = _burst_p(y_now, docs_t[t], y_bef, docs_t[lags].sum(), cfg.term_prior_floor)
-        significant = (z >= cfg.term_z) | (p_burst * len(cand) <= cfg.term_alpha)
-        keep = significant & (ratio >= cfg.term_min_ratio)
-        order = np.flatnonzero(keep)[np.argsort(-z[keep], kind="stable")][: cfg.top_terms]
+        keep = (sc["p_adj"] <= cfg.term_alpha) & (sc["ratio"] >= cfg.term_min_ratio)
+        order = np.flatnonzero(keep)[np.argsort(-sc["z"][keep], kind="stable")][: cfg.top_terms]
         in_period = np.flatnonzero(code == t)
         for i in order:
-            term_id = cand[i]
+            term_id = sc["cand"][i]
             docs = np.intersect1d(x_csc[:, term_id].indices, in_period) if x_csc is not None else []
             main = None
             if causes is not None and len(docs):
                 vc = pd.Series(np.asarray(causes, dtype=object)[docs]).value_counts()
                 main = vc.index[0] if len(vc) else None
-            shown: list[str] = []
-            if texts is not None:
-                for r in docs[: 20 * cfg.n_examples]:
-                    masked = normalize_text(str(texts[r]))[: cfg.example_chars]
-                    if masked and masked not in shown:
-                        shown.append(masked)
-                    if len(shown) >= cfg.n_examples:
-                        break
-            out.append({"period": period_label(full[t]), "term": corpus.id2word[term_id], "count": int(y_now[i]),
-                        "count_before": int(y_bef[i]), "rate": round(float(rate_now[i]), 5),
-                        "rate_before": round(float(rate_bef[i]), 5), "ratio": round(float(ratio[i]), 3),
-                        "log_odds": round(float(delta[i]), 4), "z": round(float(z[i]), 3),
-                        "p_value": float(min(p_burst[i] * len(cand), 1.0)),
-                        "new": bool(y_bef[i] == 0), "main_cause": main, "examples": " | ".join(shown)})
+            out.append({"period": period_label(full[t]), "term": corpus.id2word[term_id],
+                        "count": int(sc["y_now"][i]), "count_before": int(sc["y_bef"][i]),
+                        "rate": round(float(sc["rate_now"][i]), 5), "rate_before": round(float(sc["rate_bef"][i]), 5),
+                        "ratio": round(float(sc["ratio"][i]), 3), "log_odds": round(float(sc["delta"][i]), 4),
+                        "z": round(float(sc["z"][i]), 3), "p_value": float(sc["p_adj"][i]),
+                        "new": bool(sc["y_bef"][i] == 0), "main_cause": main,
+                        "examples": " | ".join(_examples(texts, docs, cfg)) if texts is not None else ""})
     table = pd.DataFrame(out, columns=cols)
     return table.sort_values(["period", "z"], ascending=[False, False]).reset_index(drop=True)
 
 
+def _examples(texts: Sequence[str], rows, cfg: TrendConfig) -> list[str]:
+    from ivr_text.text import normalize_text
+
+    shown: list[str] = []
+    for r in list(rows)[: 20 * cfg.n_examples]:
+        masked = normalize_text(str(texts[r]))[: cfg.example_chars]
+        if masked and masked not in shown:
+            shown.append(masked)
+        if len(shown) >= cfg.n_examples:
+            break
+    return shown
+
+
+def boilerplate_terms(corpus: BowCorpus, periods: pd.PeriodIndex, causes: Sequence | None,
+                      cfg: TrendConfig) -> list[str]:
+    """Corpus boilerplate kept out of emerging terms (none when ``cfg.boilerplate`` is off)."""
+    if not cfg.boilerplate:
+        return []
+    from ivr_text.complaints.boilerplate import find_boilerplate
+
+    return find_boilerplate(corpus, causes, periods)["term"].tolist()
+
+
+def alert_terms(alerts: pd.DataFrame, corpus: BowCorpus, periods: pd.PeriodIndex, groups: Sequence | None,
+                cfg: TrendConfig, exclude: Sequence[str] = ()) -> list[str]:
+    """What changed, per alert (rows of ``alert_examples``): the ``cfg.alert_terms`` terms most over-represented
+    in the alerted group's texts of that period against the same group's baseline periods (log-odds z; at
+    least 2 texts and ``term_min_ratio``), as ``term (now/before)`` joined by " | "."""
+    if not len(alerts):
+        return []
+    g = (pd.Series(np.asarray(groups, dtype=object)).fillna("(missing)").astype(str).to_numpy()
+         if groups is not None else np.full(len(periods), ALL, dtype=object))
+    out = []
+    cache: dict[str, tuple] = {}
+    for per, grp in zip(alerts["period"], alerts["group"].astype(str)):
+        if grp not in cache:
+            rows = np.flatnonzero(g == grp)
+            sub_periods = pd.PeriodIndex(periods[rows], freq=periods.freq)
+            tab = _term_table(corpus.subset(rows), sub_periods, cfg, exclude) if len(rows) else None
+            labels = [period_label(p) for p in tab[0]] if tab is not None else []
+            cache[grp] = (tab, labels, corpus.subset(rows) if len(rows) else None)
+        tab, labels, sub = cache[grp]
+        shown = ""
+        if tab is not None and per in labels:
+            sc = _score_period(labels.index(per), tab, cfg, 2)
+            if sc is not None:
+                keep = np.flatnonzero(sc["ratio"] >= cfg.term_min_ratio)
+                order = keep[np.argsort(-sc["z"][keep], kind="stable")][: cfg.alert_terms]
+                shown = " | ".join(f"{sub.id2word[sc['cand'][i]]} ({int(sc['y_now'][i])}/{int(sc['y_bef'][i])})"
+                                   for i in order)
+        out.append(shown)
+    return out
+
+
 __all__ = ["TrendConfig", "PERIODS", "to_periods", "period_label", "period_counts", "score_counts",
-           "alert_examples", "emerging_terms"]
+           "alert_examples", "alert_terms", "emerging_terms", "boilerplate_terms", "conditional_p"]

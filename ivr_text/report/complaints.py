@@ -239,10 +239,14 @@ def trends_section(src: OutputDir, max_causes: int) -> str:
         if ex_col:
             al[ex_col] = al[ex_col].map(lambda t: masked(t, 160))
         cols = {"period": "时间 period", "cause": "原因 cause", "count": "投诉数", "baseline": "基线 baseline",
-                "ratio": "倍数 ratio", "p_value": "p 值", "z": "z", "z_score": "z", "significance": "显著性",
+                "ratio": "倍数 ratio", "p_value": "p 值", "q_value": "q 值 (BH)", "z": "z", "z_score": "z",
+                "significance": "显著性", "what_changed": "变化词 what changed (now/before)",
                 ex_col or "examples": "示例 (已脱敏)"}
-        parts.append(table(al, cols, formats={"baseline": "float", "ratio": "float", "p_value": lambda v: (
-            "–" if is_missing(v) else f"{float(v):.2g}")}, max_rows=30))
+        if "what_changed" in al:
+            al["what_changed"] = al["what_changed"].map(lambda t: masked(t, 120) if isinstance(t, str) else "")
+        p_fmt = lambda v: "–" if is_missing(v) else f"{float(v):.2g}"  # noqa: E731
+        parts.append(table(al, cols, formats={"baseline": "float", "ratio": "float", "p_value": p_fmt,
+                                              "q_value": p_fmt}, max_rows=30))
     return "".join(parts)
 
 
