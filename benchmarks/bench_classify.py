@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-DATA = ROOT.parent / "shared" / "data" / "cocc_cmcc_complaints" / "cocc_dev.tsv"
+DATA = Path(os.environ.get("IVR_TEXT_SHARED_DATA", ROOT.parent / "shared" / "data")) / "cocc_cmcc_complaints" / "cocc_dev.tsv"
 
 
 def corpus(size: int, seed: int = 0):
