@@ -32,7 +32,9 @@ the file. They carry metadata (library versions, taxonomy fingerprint, classes, 
 date, config, and the text normalisation they were trained with, :func:`~ivr_text.text.regional.normalization_id`;
 a model from an ivr-text with another normalisation still loads — the format is unchanged and only texts
 with regional words are featurised differently — and carries ``meta["normalization_note"]``, which the CLI
-prints). A file from another taxonomy, an incompatible version, a truncated file or a non-model file
+prints), and the domain-shift reference of :mod:`~ivr_text.complaints.shift` (the training texts' character
+pairs and two percentiles; :meth:`CauseModel.domain_shift` compares an input with it; files saved before it
+load without one). A file from another taxonomy, an incompatible version, a truncated file or a non-model file
 raises :class:`InputError` with one clear line.
 """
 
