@@ -122,3 +122,8 @@ def rules_norm(texts):
     from ivr_text.text import normalize_many
 
     return normalize_many(texts)
+
+
+def test_head_of_a_negated_token():
+    neg = default_negation()
+    assert [neg.head(t) for t in ["未到账", "无法使用", "到账", "未"]] == ["到账", "使用", None, None]

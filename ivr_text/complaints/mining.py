@@ -196,10 +196,18 @@ def taxonomy_mapping(stats: pd.DataFrame, counts: dict[str, int], label_map: dic
 def _tokens(normalized: Sequence[str], tokenizer) -> list[list[str]]:
     from ivr_text.complaints.corpus import default_tokenizer
 
+    from ivr_text.text.negation import default_negation
+
     tok = tokenizer if tokenizer is not None else default_tokenizer()
     if hasattr(tok, "tokenize_many"):
-        return tok.tokenize_many(list(normalized), n_jobs=1, normalized=True)
-    return [tok(t) for t in normalized]
+        docs = tok.tokenize_many(list(normalized), n_jobs=1, normalized=True)
+    else:
+        docs = [tok(t) for t in normalized]
+    # a negated token (未到账) is a candidate and so is the word it negates (到账): both are substrings the rules
+    # can match; without the head, mined rules lost words that mostly occur negated (COCC 5-fold: 0.7063 vs
+    # 0.7119 with it, 12365 car titles 0.338 vs 0.357)
+    head = default_negation().head
+    return [d + [h for t in d if (h := head(t))] for d in docs]
 
 
 def mine_taxonomy(texts: Sequence, labels: Sequence, cfg: MiningConfig | None = None, *, tokenizer=None,

@@ -77,6 +77,17 @@ class Negation:
                 i += 1
         return out
 
+    def head(self, token: str) -> str | None:
+        """The negated word of a token :meth:`attach` may have made (未到账 → 到账), else None."""
+        canon = self.__dict__.get("_canon")
+        if canon is None:
+            canon = sorted(set(self.negators.values()), key=len, reverse=True)
+            object.__setattr__(self, "_canon", canon)
+        for c in canon:
+            if len(token) > len(c) and token.startswith(c):
+                return token[len(c):]
+        return None
+
     # ------------------------------------------------------------------ raw text
     @property
     def _pattern(self) -> re.Pattern | None:
