@@ -92,3 +92,17 @@ def test_normalising_is_idempotent_with_social_text(text):
         assert normalize_many([text, once], social=mode) == [once, once]
     dropped = normalize_text(text)
     assert "http" not in dropped and "😡" not in dropped and "[怒]" not in dropped
+
+
+def test_cli_tokenize_social_option():
+    from typer.testing import CliRunner
+
+    from ivr_text.cli.main import app
+
+    runner = CliRunner()
+    text = "@中国联通客服 我家宽带没有网络 #投诉#\n"
+    assert runner.invoke(app, ["tokenize", "-"], input=text).output.split() == ["我家", "宽带", "未网络"]
+    masked = runner.invoke(app, ["tokenize", "-", "--social", "mask"], input=text)
+    assert masked.output.split() == ["<AT>", "我家", "宽带", "未网络", "<TOPIC>"]
+    bad = runner.invoke(app, ["tokenize", "-", "--social", "erase"], input=text)
+    assert bad.exit_code == 1 and "--social: choose drop, mask or keep" in bad.output

@@ -32,6 +32,9 @@ def tokenize(
     no_mask: Annotated[bool, typer.Option(
         "--no-mask", help="Do NOT mask phone, ID, card numbers and e-mails (masking is the default).")] = False,
     keep_stopwords: Annotated[bool, typer.Option("--keep-stopwords", help="Keep stopwords in the tokens.")] = False,
+    social: Annotated[Optional[str], typer.Option(
+        "--social", help="@handles, #topics#, URLs, emoji, repost markers, signatures: drop (default), mask "
+                         "(placeholder tokens <AT> <URL> ...) or keep.")] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes (-1 = all cores).")] = 1,
     engine: Annotated[str, typer.Option(
         "--engine", help="Segmenter: auto, rjieba, jieba_fast or jieba.")] = "auto",
@@ -50,7 +53,7 @@ def tokenize(
     """
     from ivr_text.errors import InputError
 
-    tok = _make_tokenizer(user_dict, stopwords, synonyms, config, no_mask, keep_stopwords, engine)
+    tok = _make_tokenizer(user_dict, stopwords, synonyms, config, no_mask, keep_stopwords, engine, social)
     if file == "-":
         _filter_stdin(tok, jobs)
         return
@@ -59,7 +62,7 @@ def tokenize(
     _tokenize_file(tok, Path(file), column, out, jobs, mapping, fmt, encoding, strict)
 
 
-def _make_tokenizer(user_dict, stopwords, synonyms, config, no_mask, keep_stopwords, engine):
+def _make_tokenizer(user_dict, stopwords, synonyms, config, no_mask, keep_stopwords, engine, social=None):
     """Options from --config (if any), then command-line files added and flags applied on top."""
     from ivr_text.errors import InputError
     from ivr_text.text import Tokenizer
@@ -76,6 +79,10 @@ def _make_tokenizer(user_dict, stopwords, synonyms, config, no_mask, keep_stopwo
         options["keep_stopwords"] = True
     if engine != "auto" or "engine" not in options:
         options["engine"] = engine
+    if social is not None:
+        if social not in ("drop", "mask", "keep"):
+            raise InputError(f"--social: choose drop, mask or keep, not {social!r}")
+        options["social"] = social
     return Tokenizer(**options)
 
 
