@@ -208,24 +208,14 @@ def score_counts(counts: pd.DataFrame, cfg: TrendConfig) -> pd.DataFrame:
 def alert_examples(scored: pd.DataFrame, periods: pd.PeriodIndex, groups: Sequence | None,
                    texts: Sequence[str], cfg: TrendConfig) -> pd.DataFrame:
     """Alerts of a scored table with up to ``n_examples`` distinct masked texts of each alerted cell."""
-    from ivr_text.text import normalize_text
-
     alerts = scored[scored["alert"]].drop(columns="alert").copy()
     labels = np.array([period_label(p) for p in periods], dtype=object) if len(periods) else np.array([])
     g = (pd.Series(np.asarray(groups, dtype=object)).fillna("(missing)").astype(str).to_numpy()
          if groups is not None else np.full(len(labels), ALL, dtype=object))
     key = pd.Series(labels + "\x1f" + g)
     first_rows = key.groupby(key, sort=False).indices if len(key) else {}
-    examples = []
-    for per, grp in zip(alerts["period"], alerts["group"]):
-        shown: list[str] = []
-        for r in first_rows.get(per + "\x1f" + grp, [])[: 20 * cfg.n_examples]:
-            masked = normalize_text(str(texts[r]))[: cfg.example_chars]
-            if masked and masked not in shown:
-                shown.append(masked)
-            if len(shown) >= cfg.n_examples:
-                break
-        examples.append(" | ".join(shown))
+    examples = [" | ".join(_examples(texts, first_rows.get(per + "\x1f" + grp, []), cfg))
+                for per, grp in zip(alerts["period"], alerts["group"])]
     alerts["examples"] = examples
     return alerts.sort_values(["period", "p_value", "z"], ascending=[False, True, False]).reset_index(drop=True)
 
