@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ivr_text.cli.main import app
-from ivr_text.complaints.coldstart import ColdStartClassifier, ColdStartConfig, _kappa, predict_without_model
+from ivr_text.complaints.coldstart import ColdStartClassifier, _kappa, predict_without_model
 from ivr_text.complaints.evaluate import classification_metrics
 from ivr_text.complaints.taxonomy import taxonomy_from_dict
 
