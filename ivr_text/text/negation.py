@@ -14,7 +14,8 @@ negator reaches across (能, 正常, 及时, …) and ``max_gap``. Two views use
   match it had: a term matches a text iff its view occurs in the text's view (terms without a negator are
   unchanged).
 
-Guarantees: both views are idempotent; canonical forms are themselves negators with that canonical form.
+Guarantees: ``rule_view`` is idempotent (property-tested); canonical forms are themselves negators with that
+canonical form; ``attach`` never drops a negator (one with nothing to attach to stays, canonicalised).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ __all__ = ["Negation", "load_negation", "default_negation", "BREAK", "SHIPPED_NE
 SHIPPED_NEGATION = "negation.yaml"
 #: Stands for a clause break (punctuation, space) in a token list; never part of the output.
 BREAK = "\x1f"
+
+
 @dataclass(frozen=True)
 class Negation:
     """Negators (``{variant: canonical}``), words reached across, and the largest gap."""
