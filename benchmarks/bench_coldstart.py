@@ -49,7 +49,7 @@ def halves(labels, seed):
     return a, b
 
 
-def run(name, texts, labels, seeds, cfg_kw):
+def run(name, texts, labels, seeds, cfg_kw, top_k: int = 25):
     from ivr_text.complaints.coldstart import ColdStartClassifier, ColdStartConfig
     from ivr_text.complaints.evaluate import classification_metrics
     from ivr_text.complaints.mining import MiningConfig, mine_taxonomy
@@ -62,7 +62,7 @@ def run(name, texts, labels, seeds, cfg_kw):
     rules_f1, cold_f1, covered = [], [], []
     for seed in seeds:
         a, b = halves(labels, seed)
-        tax = mine_taxonomy([norm[i] for i in a], list(y[a]), MiningConfig(merge_thin=True)).taxonomy
+        tax = mine_taxonomy([norm[i] for i in a], list(y[a]), MiningConfig(merge_thin=True, top_k=top_k)).taxonomy
         nb = [norm[i] for i in b]
         t = time.perf_counter()
         r = RuleClassifier(tax).predict_frame(nb, normalized=True)
@@ -84,6 +84,8 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=Path(os.environ.get("IVR_TEXT_SHARED_DATA",
                                                                     ROOT.parent / "shared" / "data")))
     ap.add_argument("--rounds", type=int, default=None)
+    ap.add_argument("--top-k", type=int, nargs="+", default=[25],
+                    help="keywords mined per class (fewer = thinner rules, as a short hand-written list)")
     args = ap.parse_args()
     if not args.data.exists():
         sys.exit(f"{args.data} not found")
@@ -98,8 +100,10 @@ def main() -> None:
     print(f"COCC dev, default taxonomy (written from this file, in-sample): rules "
           f"{classification_metrics(labels, r['cause'])['macro_f1']:.4f}; cold start "
           f"{classification_metrics(labels, c['cause'])['macro_f1']:.4f}")
-    run("COCC", texts, labels, args.seeds, kw)
-    run("car 12365", *car(args.data), args.seeds, kw)
+    for top_k in args.top_k:
+        suffix = "" if top_k == 25 else f", {top_k} keywords per class"
+        run("COCC" + suffix, texts, labels, args.seeds, kw, top_k)
+        run("car 12365" + suffix, *car(args.data), args.seeds, kw, top_k)
 
 
 if __name__ == "__main__":
