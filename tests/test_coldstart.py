@@ -122,3 +122,37 @@ def test_cli_predict_learns_and_rules_only_keeps_the_rules(tmp_path):
     assert res.exit_code == 0, res.output
     rules = pd.read_csv(tmp_path / "b" / "predictions.csv")
     assert "source" not in rules and (rules["cause"] == "未分类").sum() == int((~has_kw).sum())
+
+
+def test_confidence_of_training_texts_comes_from_the_twin_that_did_not_see_them():
+    from ivr_text.complaints.coldstart import _full, _proba
+    from ivr_text.complaints.rules import softmax
+    from ivr_text.text import normalize_many
+
+    rng = random.Random(1)  # noisier than corpus(): two content words of any class in every text
+    every = [w for _, words in CLASSES.values() for w in words]
+    texts, has_kw = [], []
+    for kw, words in CLASSES.values():
+        for i in range(60):
+            parts = rng.sample(words, 2) + rng.sample(every, 2) + rng.sample(FILLER, 2)
+            if i % 2 == 0:
+                parts.insert(0, kw)
+            rng.shuffle(parts)
+            texts.append("，".join(parts))
+            has_kw.append(i % 2 == 0)
+    has_kw = np.array(has_kw)
+    clf = ColdStartClassifier(taxonomy()).fit(texts)
+    norm = normalize_many(texts)
+    assert len(clf.twins_) == 2 and set(clf.twin_of_) == {norm[i] for i in np.flatnonzero(has_kw)}
+    out = clf.predict_frame(texts)
+    rules = clf._rules()
+    labels = rules.labels
+    for i in np.flatnonzero(has_kw)[:5]:  # recomputed by hand: ½ log twin probability + ½ log rule softmax
+        twin = clf.twins_[clf.twin_of_[norm[i]]]
+        p = _full(twin, _proba(twin, [norm[i]]), labels)[0]
+        r = softmax(rules.scores([norm[i]]))[0]
+        joint = softmax((0.5 * (np.log(np.clip(p, 1e-12, None)) + np.log(r + 1e-12)))[None, :])[0]
+        assert out.loc[i, "confidence"] == pytest.approx(joint[labels.index(out.loc[i, "cause"])], abs=1e-4)
+    # the model trained on all seeds would score them in sample, more confidently
+    full = _full(clf.model_, _proba(clf.model_, [norm[i] for i in np.flatnonzero(has_kw)]), labels)
+    assert full.max(axis=1).mean() > out.loc[has_kw, "confidence"].mean() + 0.01

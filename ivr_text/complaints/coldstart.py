@@ -20,7 +20,13 @@ Keyword lists fit the file they were written from: on unseen orders they miss wh
    ``info_["fallback"]`` says why.
 5. Prediction: seeds keep the rules' class; other matched texts get the product of the two experts (rule
    softmax × model probability, renormalised); texts without any keyword get the model's class. Confidence is
-   that combined probability.
+   the combined probability with the two experts weighted ½ each (a geometric mean: the model learned the
+   keywords from the same texts, so a plain product counts that evidence twice), and a text the model was
+   trained on is scored by a twin model fitted without it (two folds of the training texts, split by text so
+   copies stay together): in-sample probabilities are near 1 whatever the truth. On the COCC dev orders
+   (labels used only to check): mean confidence 0.93 → 0.76 against an accuracy of 0.70, expected
+   calibration error 0.21 → 0.07 (seeds 0.82 vs accuracy 0.74, model decisions 0.58 vs 0.58); the causes are
+   unchanged. The twins cost two more fits on half the training texts each.
 
 The output has the rule columns plus ``source`` (``rules``: a seed, labelled by its keywords; ``model``: the
 combined decision; ``none``: neither rules nor a model could say) and ``confidence``. Texts
@@ -141,7 +147,37 @@ class ColdStartClassifier:
                                       f"(kappa {kappa:.2f} < {cfg.min_kappa}); it learned something else")
             return self
         self.model_ = model
+        self._fit_twins(norm, rows, y[rows], model_cfg)
         return self
+
+    def _fit_twins(self, norm: list[str], rows: np.ndarray, y: np.ndarray, model_cfg) -> None:
+        """Two models, each trained without one half of the training texts (halves by text, so copies of a text
+        share one), to score those texts out of sample; {text: half} says which twin to use."""
+        import zlib
+
+        from ivr_text.complaints.model import CauseModel
+
+        self.twins_, self.twin_of_ = [], {}
+        half = np.array([zlib.crc32(norm[i].encode("utf-8", "surrogatepass")) % 2 for i in rows])
+        for h in (0, 1):
+            train = rows[half != h]
+            counts = pd.Series(y[half != h]).value_counts()
+            if len(counts) < 2 or counts.min() < 2:
+                self.twins_, self.twin_of_ = [], {}
+                return  # too few texts to split: in-sample scores are used
+            self.twins_.append(CauseModel(self.taxonomy, model_cfg).fit([norm[i] for i in train],
+                                                                        y[half != h].tolist()))
+        self.twin_of_ = {norm[i]: int(h) for i, h in zip(rows, half)}
+
+    def _model_proba(self, norm: list[str], labels: list[str]) -> np.ndarray:
+        """Model probabilities in ``labels`` order; texts the model was trained on are scored by their twin."""
+        full = _full(self.model_, _proba(self.model_, norm), labels)
+        twin_of = getattr(self, "twin_of_", {})
+        for h, twin in enumerate(getattr(self, "twins_", [])):
+            idx = [i for i, t in enumerate(norm) if twin_of.get(t) == h]
+            if idx:
+                full[idx] = _full(twin, _proba(twin, [norm[i] for i in idx]), labels)
+        return full
 
     def predict_frame(self, texts: Sequence, top_k: int = 1, review_below: float | None = None,
                       normalized: bool = False) -> pd.DataFrame:
@@ -160,16 +196,10 @@ class ColdStartClassifier:
         seeds = self.seed_mask(scores)
         matched = scores.max(axis=1, initial=0.0) > 0
         labels = rules.labels
-        proba = _proba(self.model_, norm)
-        full = np.empty((len(norm), len(labels)))
-        cols = [labels.index(c) for c in self.model_.classes]
-        known = np.zeros(len(labels), dtype=bool)
-        known[cols] = True
-        full[:, cols] = proba
-        # classes the model could not learn get its smallest probability in the row: neither for nor against
-        full[:, ~known] = proba.min(axis=1, keepdims=True) if len(norm) else 0.0
-        # matched texts: product of the two experts (rule softmax × model), renormalised; unmatched: the model
-        joint = np.where(matched[:, None], np.log(np.clip(full, 1e-12, None)) + np.log(softmax(scores) + 1e-12)
+        full = self._model_proba(norm, labels)
+        # matched texts: product of the two experts (rule softmax × model), each weighted ½, renormalised;
+        # unmatched: the model
+        joint = np.where(matched[:, None], 0.5 * (np.log(np.clip(full, 1e-12, None)) + np.log(softmax(scores) + 1e-12))
                          if len(norm) else full, np.log(np.clip(full, 1e-12, None)))
         combined = softmax(joint) if len(norm) else joint
         out = ranked_frame(combined, labels, self.taxonomy, top_k, None)
@@ -226,6 +256,18 @@ def _kappa(a: np.ndarray, b: np.ndarray) -> float:
     values = set(a) | set(b)
     chance = sum(float(np.mean(a == v)) * float(np.mean(b == v)) for v in values)
     return 1.0 if chance >= 1.0 else (observed - chance) / (1.0 - chance)
+
+
+def _full(model, proba: np.ndarray, labels: list[str]) -> np.ndarray:
+    """A model's probabilities spread over all ``labels``; classes it could not learn get its smallest
+    probability in the row (neither for nor against)."""
+    full = np.empty((len(proba), len(labels)))
+    cols = [labels.index(c) for c in model.classes]
+    known = np.zeros(len(labels), dtype=bool)
+    known[cols] = True
+    full[:, cols] = proba
+    full[:, ~known] = proba.min(axis=1, keepdims=True) if len(proba) else 0.0
+    return full
 
 
 def _proba(model, norm: list[str]) -> np.ndarray:
