@@ -78,6 +78,16 @@ def run(name, texts, labels, seeds, cfg_kw, top_k: int = 25):
           f"{np.mean(cold_f1):.4f} (seed coverage {np.mean(covered):.0%})")
 
 
+def expected_calibration_error(conf: np.ndarray, correct: np.ndarray, bins: int = 10) -> float:
+    """Σ over 10 equal-width confidence bins of (share of texts) × |mean confidence − accuracy|."""
+    err = 0.0
+    for lo in np.linspace(0.0, 1.0, bins, endpoint=False):
+        m = (conf >= lo) & ((conf < lo + 1.0 / bins) | (lo + 1.0 / bins >= 1.0))
+        if m.any():
+            err += m.mean() * abs(conf[m].mean() - correct[m].mean())
+    return float(err)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
@@ -100,6 +110,12 @@ def main() -> None:
     print(f"COCC dev, default taxonomy (written from this file, in-sample): rules "
           f"{classification_metrics(labels, r['cause'])['macro_f1']:.4f}; cold start "
           f"{classification_metrics(labels, c['cause'])['macro_f1']:.4f}")
+    correct = c["cause"].to_numpy() == np.asarray(labels, dtype=object)
+    conf = c["confidence"].to_numpy()
+    by_source = "; ".join(f"{src}: confidence {conf[m].mean():.2f} vs accuracy {correct[m].mean():.2f}"
+                          for src in ("rules", "model") if (m := c["source"].to_numpy() == src).any())
+    print(f"  cold-start confidence: mean {conf.mean():.3f} vs accuracy {correct.mean():.3f}, expected calibration "
+          f"error {expected_calibration_error(conf, correct):.3f} ({by_source})")
     for top_k in args.top_k:
         suffix = "" if top_k == 25 else f", {top_k} keywords per class"
         run("COCC" + suffix, texts, labels, args.seeds, kw, top_k)
