@@ -36,27 +36,12 @@ def _config(config: Optional[Path], min_calls: Optional[int]):
     return load_config(config, hotspots={"min_calls": min_calls} if min_calls else None)
 
 
-def _write(analysis, out: Path, extra_kpis: dict | None = None) -> list[Path]:
-    from ivr_text.io import write_json, write_table
-    from ivr_text.ivr.graph import write_graph
-
-    if extra_kpis:
-        analysis.kpis.update(extra_kpis)
-    paths = [write_json(analysis.kpis, out / "kpis.json"),
-             write_table(analysis.node_metrics, out / "node_metrics.csv"),
-             write_table(analysis.hotspots, out / "hotspots.csv"),
-             write_table(analysis.paths, out / "paths.csv"),
-             write_table(analysis.recommendations, out / "recommendations.csv")]
-    paths += write_graph(analysis.graph, out)
-    return paths
-
-
 def _summary(analysis) -> None:
     import pandas as pd
 
     k = analysis.kpis
     rows = [("all", k)] + list(k["by_segment"].items())
-    fmt = lambda v, pct=True: "-" if v is None else (f"{100 * v:.1f}%" if pct else f"{v:.1f}")  # noqa: E731
+    fmt = lambda v, pct=True: "n/a" if v is None else (f"{100 * v:.1f}%" if pct else f"{v:.1f}")  # noqa: E731
     table = pd.DataFrame([{
         "segment": name, "calls": f"{d['calls']:,}", "self-service": fmt(d["self_service_rate"]),
         "transfer": fmt(d["transfer_rate"]), "abandon": fmt(d["abandon_rate"]),
@@ -64,6 +49,8 @@ def _summary(analysis) -> None:
         "s before transfer": fmt(d["mean_seconds_before_transfer"], False),
         "repeat 24h": fmt(d["repeat_call_rate"])} for name, d in rows])
     common.print_table(table, title="IVR KPIs")
+    for kpi, why in (k.get("not_measured") or {}).items():
+        common.echo(f"note: {kpi}: {why}")
     for w in analysis.warnings:
         common.echo(f"warning: {w}")
 
@@ -106,7 +93,7 @@ def analyze(
         analysis = analyze_events(table.data, menu_obj, cfg, since=since, until=until, segments=segment,
                                   min_count=min_count, top_paths=top_paths, rows_read=table.read)
     written = [_account(table, analysis.rejected_positions, analysis.rejected, strict, out)]
-    written += _write(analysis, out)
+    written += analysis.write(out)
     _summary(analysis)
     common.done(*written)
 
@@ -232,7 +219,7 @@ def analyze_records(
     extra = {"rows": {"read": table.read, "used": table.used, "rejected": len(table.rejected),
                       "rejected_by_reason": {str(a): int(b) for a, b in dict(rejected_by).items()}},
              "event_rows_derived": event_rows}
-    written = [write_rejected(table, out, "call_records")] + _write(analysis, out, extra)
+    written = [write_rejected(table, out, "call_records")] + analysis.write(out, extra)
     _summary(analysis)
     common.done(*written)
 

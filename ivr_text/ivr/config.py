@@ -39,6 +39,10 @@ class IvrConfig:
     paths: dict = field(default_factory=dict)
     advice_text: dict = field(default_factory=dict)
     agent_node_names: list[str] = field(default_factory=list)
+    timing: dict = field(default_factory=dict)
+    hours: dict = field(default_factory=dict)
+    examples: dict = field(default_factory=dict)
+    conformance: dict = field(default_factory=dict)
 
     def event_lookup(self) -> dict[str, str]:
         """:func:`spelling` of each known name → canonical event name."""

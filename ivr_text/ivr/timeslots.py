@@ -1,0 +1,223 @@
+"""KPIs by time of day, weekday and period, and the hours at which a rate stands out.
+
+Each call belongs to the hour, weekday and period of its start (clock time as logged, time zone dropped).
+:func:`time_tables` gives, per hour 0–23 (every hour, also those without calls), per weekday (Monday = 0) and per
+period (day, week or month, chosen by the span of the data: see :func:`period_unit`), the calls, the outcome
+rates, the hang-up rate inside the IVR menus (not in a queue), the calls that entered a queue and the share
+of them abandoned in the queue, and the mean call seconds. A rate of an outcome the source does not record
+is None (see :func:`ivr_text.ivr.metrics.not_measured`).
+:func:`elevated_hours` finds the hours whose rate is above the rest of the day: a one-sided two-proportion
+z-test of each hour against all other hours, Holm-corrected over the hours tested, and at least
+``min_ratio`` times the other hours' rate; :func:`slot_text` writes such hours as clock ranges
+(``01:00–06:00``). All per-call work is bincounts: a few milliseconds per million calls.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from ivr_text.ivr.calllog import NS, OUT_COMPLETE, OUT_HANGUP, OUT_TRANSFER, OUT_UNKNOWN, OUTCOMES, CallLog
+
+WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+TIME_COLUMNS = ["calls", "completes", "transfers", "hangups", "unknown_ends", "self_service_rate", "transfer_rate",
+                "abandon_rate", "unknown_end_rate", "ivr_hangups", "ivr_hangup_rate", "queue_calls",
+                "queue_hangups", "queue_abandon_rate", "mean_call_seconds"]
+_DAY = 86400 * NS
+
+
+def call_hours(log: CallLog) -> np.ndarray:
+    """Hour of day (0–23) of each call's start."""
+    return ((log.call_start // (3600 * NS)) % 24).astype(np.int64)
+
+
+def call_weekdays(log: CallLog) -> np.ndarray:
+    """Weekday of each call's start, Monday = 0 (1970-01-01 was a Thursday)."""
+    return ((log.call_start // _DAY + 3) % 7).astype(np.int64)
+
+
+def period_unit(log: CallLog) -> str:
+    """``day`` for data spanning up to 31 days, ``week`` up to 26 weeks, else ``month``."""
+    if log.n_calls == 0:
+        return "day"
+    span = (int(log.call_start.max()) - int(log.call_start.min())) / _DAY
+    return "day" if span <= 31 else "week" if span <= 182 else "month"
+
+
+def call_periods(log: CallLog, unit: str) -> tuple[np.ndarray, list[str]]:
+    """Per call a period number (0 = first period of the data) and the periods' labels
+    (``2024-03-05``, ``2024-W10`` — ISO week —, ``2024-03``)."""
+    days = log.call_start // _DAY
+    if unit == "day":
+        key = days
+    elif unit == "week":
+        key = (days + 3) // 7  # weeks from Monday 1969-12-29
+    elif unit == "month":
+        key = log.call_start.astype("datetime64[ns]").astype("datetime64[M]").astype(np.int64)
+    else:
+        raise ValueError(f"unknown period unit {unit!r}")
+    if not len(key):
+        return np.zeros(0, dtype=np.int64), []
+    first = int(key.min())
+    idx = (key - first).astype(np.int64)
+    labels = []
+    for k in range(int(idx.max()) + 1):
+        v = first + k
+        if unit == "day":
+            labels.append(str(np.datetime64(v, "D")))
+        elif unit == "week":
+            monday = pd.Timestamp(np.datetime64(v * 7 - 3, "D"))
+            iso = monday.isocalendar()
+            labels.append(f"{iso.year}-W{iso.week:02d}")
+        else:
+            labels.append(str(np.datetime64(v, "M")))
+    return idx, labels
+
+
+@dataclass
+class CallFlags:
+    """Per call: entered a queue node; ended with a hang-up in a queue; ended with a hang-up elsewhere."""
+
+    queued: np.ndarray
+    queue_hangup: np.ndarray
+    ivr_hangup: np.ndarray
+    has_queues: bool
+
+
+def call_flags(log: CallLog, kinds: np.ndarray, ent) -> CallFlags:
+    is_queue = kinds == "queue"
+    queued = np.zeros(log.n_calls, dtype=bool)
+    if is_queue.any() and len(ent.node):
+        queued[ent.call[is_queue[ent.node]]] = True
+    hang = log.call_outcome == OUT_HANGUP
+    at_queue = is_queue[log.call_node] if len(log.call_node) else np.zeros(0, dtype=bool)
+    return CallFlags(queued, hang & at_queue, hang & ~at_queue, bool(is_queue.any()))
+
+
+def slot_table(log: CallLog, flags: CallFlags, group: np.ndarray, n_groups: int,
+               recorded: tuple[str, ...] = OUTCOMES) -> pd.DataFrame:
+    """:data:`TIME_COLUMNS` for each group ``0..n_groups-1`` of calls (rows in group order)."""
+    cnt = lambda w=None: np.bincount(group, weights=w, minlength=n_groups)  # noqa: E731
+    calls = cnt().astype(np.int64)
+    out = np.bincount(group * 4 + log.call_outcome, minlength=4 * n_groups).reshape(n_groups, 4)
+    secs = cnt((log.call_end - log.call_start) / NS)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = lambda k, n: np.where(n > 0, k / np.maximum(n, 1), np.nan)  # noqa: E731
+        df = pd.DataFrame({
+            "calls": calls, "completes": out[:, OUT_COMPLETE], "transfers": out[:, OUT_TRANSFER],
+            "hangups": out[:, OUT_HANGUP], "unknown_ends": out[:, OUT_UNKNOWN],
+            "self_service_rate": share(out[:, OUT_COMPLETE], calls),
+            "transfer_rate": share(out[:, OUT_TRANSFER], calls), "abandon_rate": share(out[:, OUT_HANGUP], calls),
+            "unknown_end_rate": share(out[:, OUT_UNKNOWN], calls),
+            "ivr_hangups": cnt(flags.ivr_hangup).astype(np.int64),
+        })
+        df["ivr_hangup_rate"] = share(df["ivr_hangups"].to_numpy(), calls)
+        q = cnt(flags.queued).astype(np.int64)
+        qh = cnt(flags.queue_hangup).astype(np.int64)
+        df["queue_calls"], df["queue_hangups"] = q, qh
+        df["queue_abandon_rate"] = share(qh, q) if flags.has_queues else np.nan
+        df["mean_call_seconds"] = share(secs, calls)
+    for col, outcome in (("self_service_rate", "complete"), ("transfer_rate", "transfer"),
+                         ("abandon_rate", "hangup"), ("ivr_hangup_rate", "hangup"),
+                         ("queue_abandon_rate", "hangup")):
+        if outcome not in recorded:
+            df[col] = np.nan
+    return df[TIME_COLUMNS]
+
+
+@dataclass
+class TimeTables:
+    by_hour: pd.DataFrame
+    by_weekday: pd.DataFrame
+    by_period: pd.DataFrame
+    period: str
+    hours: np.ndarray  # per call: hour of day
+
+    def to_json(self) -> dict:
+        """The three tables as lists of records (NaN → None), plus the period unit."""
+        rec = lambda df: [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}  # noqa: E731
+                          for r in df.to_dict("records")]
+        return {"period": self.period, "by_hour": rec(self.by_hour), "by_weekday": rec(self.by_weekday),
+                "by_period": rec(self.by_period)}
+
+
+def time_tables(log: CallLog, flags: CallFlags, recorded: tuple[str, ...] = OUTCOMES) -> TimeTables:
+    """KPIs per hour of day (0–23, every hour), weekday (Monday–Sunday) and period."""
+    hours = call_hours(log)
+    h = slot_table(log, flags, hours, 24, recorded)
+    h.insert(0, "hour", np.arange(24))
+    h.insert(1, "slot", [f"{k:02d}:00–{(k + 1) % 24:02d}:00" for k in range(24)])
+    w = slot_table(log, flags, call_weekdays(log), 7, recorded)
+    w.insert(0, "weekday", np.arange(7))
+    w.insert(1, "day", list(WEEKDAYS))
+    unit = period_unit(log)
+    idx, labels = call_periods(log, unit)
+    p = slot_table(log, flags, idx, len(labels), recorded)
+    p.insert(0, "period", labels)
+    p.insert(1, "unit", unit)
+    return TimeTables(h, w, p, unit, hours)
+
+
+# ------------------------------------------------------------------------------------------ elevated hours
+
+
+def elevated_hours(count, calls, *, alpha: float = 0.05, min_ratio: float = 1.5, min_calls: int = 10
+                   ) -> np.ndarray:
+    """Which hours have a rate above the other hours': a boolean mask shaped like ``count`` / ``calls`` (one
+    row per node, or one row; the last axis = the hours).
+
+    An hour is elevated when it has at least ``min_calls`` calls, its one-sided two-proportion z-test against
+    the other hours of its row is significant at ``alpha`` after Holm's correction over the hours tested in the
+    row, and its rate is at least ``min_ratio`` times the other hours' rate."""
+    count = np.atleast_2d(np.asarray(count, dtype=float))
+    calls = np.atleast_2d(np.asarray(calls, dtype=float))
+    k_all = count.sum(axis=1, keepdims=True)
+    n_all = calls.sum(axis=1, keepdims=True)
+    tested = (calls >= min_calls) & (calls < n_all) & (k_all > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n_rest = n_all - calls
+        p1 = np.where(calls > 0, count / calls, 0.0)
+        p2 = np.where(n_rest > 0, (k_all - count) / n_rest, 0.0)
+        pooled = np.where(n_all > 0, k_all / n_all, 0.0)
+        se = np.sqrt(pooled * (1 - pooled) * (1 / calls + 1 / n_rest))
+        z = np.where(tested & (se > 0), (p1 - p2) / se, -np.inf)
+    p = np.where(tested, norm.sf(z), 1.0)
+    adjusted = holm(p, tested.sum(axis=1))
+    return tested & (adjusted < alpha) & (p1 > p2) & (p1 >= min_ratio * p2)
+
+
+def holm(p, m=None) -> np.ndarray:
+    """Holm–Bonferroni adjusted p-values along the last axis (same order as ``p``); ``m``: hypotheses per row
+    (default: all; untested entries should carry p = 1 so that they sort last)."""
+    p = np.atleast_2d(np.asarray(p, dtype=float))
+    rows, width = p.shape
+    m = np.full(rows, width) if m is None else np.asarray(m).reshape(rows)
+    order = np.argsort(p, axis=1, kind="stable")
+    ps = np.take_along_axis(p, order, axis=1)
+    factor = np.maximum(m[:, None] - np.arange(width)[None, :], 1)
+    adj = np.minimum(np.maximum.accumulate(ps * factor, axis=1), 1.0)
+    out = np.empty_like(adj)
+    np.put_along_axis(out, order, adj, axis=1)
+    return out
+
+
+def slot_text(hours) -> str:
+    """Clock ranges of a set of hours, runs wrapping round midnight: {1..5} → ``01:00–06:00``;
+    {22, 23, 0} → ``22:00–01:00``; several runs joined by ``、``; every hour → ``全天``; none → ``""``."""
+    hs = sorted({int(h) % 24 for h in hours})
+    if not hs:
+        return ""
+    if len(hs) == 24:
+        return "全天"
+    runs: list[list[int]] = []
+    for h in hs:
+        if runs and h == runs[-1][-1] + 1:
+            runs[-1].append(h)
+        else:
+            runs.append([h])
+    if len(runs) > 1 and runs[0][0] == 0 and runs[-1][-1] == 23:  # wraps round midnight
+        runs[0] = runs.pop() + runs[0]
+    return "、".join(f"{r[0]:02d}:00–{(r[-1] + 1) % 24:02d}:00" for r in runs)
