@@ -227,10 +227,24 @@ def _peaks(log: CallLog, counts: NodeCounts, tt: TimeTables, hours_cfg: dict, me
     return out
 
 
-def _analyze(events: pd.DataFrame, menu: Menu | None, config: IvrConfig | None, *, since, until, segments,
-             min_count: int, top_paths: int | None, rows_read: int | None, recorded: tuple[str, ...],
-             source: str) -> IvrAnalysis:
-    config = config or load_config()
+@dataclass
+class Prepared:
+    """A cleaned, filtered call log with its entered nodes, transitions and the menu completed from it."""
+
+    log: CallLog
+    ent: EnteredNodes
+    edges: pd.DataFrame
+    menu: Menu
+    given: bool             # the menu came from a file (not inferred)
+    missing: list[str]      # log nodes the given menu lacked
+    warnings: list[str]
+    rows_rejected: int
+
+
+def prepare(events: pd.DataFrame, menu: Menu | None, config: IvrConfig, *, rows_read: int | None = None,
+            since=None, until=None, segments=None) -> Prepared:
+    """Clean and filter the rows (:mod:`ivr_text.ivr.calllog`), count transitions, infer or complete the menu
+    and mark agent leaves (the first steps of :func:`analyze_events`, shared with the comparison)."""
     log = build_call_log(events, menu, config, rows_read=rows_read)
     rows_rejected = log.rows_read - len(events) + len(log.rejected)
     log = filter_calls(log, since, until, segments)
@@ -251,6 +265,16 @@ def _analyze(events: pd.DataFrame, menu: Menu | None, config: IvrConfig | None, 
     menu = _agent_kinds(menu, term, log.node_names, config.agent_node_names)
     if log.n_calls == 0:
         warnings.append("no usable calls: every row was rejected or filtered out (see the rejected rows)")
+    return Prepared(log, ent, edges, menu, given, missing, warnings, rows_rejected)
+
+
+def _analyze(events: pd.DataFrame, menu: Menu | None, config: IvrConfig | None, *, since, until, segments,
+             min_count: int, top_paths: int | None, rows_read: int | None, recorded: tuple[str, ...],
+             source: str) -> IvrAnalysis:
+    config = config or load_config()
+    prep = prepare(events, menu, config, rows_read=rows_read, since=since, until=until, segments=segments)
+    log, ent, edges, menu, given = prep.log, prep.ent, prep.edges, prep.menu, prep.given
+    missing, warnings, rows_rejected = prep.missing, prep.warnings, prep.rows_rejected
     kinds = node_kinds(log, menu)
     flags = call_flags(log, kinds, ent)
     tt = time_tables(log, flags, recorded)
