@@ -5,8 +5,9 @@ Every reorder and promotion is judged by one model (:mod:`ivr_text.ivr.changes`)
 from the log (:mod:`ivr_text.ivr.timing`; the config's ``seconds_per_option`` only where the log cannot support
 an estimate, and ``option_seconds_source`` says which): seconds saved by the callers who move up minus
 seconds lost by those pushed down (and, for a promotion, by everyone the longer first-level menu pushes down).
-A change is advised only when the lower confidence bound of its net seconds per call is above 0 and it saves
-at least ``min_seconds_per_caller`` per caller affected. Each menu gets at most one ordering advice — its best
+A change is advised only when the lower confidence bound of its net seconds per call is above 0, it saves at
+least ``min_net_seconds_per_call`` per call entering the menu and ``min_seconds_per_caller`` per caller who moves
+up — with the config's guess of the option time, for anything from half to twice the guess. Each menu gets at most one ordering advice — its best
 order (``announce earlier`` when that moves a single option forward, else ``reorder options``). Rows are ranked
 by ``net_seconds_total`` (seconds over the whole log, so rows of different menus compare), flags after them by
 severity. ``net_seconds_per_call`` is per call entering the menu changed. Flags name the hours at which their
@@ -25,7 +26,8 @@ import numpy as np
 import pandas as pd
 
 from ivr_text.errors import InputError
-from ivr_text.ivr.changes import Effect, PathStep, RootOption, best_order, best_promotion, reorder_effect
+from ivr_text.ivr.changes import (Effect, PathStep, RootOption, best_order, best_promotion, promotion_effect,
+                                  reorder_effect)
 from ivr_text.ivr.menu import Menu
 from ivr_text.ivr.metrics import wilson_lower
 
@@ -185,6 +187,12 @@ class _Advice:
         return (e.calls_entering > 0 and e.low_per_call(self.z) > 0 and e.net_per_call >= self.min_net
                 and e.seconds_saved >= self.min_gain * max(savers, 1))
 
+    @staticmethod
+    def plausible(timing) -> tuple[float, ...]:
+        """Option times a change must be net-positive for: the measured one; for the config's guess anything
+        from half to twice it (net effects are linear in it, so the ends suffice)."""
+        return (timing.seconds,) if timing.source == "measured" else (0.5 * timing.seconds, 2 * timing.seconds)
+
     def change_row(self, nid: str, e: Effect, timing, action: str, new_position: int, order_ids: list[str],
                    **words) -> dict:
         r = self.base(nid)
@@ -213,12 +221,13 @@ class _Advice:
             if new == pos:
                 continue
             t = self.timing(p)
-            e = reorder_effect(kids, pos, new, traffic, [self.entered(k) for k in kids], t.seconds, t.se,
-                               self.entered(p))
+            effect = lambda s: reorder_effect(kids, pos, new, traffic, [self.entered(k) for k in kids], s,  # noqa
+                                              t.se, self.entered(p))
+            e = effect(t.seconds)
             delta = [a - b for a, b in zip(pos, new)]
             up = [i for i, d in enumerate(delta) if d > 0]
             savers = sum(self.entered(kids[i]) for i in up)
-            if not self.confident(e, savers):
+            if not all(self.confident(effect(s), savers) for s in self.plausible(t)):
                 continue
             single = len(up) == 1 and all(d in (0, -1) for i, d in enumerate(delta) if i != up[0])
             main = up[0] if single else int(np.argmax([n * d for n, d in zip(traffic, delta)]))
@@ -279,7 +288,10 @@ class _Advice:
             t_par = self.timing(parent)
             q, e = best_promotion(n_x, callers_x, steps, menu.position(branch), opts, t_root.seconds, t_root.se,
                                   sib, t_par.seconds, t_par.se, self.entered(root))
-            if not self.confident(e, callers_x + sib[1]):
+            if not all(self.confident(promotion_effect(n_x, callers_x, steps, menu.position(branch), q, opts, s_r,
+                                                       t_root.se, sib, s_p, t_par.se, self.entered(root)),
+                                      callers_x + sib[1])
+                       for s_r in self.plausible(t_root) for s_p in self.plausible(t_par)):
                 continue
             order = sorted(root_kids, key=lambda k: menu.position(k))
             order = order[:q - 1] + [nid] + order[q - 1:]

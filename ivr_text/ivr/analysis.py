@@ -299,8 +299,9 @@ def _analyze(events: pd.DataFrame, menu: Menu | None, config: IvrConfig | None, 
     spo = float(config.advice.get("seconds_per_option", 3.0))
     timings = option_timings(log, menu, spo, min_selections=int(config.timing.get("min_selections", 30)),
                              min_per_position=int(config.timing.get("min_per_position", 5)))
-    k["option_seconds"] = {r["menu"]: {"seconds": r["option_seconds"], "se": r["option_seconds_se"],
-                                       "selections": r["selections"], "source": r["source"]}
+    k["option_seconds"] = {r["menu"]: {"seconds": r["option_seconds"], "selections": r["selections"],
+                                       "se": None if r["option_seconds_se"] != r["option_seconds_se"]
+                                       else r["option_seconds_se"], "source": r["source"]}
                            for r in timings.menus.to_dict("records")}
     k["time"] = tt.to_json()
     measures = dict(config.advice.get("hour_measures") or {})

@@ -6,10 +6,9 @@ period (day, week or month, chosen by the span of the data: see :func:`period_un
 rates, the hang-up rate inside the IVR menus (not in a queue), the calls that entered a queue and the share
 of them abandoned in the queue, and the mean call seconds. A rate of an outcome the source does not record
 is None (see :func:`ivr_text.ivr.metrics.not_measured`).
-:func:`elevated_hours` finds the hours whose rate is above the rest of the day: a one-sided two-proportion
-z-test of each hour against all other hours, Holm-corrected over the hours tested, and at least
-``min_ratio`` times the other hours' rate; :func:`slot_text` writes such hours as clock ranges
-(``01:00–06:00``). All per-call work is bincounts: a few milliseconds per million calls.
+:func:`elevated_hours` finds the runs of hours whose rate is above the rest of the day (a scan over runs of
+consecutive hours with a Bonferroni-corrected two-proportion z-test, see there); :func:`slot_text` writes
+such hours as clock ranges (``01:00–06:00``). All per-call work is bincounts: a few milliseconds per million calls.
 """
 
 from __future__ import annotations
@@ -164,49 +163,60 @@ def time_tables(log: CallLog, flags: CallFlags, recorded: tuple[str, ...] = OUTC
 # ------------------------------------------------------------------------------------------ elevated hours
 
 
-def elevated_hours(count, calls, *, alpha: float = 0.05, min_ratio: float = 1.5, min_calls: int = 10
-                   ) -> np.ndarray:
-    """Which hours have a rate above the other hours': a boolean mask shaped like ``count`` / ``calls`` (one
-    row per node, or one row; the last axis = the hours).
+def _windows(max_len: int) -> np.ndarray:
+    """Membership (windows × 24) of every run of 1…``max_len`` consecutive hours, wrapping round midnight."""
+    starts = np.repeat(np.arange(24), max_len)
+    lengths = np.tile(np.arange(1, max_len + 1), 24)
+    member = np.zeros((24 * max_len, 24), dtype=bool)
+    for w, (a, n) in enumerate(zip(starts, lengths)):
+        member[w, (a + np.arange(n)) % 24] = True
+    return member
 
-    An hour is elevated when it has at least ``min_calls`` calls, its one-sided two-proportion z-test against
-    the other hours of its row is significant at ``alpha`` after Holm's correction over the hours tested in the
-    row, and its rate is at least ``min_ratio`` times the other hours' rate."""
+
+def elevated_hours(count, calls, *, alpha: float = 0.05, min_ratio: float = 1.5, min_calls: int = 10,
+                   max_windows: int = 3, max_len: int = 12) -> np.ndarray:
+    """Which hours have a rate above the other hours': a boolean mask shaped (rows, 24) for ``count`` /
+    ``calls`` of that shape (one row per node, or a single row of 24).
+
+    A scan over runs of consecutive hours (1 … ``max_len`` hours, wrapping round midnight; Kulldorff's scan
+    statistic in one dimension): the run with the largest one-sided two-proportion z against the remaining
+    hours, among runs with at least ``min_calls`` calls and a rate at least ``min_ratio`` times the remaining
+    hours', is elevated when its p-value times the number of runs (Bonferroni) is below ``alpha``. Up to
+    ``max_windows`` runs are found one after the other, each against the hours not yet elevated. Runs pool
+    quiet hours, so a night with two or three calls an hour can still stand out."""
     count = np.atleast_2d(np.asarray(count, dtype=float))
     calls = np.atleast_2d(np.asarray(calls, dtype=float))
-    k_all = count.sum(axis=1, keepdims=True)
-    n_all = calls.sum(axis=1, keepdims=True)
-    tested = (calls >= min_calls) & (calls < n_all) & (k_all > 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        n_rest = n_all - calls
-        p1 = np.where(calls > 0, count / calls, 0.0)
-        p2 = np.where(n_rest > 0, (k_all - count) / n_rest, 0.0)
-        pooled = np.where(n_all > 0, k_all / n_all, 0.0)
-        se = np.sqrt(pooled * (1 - pooled) * (1 / calls + 1 / n_rest))
-        z = np.where(tested & (se > 0), (p1 - p2) / se, -np.inf)
-    p = np.where(tested, norm.sf(z), 1.0)
-    adjusted = holm(p, tested.sum(axis=1))
-    return tested & (adjusted < alpha) & (p1 > p2) & (p1 >= min_ratio * p2)
-
-
-def holm(p, m=None) -> np.ndarray:
-    """Holm–Bonferroni adjusted p-values along the last axis (same order as ``p``); ``m``: hypotheses per row
-    (default: all; untested entries should carry p = 1 so that they sort last)."""
-    p = np.atleast_2d(np.asarray(p, dtype=float))
-    rows, width = p.shape
-    m = np.full(rows, width) if m is None else np.asarray(m).reshape(rows)
-    order = np.argsort(p, axis=1, kind="stable")
-    ps = np.take_along_axis(p, order, axis=1)
-    factor = np.maximum(m[:, None] - np.arange(width)[None, :], 1)
-    adj = np.minimum(np.maximum.accumulate(ps * factor, axis=1), 1.0)
-    out = np.empty_like(adj)
-    np.put_along_axis(out, order, adj, axis=1)
-    return out
+    member = _windows(max_len)
+    m = member.astype(float)
+    n_tests = len(member)
+    elevated = np.zeros(count.shape, dtype=bool)
+    k_w, n_w = count @ m.T, calls @ m.T  # per row and run
+    for _ in range(max_windows):
+        rest = ~elevated
+        k_rest = (count * rest).sum(axis=1, keepdims=True)
+        n_rest = (calls * rest).sum(axis=1, keepdims=True)
+        free = ~((elevated.astype(float) @ m.T) > 0)  # runs not touching an elevated hour
+        k_o, n_o = k_rest - k_w, n_rest - n_w
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p1 = k_w / n_w
+            p2 = k_o / n_o
+            pooled = (k_w + k_o) / (n_w + n_o)
+            se = np.sqrt(pooled * (1 - pooled) * (1 / n_w + 1 / n_o))
+            z = (p1 - p2) / se
+        ok = free & (n_w >= min_calls) & (n_o > 0) & (se > 0) & (p1 > p2) & (p1 >= min_ratio * p2)
+        z = np.where(ok, z, -np.inf)
+        best = np.argmax(z, axis=1)
+        zb = z[np.arange(len(z)), best]
+        accept = np.isfinite(zb) & (norm.sf(np.where(np.isfinite(zb), zb, 0)) * n_tests < alpha)
+        if not accept.any():
+            break
+        elevated[accept] |= member[best[accept]]
+    return elevated
 
 
 def slot_text(hours) -> str:
     """Clock ranges of a set of hours, runs wrapping round midnight: {1..5} → ``01:00–06:00``;
-    {22, 23, 0} → ``22:00–01:00``; several runs joined by ``、``; every hour → ``全天``; none → ``""``."""
+    {22, 23, 0} → ``22:00–01:00``; several runs joined by ``、`` in clock order (a run over midnight last); every hour → ``全天``; none → ``""``."""
     hs = sorted({int(h) % 24 for h in hours})
     if not hs:
         return ""
@@ -218,6 +228,6 @@ def slot_text(hours) -> str:
             runs[-1].append(h)
         else:
             runs.append([h])
-    if len(runs) > 1 and runs[0][0] == 0 and runs[-1][-1] == 23:  # wraps round midnight
-        runs[0] = runs.pop() + runs[0]
+    if len(runs) > 1 and runs[0][0] == 0 and runs[-1][-1] == 23:  # wraps round midnight: one run, listed last
+        runs.append(runs.pop() + runs.pop(0))
     return "、".join(f"{r[0]:02d}:00–{(r[-1] + 1) % 24:02d}:00" for r in runs)
