@@ -327,8 +327,11 @@ class _Advice:
             for count_col, threshold, action in checks:
                 k = int(r0[count_col])
                 low = float(wilson_lower(k, c, self.z))
-                if not (k and low >= float(threshold) and low >= (rel_queue if queue else rel) * median[queue,
-                                                                                                          count_col]):
+                med = median[queue, count_col]
+                if queue:  # a handful of queues: each against the median of the others (none: the threshold only)
+                    others = eligible[is_queue & (eligible.index != nid)]
+                    med = float((others[count_col] / others["calls"]).median()) if len(others) else 0.0
+                if not (k and low >= float(threshold) and low >= (rel_queue if queue else rel) * med):
                     continue
                 hours, peak, other = self.peaks.nodes.get((nid, count_col), ("", np.nan, np.nan))
                 r = self.base(nid)
@@ -336,7 +339,7 @@ class _Advice:
                 r.update(_words(self.texts, action, at_hours=bool(hours), node=self.label(nid),
                                 depth=_int_or_dash(r0["depth"]), position=_int_or_dash(r0["position"]),
                                 calls=f"{c:,}", rate=_pct(k / c), lower=_pct(low),
-                                median=_pct(median[queue, count_col]), confidence=_pct(confidence_of(self.z)),
+                                median=_pct(med), confidence=_pct(confidence_of(self.z)),
                                 seconds=float("nan"), hours=hours, peak_rate=_pct(peak), other_rate=_pct(other)))
                 r["_severity"] = low * k
                 self.rows.append(r)

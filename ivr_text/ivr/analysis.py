@@ -320,7 +320,7 @@ def _analyze(events: pd.DataFrame, menu: Menu | None, config: IvrConfig | None, 
     conf = None
     if given:
         conf = conformance(log, ent, menu, counts.calls, global_keys=config.conformance.get("global_keys", ()),
-                           examples_per_node=int(config.conformance.get("examples_per_node", 3)))
+                           examples_per_node=int(config.conformance.get("examples_per_node", 3)), added=missing)
         k["conformance"] = conf.summary
 
     if min_count > 1 and log.n_calls:

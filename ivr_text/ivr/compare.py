@@ -150,7 +150,7 @@ def period_bounds(text: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     except (ValueError, TypeError):
         raise InputError(f"--periods: '{s}' is not a year (2024), month (2024-01), ISO week (2024-W05), day "
                          "(2024-01-15) or range (2024-01-01..2024-01-15)") from None
-    return p.start_time, p.end_time + pd.Timedelta(1, "ns")
+    return p.start_time, (p + 1).start_time
 
 
 def group_masks(log: CallLog, groups=None, periods=None) -> tuple[np.ndarray, np.ndarray, dict]:

@@ -6,8 +6,9 @@ main menu) or an agent / queue node (zero-out, from anywhere). Deviations, count
 at:
 
 * ``unknown_key`` — a key pressed that is neither one of the node's options' keys nor a global key (the menu
-  file's ``global_keys`` and the config's ``conformance.global_keys``);
-* ``wrong_key`` — a child entered after a key press that is not that child's key;
+  file's ``global_keys`` and the config's ``conformance.global_keys``) and that the IVR did not answer with
+  ``no_match`` (that is the design's own handling);
+* ``wrong_key`` — a child entered after a key press (a valid key of the node) that is not that child's key;
 * ``skipped_level`` — a node entered two or more levels below the node, the levels between never entered;
 * ``jump`` — any other node entered (a sibling, another branch);
 * ``unknown_node`` — a node the menu does not have entered (from the node before it).
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ivr_text.ivr.calllog import KEY, CallLog
+from ivr_text.ivr.calllog import KEY, NO_MATCH, CallLog
 from ivr_text.ivr.menu import Menu
 from ivr_text.ivr.paths import EnteredNodes
 
@@ -40,12 +41,14 @@ class Conformance:
 
 
 def conformance(log: CallLog, ent: EnteredNodes, menu: Menu, calls_at_node: np.ndarray,
-                global_keys=("0", "*", "#"), examples_per_node: int = 3) -> Conformance:
-    """Check every step of the log against ``menu`` (see the module docstring)."""
+                global_keys=("0", "*", "#"), examples_per_node: int = 3, added=()) -> Conformance:
+    """Check every step of the log against ``menu`` (see the module docstring); ``added``: nodes the analysis
+    added to the menu file's from the log (they are unknown to the design)."""
     names = list(log.node_names)
     n = len(names)
     code = {nm: i for i, nm in enumerate(names)}
-    in_menu = np.array([nm in menu.nodes for nm in names], dtype=bool)
+    added = set(added)
+    in_menu = np.array([nm in menu.nodes and nm not in added for nm in names], dtype=bool)
     parent = np.array([code.get(menu.nodes[nm].parent, -1) if nm in menu.nodes else -1 for nm in names])
     depth = np.array([menu.depth(nm) if nm in menu.nodes else -1 for nm in names])
     kind = np.array([menu.nodes[nm].kind if nm in menu.nodes else "" for nm in names], dtype=object)
@@ -93,7 +96,8 @@ def conformance(log: CallLog, ent: EnteredNodes, menu: Menu, calls_at_node: np.n
         pressed = (log.row_event[prev] == KEY) & (log.row_call[prev] == log.row_call[ent.row[i + 1]]) & \
                   (log.row_node[prev] == src)
         k = log.row_key[prev].astype(np.int64)
-        kinds["wrong_key"] = child & ~to_agent & pressed & (k >= 0) & (expected_key[dst] != -1) & \
+        valid = (k >= 0) & allowed[src, np.maximum(k, 0)]  # an unknown key is counted as that, once
+        kinds["wrong_key"] = child & ~to_agent & pressed & valid & (expected_key[dst] != -1) & \
             (expected_key[dst] != k)
         key_of_step = np.where(pressed, k, -1)
     else:
@@ -106,7 +110,10 @@ def conformance(log: CallLog, ent: EnteredNodes, menu: Menu, calls_at_node: np.n
     # ---- key presses the node does not offer
     kr = np.flatnonzero((log.row_event == KEY) & (log.row_key >= 0))
     kn, kk = log.row_node[kr].astype(np.int64), log.row_key[kr].astype(np.int64)
-    bad = in_menu[kn] & ~allowed[kn, kk]
+    nxt = np.minimum(kr + 1, len(log.row_event) - 1)
+    rejected = (kr + 1 < len(log.row_event)) & (log.row_event[nxt] == NO_MATCH) & \
+        (log.row_call[nxt] == log.row_call[kr]) & (log.row_node[nxt] == log.row_node[kr])
+    bad = in_menu[kn] & ~allowed[kn, kk] & ~rejected  # a key the IVR answered with no_match is handled
     j = kr[bad]
     events.append(pd.DataFrame({"deviation": "unknown_key", "code": kn[bad], "call": log.row_call[j],
                                 "ts": log.row_ts[j], "from": kn[bad], "to": -1, "key": kk[bad]}))

@@ -187,6 +187,7 @@ def elevated_hours(count, calls, *, alpha: float = 0.05, min_ratio: float = 1.5,
     count = np.atleast_2d(np.asarray(count, dtype=float))
     calls = np.atleast_2d(np.asarray(calls, dtype=float))
     member = _windows(max_len)
+    length = member.sum(axis=1)
     m = member.astype(float)
     n_tests = len(member)
     elevated = np.zeros(count.shape, dtype=bool)
@@ -204,7 +205,7 @@ def elevated_hours(count, calls, *, alpha: float = 0.05, min_ratio: float = 1.5,
             se = np.sqrt(pooled * (1 - pooled) * (1 / n_w + 1 / n_o))
             z = (p1 - p2) / se
         ok = free & (n_w >= min_calls) & (n_o > 0) & (se > 0) & (p1 > p2) & (p1 >= min_ratio * p2)
-        z = np.where(ok, z, -np.inf)
+        z = np.where(ok, z - 1e-9 * length, -np.inf)  # equal z (empty hours at the ends): the shortest run
         best = np.argmax(z, axis=1)
         zb = z[np.arange(len(z)), best]
         accept = np.isfinite(zb) & (norm.sf(np.where(np.isfinite(zb), zb, 0)) * n_tests < alpha)
