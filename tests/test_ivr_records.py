@@ -58,7 +58,7 @@ def test_records_without_a_self_service_outcome_say_n_a_not_zero():
     a, reason = analyze_records(RECORDS, date_column="date")
     k = a.kpis
     assert k["self_service_rate"] is None and k["mean_self_service_seconds"] is None
-    assert "no self-service (complete) outcome" in k["not_measured"]["self_service_rate"]
+    assert "no self-service (complete) outcome is recorded" in k["not_measured"]["self_service_rate"]
     assert k["transfer_rate"] == 0.25 and k["by_segment"] == {} and reason.notna().sum() == 2
     assert a.time.by_hour["self_service_rate"].isna().all()
     # an event log records every outcome: 0 % is a measured 0 %

@@ -9,8 +9,8 @@ A change is advised only when the lower confidence bound of its net seconds per 
 least ``min_net_seconds_per_call`` per call entering the menu and ``min_seconds_per_caller`` per caller who moves
 up — with the config's guess of the option time, for anything from half to twice the guess. Each menu gets at most one ordering advice — its best
 order (``announce earlier`` when that moves a single option forward, else ``reorder options``). Rows are ranked
-by ``net_seconds_total`` (seconds over the whole log, so rows of different menus compare), flags after them by
-severity. ``net_seconds_per_call`` is per call entering the menu changed. Flags name the hours at which their
+by ``net_seconds_per_call`` — per call entering the menu changed (the first level for a promotion) — then by
+``net_seconds_total`` (seconds over the whole log); flags follow by severity. Flags name the hours at which their
 rate stands out (``peak_hours``; :func:`ivr_text.ivr.timeslots.elevated_hours`). Reasons are plain sentences
 with the menu's labels, worded by the ``advice_text`` templates of the config (Chinese by default; ``action``
 stays a fixed English code for scripts, ``action_label`` and ``reason`` are the readable text).
@@ -367,7 +367,7 @@ def _merge_slots(order: list[str], new_positions: list[int], fixed: dict[int, st
 def recommendations(nodes: pd.DataFrame, menu: Menu, total_calls: int, advice: dict, z: float = 1.96,
                     texts: dict | None = None, *, timings=None, traffic: Traffic | None = None,
                     peaks: HourPeaks | None = None) -> pd.DataFrame:
-    """Advice rows (columns :data:`ADVICE_COLUMNS`), largest net saving first, then flags by severity.
+    """Advice rows (columns :data:`ADVICE_COLUMNS`), largest net saving per call first, then flags by severity.
 
     ``timings``: :class:`ivr_text.ivr.timing.OptionTimings` (without it every menu uses the config's
     ``seconds_per_option`` and no promotion can be judged); ``traffic``: selections and calls entering each
@@ -391,6 +391,7 @@ def recommendations(nodes: pd.DataFrame, menu: Menu, total_calls: int, advice: d
     for col in ADVICE_COLUMNS + ["_severity"]:
         if col not in out:
             out[col] = np.nan
-    out = out.sort_values(["net_seconds_total", "_severity"], ascending=[False, False], na_position="last")
+    out = out.sort_values(["net_seconds_per_call", "net_seconds_total", "_severity"], ascending=[False, False, False],
+                          na_position="last")
     out["rank"] = np.arange(1, len(out) + 1)
     return out[ADVICE_COLUMNS].reset_index(drop=True)

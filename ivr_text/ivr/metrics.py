@@ -122,7 +122,7 @@ NEEDS_OUTCOME = {"self_service_rate": "complete", "mean_self_service_seconds": "
 def not_measured(recorded: tuple[str, ...], source: str = "this source") -> dict[str, str]:
     """KPI → why it is not measured, for the outcomes ``recorded`` lacks."""
     words = {"complete": "self-service (complete)", "transfer": "transfer to an agent", "hangup": "hang-up"}
-    return {kpi: f"{source} records no {words[o]} outcome, so this is not measured (n/a), not 0"
+    return {kpi: f"no {words[o]} outcome is recorded in {source}: not measured (n/a), not 0"
             for kpi, o in NEEDS_OUTCOME.items() if o not in recorded}
 
 
