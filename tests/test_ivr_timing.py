@@ -99,3 +99,20 @@ def test_logs_without_key_rows_time_enter_to_enter():
     assert len(option) and not has_key.any() and (gap == 0).all()
     names = np.asarray(log.node_names)[option]
     assert sorted(seconds[names == "a"]) == [4, 4, 5, 5]  # key time + the 1 s gap
+
+
+def test_big_logs_are_measured_on_evenly_spread_blocks():
+    from ivr_text.ivr.timing import BLOCK, _parent_codes, _selections_in, positioned_options, sample_blocks
+
+    assert sample_blocks(1000, 5000) == [(0, 1000)] and sample_blocks(10 ** 7, None) == [(0, 10 ** 7)]
+    assert sample_blocks(10 * BLOCK + 7, 3 * BLOCK) == [(0, BLOCK), (5 * BLOCK, 6 * BLOCK),
+                                                         (10 * BLOCK, 10 * BLOCK + 7)]
+    # blocks cut anywhere (every 7 rows: inside calls): block by block, exactly the selections of the whole log
+    log = build_call_log(_rows(), MENU, load_config())
+    whole = selections(log, MENU)
+    names = list(log.node_names)
+    n = len(log.row_event)
+    parts = [_selections_in(log, lo, min(lo + 7, n), positioned_options(MENU, names), _parent_codes(MENU, names),
+                            True) for lo in range(0, n, 7)]
+    for i in range(3):
+        assert np.concatenate([p[i] for p in parts]).tolist() == whole[i].tolist()

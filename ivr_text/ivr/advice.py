@@ -141,6 +141,7 @@ class _Advice:
 
     def __init__(self, nodes, menu, total_calls, advice, z, texts, timings, traffic, peaks):
         self.m = nodes.set_index("node")
+        self.calls = dict(zip(nodes["node"], nodes["calls"]))
         self.menu, self.total, self.z, self.texts = menu, total_calls, z, texts
         self.timings, self.traffic, self.peaks = timings, traffic or Traffic(), peaks or HourPeaks()
         self.spo = float(advice.get("seconds_per_option", 3.0))
@@ -256,11 +257,12 @@ class _Advice:
         if digits >= 9:
             return  # every digit key of the first level is taken
         t_root = self.timing(root)
+        parents = {n.parent for n in menu.nodes.values()}
         for nid, node in menu.nodes.items():
-            if node.kind != "service" or nid not in self.m.index or menu.children(nid):
+            if node.kind != "service" or nid not in self.calls or nid in parents:
                 continue
             depth = menu.depth(nid)
-            c = int(self.m.loc[nid, "calls"])
+            c = int(self.calls[nid])
             if depth < self.promote_depth or c < self.min_calls or c / self.total < self.min_share:
                 continue
             path = menu.ancestors(nid) + [nid]  # root, a1, ..., parent, nid

@@ -298,7 +298,8 @@ def _analyze(events: pd.DataFrame, menu: Menu | None, config: IvrConfig | None, 
                        ent=ent)
     spo = float(config.advice.get("seconds_per_option", 3.0))
     timings = option_timings(log, menu, spo, min_selections=int(config.timing.get("min_selections", 30)),
-                             min_per_position=int(config.timing.get("min_per_position", 5)))
+                             min_per_position=int(config.timing.get("min_per_position", 5)),
+                             max_rows=config.timing.get("max_rows"))
     k["option_seconds"] = {r["menu"]: {"seconds": r["option_seconds"], "selections": r["selections"],
                                        "se": None if r["option_seconds_se"] != r["option_seconds_se"]
                                        else r["option_seconds_se"], "source": r["source"]}

@@ -6,6 +6,7 @@ Guarantees: unknown keys are an :class:`InputError` naming the key; missing keys
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,8 +65,14 @@ class IvrConfig:
         return out
 
 
-def _defaults() -> dict:
+@functools.lru_cache(maxsize=1)
+def _shipped() -> dict:
     return read_yaml(dictionary_path("ivr.yaml"))
+
+
+def _defaults() -> dict:
+    """The shipped settings (parsed once per process; each caller gets its own copy)."""
+    return copy.deepcopy(_shipped())
 
 
 def _merge(base: dict, over: dict, where: str) -> dict:

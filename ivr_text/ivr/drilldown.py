@@ -33,10 +33,14 @@ def mask_caller(value) -> str:
     return s[:head] + "*" * (len(s) - head - tail) + s[len(s) - tail:]
 
 
-def _pick(idx: np.ndarray, k: int) -> np.ndarray:
+def _pick(idx: np.ndarray, start: np.ndarray, k: int) -> np.ndarray:
+    """Up to ``k`` of the calls ``idx`` at evenly spaced ranks of their start time (first and last included),
+    in time order; a partial sort (``argpartition``), so O(len(idx))."""
     if len(idx) <= k:
-        return idx
-    return idx[np.unique(np.linspace(0, len(idx) - 1, k).round().astype(np.int64))]
+        return idx[np.argsort(start[idx], kind="stable")]
+    ranks = np.unique(np.linspace(0, len(idx) - 1, k).round().astype(np.int64))
+    part = np.argpartition(start[idx], ranks)
+    return idx[part[ranks]]
 
 
 def hotspot_examples(log: CallLog, ent: EnteredNodes, hot: pd.DataFrame, request_node: np.ndarray,
@@ -47,30 +51,48 @@ def hotspot_examples(log: CallLog, ent: EnteredNodes, hot: pd.DataFrame, request
     if hot.empty or log.n_calls == 0:
         return pd.DataFrame(columns=EXAMPLE_COLUMNS)
     code = {nm: i for i, nm in enumerate(log.node_names)}
-    order = np.argsort(log.call_start, kind="stable")
-    starts = np.r_[0, np.cumsum(ent.length)]
-    hang_node = np.where(log.call_outcome == OUT_HANGUP, log.call_node, -1)
-    rows = []
+    groups = {}
+    for typ, at in (("drop_off", np.where(log.call_outcome == OUT_HANGUP, log.call_node, -1)),
+                    ("transfer", request_node)):
+        idx = np.flatnonzero(at >= 0)
+        key = at[idx]
+        o = np.argsort(key.astype(np.int16) if log.n_nodes < 32_767 else key, kind="stable")  # radix: grouped
+        idx, key = idx[o], key[o]
+        cuts = np.searchsorted(key, np.arange(log.n_nodes + 1))
+        groups[typ] = (idx, cuts)
+    picked, meta = [], []
     for typ, nid in hot[["type", "node"]].drop_duplicates().itertuples(index=False, name=None):
         c = code.get(nid)
-        if c is None:
+        if c is None or typ not in groups:
             continue
-        at = hang_node if typ == "drop_off" else request_node
-        match = order[at[order] == c]
+        idx, cuts = groups[typ]
+        match = idx[cuts[c]:cuts[c + 1]]
         peak = peak_hours.get((typ, nid))
-        chosen = list(_pick(match, per_hotspot))
+        chosen = list(_pick(match, log.call_start, per_hotspot))
         if peak is not None and len(peak):
-            in_peak = match[np.isin(hours[match], peak)]
-            chosen += [i for i in _pick(in_peak, per_hotspot) if i not in set(chosen)]
-        for j, i in enumerate(chosen, start=1):
-            seq = ent.node[starts[i]:starts[i + 1]]
-            rows.append({
-                "type": typ, "node": nid, "label": labels.get(nid, nid), "example": j, "call_id": log.call_ids[i],
-                "caller": (mask_caller(log.caller_names[log.call_caller[i]])
-                           if log.call_caller is not None and log.call_caller[i] >= 0 else ""),
-                "start": pd.Timestamp(int(log.call_start[i])).isoformat(), "hour": int(hours[i]),
-                "path": " > ".join(labels.get(log.node_names[s], log.node_names[s]) for s in seq),
-                "seconds": (log.call_end[i] - log.call_start[i]) / NS, "outcome": OUTCOMES[log.call_outcome[i]],
-                "in_peak_hours": bool(peak is not None and int(hours[i]) in set(np.asarray(peak).tolist())),
-            })
+            seen = set(chosen)
+            chosen += [i for i in _pick(match[np.isin(hours[match], peak)], log.call_start, per_hotspot)
+                       if i not in seen]
+        picked += chosen
+        meta += [(typ, nid, j, peak) for j in range(1, len(chosen) + 1)]
+    if not picked:
+        return pd.DataFrame(columns=EXAMPLE_COLUMNS)
+    calls = np.asarray(picked, dtype=np.int64)
+    ids = np.asarray(log.call_ids[calls], dtype=object)  # one look-up for all (ids may be Arrow strings)
+    callers = [""] * len(calls)
+    if log.call_caller is not None:
+        cc = log.call_caller[calls]
+        names = np.asarray(log.caller_names[np.maximum(cc, 0)], dtype=object)
+        callers = [mask_caller(v) if c >= 0 else "" for v, c in zip(names, cc)]
+    starts = np.r_[0, np.cumsum(ent.length)]
+    node_label = [labels.get(nm, nm) for nm in log.node_names]
+    rows = []
+    for j, (i, (typ, nid, k, peak)) in enumerate(zip(calls, meta)):
+        rows.append({
+            "type": typ, "node": nid, "label": labels.get(nid, nid), "example": k, "call_id": ids[j],
+            "caller": callers[j], "start": pd.Timestamp(int(log.call_start[i])).isoformat(), "hour": int(hours[i]),
+            "path": " > ".join(node_label[s] for s in ent.node[starts[i]:starts[i + 1]]),
+            "seconds": (log.call_end[i] - log.call_start[i]) / NS, "outcome": OUTCOMES[log.call_outcome[i]],
+            "in_peak_hours": bool(peak is not None and int(hours[i]) in set(np.asarray(peak).tolist())),
+        })
     return pd.DataFrame(rows, columns=EXAMPLE_COLUMNS)

@@ -224,12 +224,17 @@ def node_counts(log: CallLog, kinds: np.ndarray, ent: EnteredNodes, group: np.nd
     node_o, call_o = ent.node[o], ent.call[o]
     del o
     first_pair = np.r_[True, (node_o[1:] != node_o[:-1]) | (call_o[1:] != call_o[:-1])] if len(node_o) else []
-    calls_entered = np.bincount(node_o[first_pair], minlength=n)
+    node_f = node_o[first_pair]
+    calls_entered = np.bincount(node_f, minlength=n)
     by_group = None
     if group is not None:
-        cell = node_o[first_pair].astype(np.int64) * n_groups + group[call_o[first_pair]]
+        wide = np.int32 if n * n_groups < 2 ** 31 else np.int64
+        group = group.astype(np.int8 if n_groups <= 127 else wide, copy=False)  # small: gathers stay in cache
+        cell = node_f.astype(wide) * wide(n_groups)
+        cell += group[call_o[first_pair]]
         g_calls = np.bincount(cell, minlength=n * n_groups)
-    del node_o, call_o, first_pair
+        del cell
+    del node_o, call_o, first_pair, node_f
     seen = np.zeros(log.n_calls, dtype=bool)  # calls that entered the node they ended at
     seen[ent.call[ent.node == log.call_node[ent.call]]] = True
     calls = calls_entered + np.bincount(log.call_node[~seen], minlength=n)
@@ -310,6 +315,7 @@ def hotspots(nodes: pd.DataFrame, min_calls: int = 30, z: float = 1.96, top: int
     """
     peaks = peaks or {}
     frames = []
+    enough = nodes[nodes["calls"] >= min_calls]
     for typ, count_col in (("drop_off", "hangups"), ("transfer", "transfer_requests")):
         d = nodes.loc[nodes[count_col] > 0, ["node", "label", "depth", "kind", "calls", count_col]].copy()
         d = d.rename(columns={count_col: "count"})
@@ -323,9 +329,8 @@ def hotspots(nodes: pd.DataFrame, min_calls: int = 30, z: float = 1.96, top: int
         d["rank_by_count"] = d["count"].rank(ascending=False, method="min").astype(int)
         d["rank_by_rate"] = d["rate_lower"].where(d["eligible"]).rank(ascending=False, method="min").astype(
             "Int64")
-        median = float(np.nanmedian(_rate(nodes.loc[nodes["calls"] >= min_calls, count_col],
-                                          nodes.loc[nodes["calls"] >= min_calls, "calls"]))) \
-            if (nodes["calls"] >= min_calls).any() else np.nan
+        median = float(np.median(enough[count_col].to_numpy() / enough["calls"].to_numpy())) if len(enough) \
+            else np.nan
         got = [peaks.get((nid, count_col), ("", np.nan, np.nan)) for nid in d["node"]]
         d["peak_hours"] = [g[0] for g in got]
         d["peak_hours_rate"] = [g[1] for g in got]

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import math
+
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from ivr_text.ivr.calllog import NS, OUT_COMPLETE, OUT_HANGUP, OUT_TRANSFER, OUT_UNKNOWN, OUTCOMES, CallLog
 
@@ -49,27 +50,27 @@ def period_unit(log: CallLog) -> str:
 def call_periods(log: CallLog, unit: str) -> tuple[np.ndarray, list[str]]:
     """Per call a period number (0 = first period of the data) and the periods' labels
     (``2024-03-05``, ``2024-W10`` — ISO week —, ``2024-03``)."""
-    days = log.call_start // _DAY
-    if unit == "day":
-        key = days
-    elif unit == "week":
-        key = (days + 3) // 7  # weeks from Monday 1969-12-29
-    elif unit == "month":
-        key = log.call_start.astype("datetime64[ns]").astype("datetime64[M]").astype(np.int64)
-    else:
+    if unit not in ("day", "week", "month"):
         raise ValueError(f"unknown period unit {unit!r}")
-    if not len(key):
+    days = log.call_start // _DAY
+    if not len(days):
         return np.zeros(0, dtype=np.int64), []
-    first = int(key.min())
-    idx = (key - first).astype(np.int64)
+    d0 = int(days.min())
+    span = np.arange(d0, int(days.max()) + 1)  # every day of the data, once
+    if unit == "day":
+        key_of_day = span
+    elif unit == "week":
+        key_of_day = (span + 3) // 7  # weeks from Monday 1969-12-29
+    else:
+        key_of_day = span.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    first = int(key_of_day[0])
+    idx = (key_of_day - first)[days - d0].astype(np.int64)
     labels = []
-    for k in range(int(idx.max()) + 1):
-        v = first + k
+    for v in range(first, int(key_of_day[-1]) + 1):
         if unit == "day":
             labels.append(str(np.datetime64(v, "D")))
         elif unit == "week":
-            monday = pd.Timestamp(np.datetime64(v * 7 - 3, "D"))
-            iso = monday.isocalendar()
+            iso = pd.Timestamp(np.datetime64(v * 7 - 3, "D")).isocalendar()
             labels.append(f"{iso.year}-W{iso.week:02d}")
         else:
             labels.append(str(np.datetime64(v, "M")))
@@ -78,47 +79,64 @@ def call_periods(log: CallLog, unit: str) -> tuple[np.ndarray, list[str]]:
 
 @dataclass
 class CallFlags:
-    """Per call: entered a queue node; ended with a hang-up in a queue; ended with a hang-up elsewhere."""
+    """Per call: entered a queue node; ended at a queue node (a hang-up there is abandonment in the queue)."""
 
     queued: np.ndarray
-    queue_hangup: np.ndarray
-    ivr_hangup: np.ndarray
+    at_queue: np.ndarray
     has_queues: bool
 
 
 def call_flags(log: CallLog, kinds: np.ndarray, ent) -> CallFlags:
     is_queue = kinds == "queue"
-    queued = np.zeros(log.n_calls, dtype=bool)
+    queued = np.zeros(log.n_calls, dtype=np.int64)
+    at_queue = np.zeros(log.n_calls, dtype=np.int64)
     if is_queue.any() and len(ent.node):
-        queued[ent.call[is_queue[ent.node]]] = True
-    hang = log.call_outcome == OUT_HANGUP
-    at_queue = is_queue[log.call_node] if len(log.call_node) else np.zeros(0, dtype=bool)
-    return CallFlags(queued, hang & at_queue, hang & ~at_queue, bool(is_queue.any()))
+        queued[ent.call[is_queue[ent.node]]] = 1
+        at_queue = is_queue[log.call_node].astype(np.int64)
+        queued |= at_queue  # a call ending at a queue node was in it
+    return CallFlags(queued, at_queue, bool(is_queue.any()))
+
+
+def call_states(log: CallLog, flags: CallFlags) -> np.ndarray:
+    """One state per call in 0..15: outcome (4) × entered a queue (2) × ended at a queue node (2)."""
+    return log.call_outcome.astype(np.int64) * 4 + flags.queued * 2 + flags.at_queue
 
 
 def slot_table(log: CallLog, flags: CallFlags, group: np.ndarray, n_groups: int,
-               recorded: tuple[str, ...] = OUTCOMES) -> pd.DataFrame:
-    """:data:`TIME_COLUMNS` for each group ``0..n_groups-1`` of calls (rows in group order)."""
-    cnt = lambda w=None: np.bincount(group, weights=w, minlength=n_groups)  # noqa: E731
-    calls = cnt().astype(np.int64)
-    out = np.bincount(group * 4 + log.call_outcome, minlength=4 * n_groups).reshape(n_groups, 4)
-    secs = cnt((log.call_end - log.call_start) / NS)
+               recorded: tuple[str, ...] = OUTCOMES, state: np.ndarray | None = None,
+               seconds: np.ndarray | None = None) -> pd.DataFrame:
+    """:data:`TIME_COLUMNS` for each group ``0..n_groups-1`` of calls (rows in group order); ``state`` and
+    ``seconds`` (per call, :func:`call_states` and call seconds) may be passed when several tables are made."""
+    state = call_states(log, flags) if state is None else state
+    seconds = (log.call_end - log.call_start) / NS if seconds is None else seconds
+    return _table(*_counts(group, n_groups, state, seconds), flags, recorded)
+
+
+def _counts(group: np.ndarray, n_groups: int, state: np.ndarray, seconds: np.ndarray):
+    """Calls per (group, state) and call seconds per group."""
+    m = np.bincount(group * 16 + state, minlength=16 * n_groups).reshape(n_groups, 16)
+    return m, np.bincount(group, weights=seconds, minlength=n_groups)
+
+
+def _table(m: np.ndarray, secs: np.ndarray, flags: CallFlags, recorded: tuple[str, ...]) -> pd.DataFrame:
+    m = m.reshape(-1, 4, 2, 2)
+    by_out = m.sum(axis=(2, 3))
+    calls = by_out.sum(axis=1)
+    hang = m[:, OUT_HANGUP]
+    queue_calls = m[:, :, 1, :].sum(axis=(1, 2))
+    queue_hangups = hang[:, 1, 1] + hang[:, 0, 1]  # ended at a queue node (entered it, by construction)
+    ivr_hangups = hang[:, :, 0].sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         share = lambda k, n: np.where(n > 0, k / np.maximum(n, 1), np.nan)  # noqa: E731
         df = pd.DataFrame({
-            "calls": calls, "completes": out[:, OUT_COMPLETE], "transfers": out[:, OUT_TRANSFER],
-            "hangups": out[:, OUT_HANGUP], "unknown_ends": out[:, OUT_UNKNOWN],
-            "self_service_rate": share(out[:, OUT_COMPLETE], calls),
-            "transfer_rate": share(out[:, OUT_TRANSFER], calls), "abandon_rate": share(out[:, OUT_HANGUP], calls),
-            "unknown_end_rate": share(out[:, OUT_UNKNOWN], calls),
-            "ivr_hangups": cnt(flags.ivr_hangup).astype(np.int64),
-        })
-        df["ivr_hangup_rate"] = share(df["ivr_hangups"].to_numpy(), calls)
-        q = cnt(flags.queued).astype(np.int64)
-        qh = cnt(flags.queue_hangup).astype(np.int64)
-        df["queue_calls"], df["queue_hangups"] = q, qh
-        df["queue_abandon_rate"] = share(qh, q) if flags.has_queues else np.nan
-        df["mean_call_seconds"] = share(secs, calls)
+            "calls": calls, "completes": by_out[:, OUT_COMPLETE], "transfers": by_out[:, OUT_TRANSFER],
+            "hangups": by_out[:, OUT_HANGUP], "unknown_ends": by_out[:, OUT_UNKNOWN],
+            "self_service_rate": share(by_out[:, OUT_COMPLETE], calls),
+            "transfer_rate": share(by_out[:, OUT_TRANSFER], calls), "abandon_rate": share(by_out[:, OUT_HANGUP], calls),
+            "unknown_end_rate": share(by_out[:, OUT_UNKNOWN], calls), "ivr_hangups": ivr_hangups,
+            "ivr_hangup_rate": share(ivr_hangups, calls), "queue_calls": queue_calls, "queue_hangups": queue_hangups,
+            "queue_abandon_rate": share(queue_hangups, queue_calls) if flags.has_queues else np.nan,
+            "mean_call_seconds": share(secs, calls)})
     for col, outcome in (("self_service_rate", "complete"), ("transfer_rate", "transfer"),
                          ("abandon_rate", "hangup"), ("ivr_hangup_rate", "hangup"),
                          ("queue_abandon_rate", "hangup")):
@@ -137,8 +155,7 @@ class TimeTables:
 
     def to_json(self) -> dict:
         """The three tables as lists of records (NaN → None), plus the period unit."""
-        rec = lambda df: [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}  # noqa: E731
-                          for r in df.to_dict("records")]
+        rec = lambda df: df.astype(object).where(df.notna(), None).to_dict("records")  # noqa: E731
         return {"period": self.period, "by_hour": rec(self.by_hour), "by_weekday": rec(self.by_weekday),
                 "by_period": rec(self.by_period)}
 
@@ -146,15 +163,19 @@ class TimeTables:
 def time_tables(log: CallLog, flags: CallFlags, recorded: tuple[str, ...] = OUTCOMES) -> TimeTables:
     """KPIs per hour of day (0–23, every hour), weekday (Monday–Sunday) and period."""
     hours = call_hours(log)
-    h = slot_table(log, flags, hours, 24, recorded)
+    state, seconds = call_states(log, flags), (log.call_end - log.call_start) / NS
+    # hour and weekday at once: one table of the 168 (weekday, hour) cells, summed either way
+    week_hour = call_weekdays(log) * 24 + hours
+    both = _counts(week_hour, 168, state, seconds)
+    h = _table(*(x.reshape((7, 24) + x.shape[1:]).sum(axis=0) for x in both), flags, recorded)
     h.insert(0, "hour", np.arange(24))
     h.insert(1, "slot", [f"{k:02d}:00–{(k + 1) % 24:02d}:00" for k in range(24)])
-    w = slot_table(log, flags, call_weekdays(log), 7, recorded)
+    w = _table(*(x.reshape((7, 24) + x.shape[1:]).sum(axis=1) for x in both), flags, recorded)
     w.insert(0, "weekday", np.arange(7))
     w.insert(1, "day", list(WEEKDAYS))
     unit = period_unit(log)
     idx, labels = call_periods(log, unit)
-    p = slot_table(log, flags, idx, len(labels), recorded)
+    p = slot_table(log, flags, idx, len(labels), recorded, state, seconds)
     p.insert(0, "period", labels)
     p.insert(1, "unit", unit)
     return TimeTables(h, w, p, unit, hours)
@@ -208,7 +229,8 @@ def elevated_hours(count, calls, *, alpha: float = 0.05, min_ratio: float = 1.5,
         z = np.where(ok, z - 1e-9 * length, -np.inf)  # equal z (empty hours at the ends): the shortest run
         best = np.argmax(z, axis=1)
         zb = z[np.arange(len(z)), best]
-        accept = np.isfinite(zb) & (norm.sf(np.where(np.isfinite(zb), zb, 0)) * n_tests < alpha)
+        p = np.array([0.5 * math.erfc(v / math.sqrt(2)) if np.isfinite(v) else 1.0 for v in zb])  # normal sf
+        accept = p * n_tests < alpha
         if not accept.any():
             break
         elevated[accept] |= member[best[accept]]
