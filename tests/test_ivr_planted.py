@@ -58,3 +58,20 @@ def test_the_default_world_is_unchanged_by_the_new_options():
     plain = S.simulate_ivr(300, seed=4)
     again = S.simulate_ivr(300, seed=4, option_seconds=None, hour_hangup=None)
     assert plain.events.equals(again.events) and "option_seconds" not in plain.truth
+
+
+def test_planted_world_through_the_samples_command(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from ivr_text.cli.main import app
+
+    r = CliRunner().invoke(app, ["samples", "--out", str(tmp_path), "--calls", "300", "--part", "ivr",
+                                 "--ivr-option-seconds", "root=2.5,bill=1", "--ivr-hour-hangup", "1-5=6;23=2"])
+    assert r.exit_code == 0, r.output
+    truth = json.loads((tmp_path / "truth.json").read_text(encoding="utf-8"))
+    assert truth["options"]["option_seconds"] == {"root": 2.5, "bill": 1.0}
+    assert truth["ivr"]["hour_hangup"]["multiplier"] == {str(h): 6.0 for h in range(1, 6)} | {"23": 2.0}
+    bad = CliRunner().invoke(app, ["samples", "--out", str(tmp_path), "--ivr-option-seconds", "root=fast"])
+    assert bad.exit_code == 1 and "option seconds" in bad.output and "Traceback" not in bad.output

@@ -123,3 +123,17 @@ def test_night_queue_abandonment_is_a_peak_hour_hot_spot_and_named_in_the_advice
                                   for d in range(1, 10) for h in (10, 15)]), MENU, load_config(advice={"min_calls": 10}))
     r = flat.recommendations
     assert "review queue" in set(r["action"]) and not r["reason"].str.contains("该时段").any() and (r["peak_hours"].fillna("") == "").all()
+
+
+def test_exact_tail_of_a_run_matches_scipy():
+    from scipy.stats import hypergeom
+
+    from ivr_text.ivr.timeslots import hypergeom_sf
+
+    rng = np.random.default_rng(4)
+    for _ in range(50):
+        total = int(rng.integers(5, 3000))
+        successes, draws = int(rng.integers(0, total + 1)), int(rng.integers(1, total + 1))
+        k = int(rng.integers(0, min(draws, successes) + 2))
+        assert hypergeom_sf(k, total, successes, draws) == pytest.approx(hypergeom.sf(k - 1, total, successes, draws),
+                                                                          rel=1e-9, abs=1e-300)

@@ -194,6 +194,29 @@ def _windows(max_len: int) -> np.ndarray:
     return member
 
 
+def hypergeom_sf(k: int, total: int, successes: int, draws: int) -> float:
+    """P(X ≥ k) for X ~ Hypergeometric(total, successes, draws): the exact one-sided p-value of ``k`` hang-ups
+    among ``draws`` calls of a run when ``successes`` of all ``total`` calls hung up."""
+    lo, hi = max(k, 0, draws - (total - successes)), min(draws, successes)
+    if lo > hi:
+        return 0.0 if k > hi else 1.0
+    lg = math.lgamma
+    base = lg(successes + 1) + lg(total - successes + 1) - lg(total + 1) + lg(draws + 1) + lg(total - draws + 1)
+    terms = [base - lg(i + 1) - lg(successes - i + 1) - lg(draws - i + 1) - lg(total - successes - draws + i + 1)
+             for i in range(lo, hi + 1)]
+    top = max(terms)
+    return min(1.0, math.exp(top) * sum(math.exp(t - top) for t in terms))
+
+
+def _tail(z: float, k_w: float, n_w: float, k_rest: float, n_rest: float, exact_up_to: int = 5000) -> float:
+    """One-sided p of a run: exact (hypergeometric) for runs of up to ``exact_up_to`` calls, else normal."""
+    if not np.isfinite(z):
+        return 1.0
+    if n_w <= exact_up_to:
+        return hypergeom_sf(int(round(k_w)), int(round(n_rest)), int(round(k_rest)), int(round(n_w)))
+    return 0.5 * math.erfc(z / math.sqrt(2))
+
+
 def elevated_hours(count, calls, *, alpha: float = 0.05, min_ratio: float = 1.5, min_calls: int = 10,
                    max_windows: int = 3, max_len: int = 12) -> np.ndarray:
     """Which hours have a rate above the other hours': a boolean mask shaped (rows, 24) for ``count`` /
@@ -202,7 +225,8 @@ def elevated_hours(count, calls, *, alpha: float = 0.05, min_ratio: float = 1.5,
     A scan over runs of consecutive hours (1 … ``max_len`` hours, wrapping round midnight; Kulldorff's scan
     statistic in one dimension): the run with the largest one-sided two-proportion z against the remaining
     hours, among runs with at least ``min_calls`` calls and a rate at least ``min_ratio`` times the remaining
-    hours', is elevated when its p-value times the number of runs (Bonferroni) is below ``alpha``. Up to
+    hours', is elevated when its one-sided p-value (exact hypergeometric for runs of up to 5,000 calls, normal
+    beyond) times the number of runs (Bonferroni) is below ``alpha``. Up to
     ``max_windows`` runs are found one after the other, each against the hours not yet elevated. Runs pool
     quiet hours, so a night with two or three calls an hour can still stand out."""
     count = np.atleast_2d(np.asarray(count, dtype=float))
@@ -228,8 +252,9 @@ def elevated_hours(count, calls, *, alpha: float = 0.05, min_ratio: float = 1.5,
         ok = free & (n_w >= min_calls) & (n_o > 0) & (se > 0) & (p1 > p2) & (p1 >= min_ratio * p2)
         z = np.where(ok, z - 1e-9 * length, -np.inf)  # equal z (empty hours at the ends): the shortest run
         best = np.argmax(z, axis=1)
-        zb = z[np.arange(len(z)), best]
-        p = np.array([0.5 * math.erfc(v / math.sqrt(2)) if np.isfinite(v) else 1.0 for v in zb])  # normal sf
+        rows = np.arange(len(z))
+        zb = z[rows, best]
+        p = np.array([_tail(zb[r], k_w[r, best[r]], n_w[r, best[r]], k_rest[r, 0], n_rest[r, 0]) for r in rows])
         accept = p * n_tests < alpha
         if not accept.any():
             break
