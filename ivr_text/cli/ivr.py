@@ -1,5 +1,7 @@
 """``ivr-text ivr``: IVR menu-path analytics on event logs (``analyze``) or call-level records
-(``analyze-records``): KPIs, node metrics, hot spots, paths, path graph and menu redesign advice."""
+(``analyze-records``): KPIs, time of day, node metrics, hot spots with examples, paths, path graph, option times
+and menu redesign advice; ``compare`` sets two segments or periods side by side; ``contacts`` feeds the churn
+signal."""
 
 from __future__ import annotations
 
@@ -75,8 +77,10 @@ def analyze(
 ) -> None:
     """Self-service KPIs, drop-off and transfer points, paths, path graph and menu advice from IVR events.
 
-    Writes kpis.json, node_metrics.csv, hotspots.csv, paths.csv, recommendations.csv, graph.graphml/.gexf/.json
-    and rejected_ivr_events.csv into OUT.
+    Writes kpis.json, node_metrics.csv, hotspots.csv, examples.csv, paths.csv, recommendations.csv,
+    option_timings.csv, option_times_by_position.csv, by_hour.csv, by_weekday.csv, by_period.csv,
+    graph.graphml/.gexf/.json, rejected_ivr_events.csv and, with --menu, conformance.csv and
+    conformance_examples.csv into OUT.
 
     Example: ivr-text ivr analyze sample_logs/ivr_events.csv --menu sample_logs/menu.yaml --out out/ivr
     """
@@ -282,5 +286,5 @@ def compare(
 
 
 def register(main_app) -> None:
-    """Add the ``ivr`` sub-app (analyze, analyze-records) to the ivr-text app."""
+    """Add the ``ivr`` sub-app (analyze, analyze-records, compare, contacts) to the ivr-text app."""
     main_app.add_typer(app, name="ivr")
