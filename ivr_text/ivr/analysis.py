@@ -31,11 +31,6 @@ from ivr_text.ivr.paths import EnteredNodes, entered_nodes, path_table, transiti
 from ivr_text.ivr.timeslots import TimeTables, call_flags, elevated_hours, slot_text, time_tables
 from ivr_text.ivr.timing import OptionTimings, option_timings
 
-#: Files written by :meth:`IvrAnalysis.write` (conformance files only when a menu was given).
-FILES = ("kpis.json", "node_metrics.csv", "hotspots.csv", "paths.csv", "recommendations.csv", "option_timings.csv",
-         "option_times_by_position.csv", "by_hour.csv", "by_weekday.csv", "by_period.csv", "examples.csv",
-         "conformance.csv", "conformance_examples.csv")
-
 
 @dataclass
 class IvrAnalysis:
@@ -56,7 +51,9 @@ class IvrAnalysis:
     conformance: Conformance | None = None
 
     def write(self, out_dir, extra_kpis: dict | None = None) -> list:
-        """Write every output into ``out_dir`` (:data:`FILES` and the graph files); returns the paths."""
+        """Write every output into ``out_dir``: kpis.json, node_metrics, hotspots, paths, recommendations,
+        examples, option_timings, option_times_by_position, by_hour, by_weekday, by_period (CSV), conformance and
+        conformance_examples (with a menu file) and the graph files; returns the paths."""
         from pathlib import Path
 
         from ivr_text.io import write_json, write_table

@@ -16,7 +16,7 @@ read count with the little they would gain), with a heteroscedasticity-robust (H
 standard error). Negative measured slopes are kept in the table but count as 0 in the change model (a later
 option cannot be faster to reach because it is later).
 Logs above ``max_rows`` rows are measured on blocks of 65,536 rows evenly spread over the log, about
-``max_rows`` rows in all (``selections`` counts what was used; with the default 2 M rows that is some 600,000
+``max_rows`` rows in all (``selections`` counts what was used; with the default 1 M rows that is some 300,000
 selections, standard errors of a few hundredths of a second). Speed: a handful of vectorised passes over the
 rows measured (about 0.05 s per million).
 """
