@@ -1,6 +1,6 @@
 """Two segments or two periods of one log side by side (retentioneering's two-group transition diff, with tests).
 
-``compare_events(events, groups=("segment", "政企", "动感地带"))`` or ``periods=("2024-01", "2024-02")`` splits
+``compare_events(events, groups="segment=政企,动感地带")`` or ``periods="2024-01,2024-02"`` splits
 the calls into groups A and B (a segment value may join several with ``+``: ``全球通+政企``; a period is a
 year ``2024``, month ``2024-01``, ISO week ``2024-W05``, day ``2024-01-15`` or a range ``2024-01-01..2024-01-15``,
 both ends included) and compares, for each KPI, each node and each transition, the two rates:

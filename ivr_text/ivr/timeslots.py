@@ -7,15 +7,14 @@ rates, the hang-up rate inside the IVR menus (not in a queue), the calls that en
 of them abandoned in the queue, and the mean call seconds. A rate of an outcome the source does not record
 is None (see :func:`ivr_text.ivr.metrics.not_measured`).
 :func:`elevated_hours` finds the runs of hours whose rate is above the rest of the day (a scan over runs of
-consecutive hours with a Bonferroni-corrected two-proportion z-test, see there); :func:`slot_text` writes
-such hours as clock ranges (``01:00–06:00``). All per-call work is bincounts: a few milliseconds per million calls.
+consecutive hours, exact one-sided tests, Bonferroni over the runs; see there); :func:`slot_text` writes such
+hours as clock ranges (``01:00–06:00``). All per-call work is bincounts: a few milliseconds per million calls.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
