@@ -441,13 +441,14 @@ def timing_section(src: OutputDir) -> str:
 def time_section(src: OutputDir) -> str:
     h = src.table("by_hour.csv", need=["hour", "calls"])
     k = optional(lambda: src.json("kpis.json")) or {}
+    queues = "queue_calls" in h.columns and numeric(h, "queue_calls").fillna(0).sum() > 0
     series = []
     for col, name, color in (("abandon_rate", "放弃率 abandon", COLORS["hangup"]),
                              ("ivr_hangup_rate", "菜单内挂机率 IVR hang-up", "#f28e2b"),
                              ("transfer_rate", "转人工率 transfer", COLORS["transfer"]),
                              ("queue_abandon_rate", "排队放弃率 queue abandon", "#b07aa1"),
                              ("self_service_rate", "自助解决率 self-service", COLORS["complete"])):
-        if col in h.columns and numeric(h, col).notna().any():
+        if col in h.columns and numeric(h, col).notna().any() and (queues or not col.startswith("queue")):
             series.append(charts.Series(name, numeric(h, col).tolist(), color))
     series.append(charts.Series("来电量 calls", numeric(h, "calls").tolist(), "#bab0ac", axis="right", kind="bar"))
     parts = [chart_block(charts.line_chart([f"{int(v):02d}" for v in h["hour"]], series,
@@ -464,7 +465,7 @@ def time_section(src: OutputDir) -> str:
             "ivr_hangup_rate": "菜单内挂机率", "queue_calls": "排队来电", "queue_abandon_rate": "排队放弃率",
             "mean_call_seconds": "平均时长"}
     na = set(k.get("not_measured") or {})
-    cols = {c: v for c, v in cols.items() if c not in na}
+    cols = {c: v for c, v in cols.items() if c not in na and (queues or not c.startswith("queue"))}
     parts.append(table(h, {"slot": "时段", **cols}, formats=fmts, max_rows=24,
                        bars={"abandon_rate": COLORS["hangup"]}))
     w = optional(lambda: src.table("by_weekday.csv", need=["weekday", "calls"]))
