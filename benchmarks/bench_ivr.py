@@ -1,7 +1,7 @@
 """Benchmark of ``ivr_text.ivr.analyze_events`` on a large synthetic log from the sample generator.
 
 Usage: .venv/bin/python benchmarks/bench_ivr.py [--events 10000000] [--layout plain|categorical] [--no-pm4py]
-                                                [--steps ours,cli,pandas,pm4py]
+                                                [--steps ours,cli,pandas,pm4py] [--baseline DIR --repeat N]
 
 Generates (once, cached as Parquet under /tmp) a log of about ``--events`` rows with ``ivr_text.samples``.
 ``--layout plain`` (default) writes text columns as Parquet strings, as an export from a database or a
@@ -20,6 +20,11 @@ Then, each in a fresh child process (so peak RSS is the step's own):
 
 For each step: wall time and CPU time (user + sys of the child, from ``resource.getrusage``) of the work
 after imports, and peak RSS. The machine may be shared, so ratios are given on CPU time as well as wall.
+
+``--baseline DIR`` (a plain export of another commit: ``git archive COMMIT | tar -x -C DIR``) runs the chosen
+steps of ``ours`` and ``cli`` with that tree's ``ivr_text`` (``PYTHONPATH=DIR``) and with this one, alternating
+``--repeat`` times, and prints the medians and the new / old ratios — a before/after comparison within one
+run, fair on a shared machine.
 """
 
 from __future__ import annotations
@@ -128,9 +133,14 @@ def child(step: str, path: str) -> dict:
     return out
 
 
-def run_child(*args: str, script: str = __file__) -> dict | None:
-    """Run ``script --child ARGS`` in a fresh process (its own peak RSS); its last stdout line is a JSON dict."""
-    proc = subprocess.run([sys.executable, script, "--child", *map(str, args)], capture_output=True, text=True)
+def run_child(*args: str, script: str = __file__, pythonpath: str | None = None) -> dict | None:
+    """Run ``script --child ARGS`` in a fresh process (its own peak RSS); its last stdout line is a JSON dict.
+    ``pythonpath``: import ``ivr_text`` from there (another checkout)."""
+    import os
+
+    env = dict(os.environ, PYTHONPATH=pythonpath) if pythonpath else None
+    proc = subprocess.run([sys.executable, script, "--child", *map(str, args)], capture_output=True, text=True,
+                          env=env)
     if proc.returncode != 0:
         print(f"{' '.join(map(str, args[:-1]))}: failed\n{proc.stderr[-2000:]}")
         return None
@@ -150,6 +160,8 @@ def main() -> None:
     ap.add_argument("--layout", choices=("plain", "categorical"), default="plain")
     ap.add_argument("--steps", default="ours,cli,pandas,pm4py")
     ap.add_argument("--no-pm4py", action="store_true")
+    ap.add_argument("--baseline", help="a checkout of another commit to compare with (see the docstring)")
+    ap.add_argument("--repeat", type=int, default=3, help="with --baseline: runs of each side")
     ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -158,6 +170,9 @@ def main() -> None:
     suffix = "" if args.layout == "categorical" else "_plain"
     path = make_log(args.events, Path(f"/tmp/ivr_bench{suffix}_{args.events}.parquet"), args.layout)
     steps = [s.strip() for s in args.steps.split(",") if s.strip()]
+    if args.baseline:
+        compare_with(args.baseline, path, [s for s in steps if s in ("ours", "cli")] or ["ours"], args.repeat)
+        return
     if args.no_pm4py and "pm4py" in steps:
         steps.remove("pm4py")
     if "pm4py" in steps:
@@ -195,6 +210,37 @@ def main() -> None:
                 print(f"ratio  : {ref} / ours = {p['wall_s'] / o['wall_s']:.2f}x wall, {p['cpu_s'] / o['cpu_s']:.2f}x CPU, "
                       f"{p['peak_rss_mb'] / o['peak_rss_mb']:.2f}x peak RSS; ours / {ref} = "
                       f"{o['wall_s'] / p['wall_s']:.2f} wall, {o['cpu_s'] / p['cpu_s']:.2f} CPU")
+
+
+def compare_with(baseline: str, path: Path, steps: list[str], repeat: int) -> None:
+    """Alternate this tree and ``baseline`` ``repeat`` times per step; print medians and new / old ratios."""
+    import statistics
+
+    print(f"{path}; new = this tree, old = {baseline}; {_load()}")
+    for step in steps:
+        runs: dict[str, list[dict]] = {"new": [], "old": []}
+        for i in range(repeat):
+            for side, pp in (("new", None), ("old", baseline)) if i % 2 == 0 else (("old", baseline), ("new", None)):
+                r = run_child(step, path, pythonpath=pp)
+                if r:
+                    r["work_s"] = r["wall_s"] - r.get("read_wall", 0.0)  # the analysis alone (ours)
+                    runs[side].append(r)
+        if not runs["new"] or not runs["old"]:
+            continue
+        med = {side: {k: statistics.median(r[k] for r in rs) for k in ("wall_s", "cpu_s", "work_s", "peak_rss_mb")}
+               for side, rs in runs.items()}
+        for side in ("new", "old"):
+            m = med[side]
+            print(f"{step:6} {side}: median of {len(runs[side])}: {m['wall_s']:.2f} s wall, {m['cpu_s']:.2f} s CPU"
+                  + (f", analysis {m['work_s']:.2f} s wall" if step == "ours" else "")
+                  + f", peak RSS {m['peak_rss_mb']:,.0f} MB; runs " + ", ".join(f"{r['wall_s']:.2f}" for r in runs[side]))
+        n, o = med["new"], med["old"]
+        print(f"ratio  {step}: new / old = {n['wall_s'] / o['wall_s']:.3f} wall, {n['cpu_s'] / o['cpu_s']:.3f} CPU"
+              + (f", {n['work_s'] / o['work_s']:.3f} analysis wall" if step == "ours" else "")
+              + f", {n['peak_rss_mb'] / o['peak_rss_mb']:.3f} peak RSS (medians; {_load()})")
+        low = {side: {k: min(r[k] for r in rs) for k in ("wall_s", "cpu_s")} for side, rs in runs.items()}
+        print(f"ratio  {step}: new / old = {low['new']['wall_s'] / low['old']['wall_s']:.3f} wall, "
+              f"{low['new']['cpu_s'] / low['old']['cpu_s']:.3f} CPU (fastest runs: least disturbed by other load)")
 
 
 if __name__ == "__main__":

@@ -45,6 +45,8 @@ def analyse(work: Path) -> dict[str, Path]:
     predicted = work / "complaints" / "classify" / "predictions.csv"
     steps = [
         ["ivr", "analyze", str(s / "ivr_events.csv"), "--menu", str(s / "menu.yaml"), "--out", str(work / "ivr")],
+        ["ivr", "compare", str(s / "ivr_events.csv"), "--menu", str(s / "menu.yaml"), "--groups", "segment=政企,动感地带",
+         "--out", str(work / "ivr")],
         ["classify", "predict", str(s / "complaints.csv"), "--out", str(work / "complaints" / "classify")],
         ["classify", "evaluate", str(s / "complaints.csv"), "--out", str(work / "complaints" / "evaluate")],
         # trends and topics over the classified orders (their `cause` column comes from `classify predict`)

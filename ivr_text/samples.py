@@ -401,18 +401,90 @@ def _choose_calls(cust: Customers, n_calls: int, rng: np.random.Generator):
     return who, start
 
 
-def _simulate_paths(menu: _Menu, target: np.ndarray, seg: np.ndarray, rng: np.random.Generator):
-    """Vectorised walk of every call through the menu. Returns flat event arrays and per-call outcome."""
+def _per_option_seconds(menu: _Menu, option_seconds) -> np.ndarray:
+    """Listening seconds per announced option of each menu: ``prompt_per_option_s``, or the planted
+    ``option_seconds`` (one number for every menu, or ``{menu id: seconds}``)."""
+    out = np.full(len(menu.ids), float(PARAMS["prompt_per_option_s"]))
+    if option_seconds is None:
+        return out
+    if isinstance(option_seconds, dict):
+        for nid, v in option_seconds.items():
+            if nid not in menu.ids:
+                raise ValueError(f"option seconds: no menu node '{nid}'")
+            out[menu.ids.index(nid)] = float(v)
+    else:
+        out[:] = float(option_seconds)
+    if (out < 0).any():
+        raise ValueError("option seconds must not be negative")
+    return out
+
+
+def parse_option_seconds(text: str | None):
+    """``"2.5"`` → 2.5; ``"root=2.5,bill=1"`` → ``{"root": 2.5, "bill": 1.0}``; None → None."""
+    if text is None or not str(text).strip():
+        return None
+    try:
+        if "=" not in text:
+            return float(text)
+        return {k.strip(): float(v) for k, v in (part.split("=", 1) for part in text.split(",") if part.strip())}
+    except ValueError:
+        raise ValueError(f"option seconds: expected a number or MENU=SECONDS,…, got '{text}'") from None
+
+
+def parse_hour_effect(text: str | None) -> dict[int, float] | None:
+    """``"1-5=6"`` → {1: 6.0, …, 5: 6.0}; ``"0,23=3;12=2"`` → {0: 3.0, 23: 3.0, 12: 2.0}; None → None."""
+    if text is None or not str(text).strip():
+        return None
+    out: dict[int, float] = {}
+    try:
+        for part in text.split(";"):
+            hours, value = part.split("=", 1)
+            for h in hours.split(","):
+                a, _, b = h.strip().partition("-")
+                out.update({x: float(value) for x in range(int(a), int(b or a) + 1)})
+    except ValueError:
+        raise ValueError(f"hour hang-up effect: expected HOURS=MULTIPLIER (e.g. 1-5=6), got '{text}'") from None
+    return out
+
+
+def _hour_multiplier(hours: np.ndarray, hour_hangup) -> np.ndarray | None:
+    """Per call: the planted hang-up multiplier of its start hour (``{hour: multiplier}``), or None."""
+    if not hour_hangup:
+        return None
+    mult = np.ones(24)
+    for h, v in hour_hangup.items():
+        if not 0 <= int(h) <= 23 or float(v) < 0:
+            raise ValueError(f"hour hang-up effect: hour {h} must be 0–23 and its multiplier ≥ 0")
+        mult[int(h)] = float(v)
+    return mult[hours]
+
+
+def _start_hours(start: np.ndarray) -> np.ndarray:
+    return (start.astype("datetime64[h]").astype(np.int64) % 24).astype(np.int64)
+
+
+def _simulate_paths(menu: _Menu, target: np.ndarray, seg: np.ndarray, rng: np.random.Generator,
+                    per_option: np.ndarray | None = None, hang_mult: np.ndarray | None = None):
+    """Vectorised walk of every call through the menu. Returns flat event arrays and per-call outcome.
+
+    ``per_option``: planted listening seconds per option of each menu (then a wrong option is pressed when it is
+    read; by default at the time the intended one would have been); ``hang_mult``: per call, a multiplier on every
+    hang-up probability (the planted hour-of-day effect)."""
     P = PARAMS
     n = len(target)
     seg_zero = np.array([SEGMENTS[s]["zero"] for s in SEGMENT_NAMES])[seg]
     seg_hang = np.array([SEGMENTS[s]["hang"] for s in SEGMENT_NAMES])[seg]
+    if hang_mult is not None:
+        seg_hang = seg_hang * hang_mult
     seg_err = np.array([SEGMENTS[s]["err"] for s in SEGMENT_NAMES])[seg]
     node_hang = np.ones(len(menu.ids))
     for nid, m in P["planted_hangup_nodes"].items():
         if nid in menu.ids:
             node_hang[menu.ids.index(nid)] = m
-    prompt = P["prompt_base_s"] + P["prompt_per_option_s"] * menu.n_options + P["prompt_per_depth_s"] * menu.depth
+    planted = per_option is not None
+    if per_option is None:
+        per_option = _per_option_seconds(menu, None)
+    prompt = P["prompt_base_s"] + per_option * menu.n_options + P["prompt_per_depth_s"] * menu.depth
 
     root = int(np.flatnonzero(menu.parent < 0)[0])
     cur = np.full(n, root)
@@ -481,7 +553,7 @@ def _simulate_paths(menu: _Menu, target: np.ndarray, seg: np.ndarray, rng: np.ra
         mn = a[kind == 0]
         if len(mn):
             _menu_step(menu, mn, cur, target, fails, seg_zero, seg_hang, seg_err, node_hang, prompt, rng,
-                       emit, finish, step)
+                       emit, finish, step, per_option, wrong_at_chosen=planted)
         active = np.flatnonzero(outcome < 0)
     left = np.flatnonzero(outcome < 0)
     if len(left):
@@ -493,7 +565,7 @@ def _simulate_paths(menu: _Menu, target: np.ndarray, seg: np.ndarray, rng: np.ra
 
 
 def _menu_step(menu, mn, cur, target, fails, seg_zero, seg_hang, seg_err, node_hang, prompt, rng,
-               emit, finish, step):
+               emit, finish, step, per_option, wrong_at_chosen=False):
     P = PARAMS
     node = cur[mn]
     tgt = target[mn]
@@ -523,9 +595,10 @@ def _menu_step(menu, mn, cur, target, fails, seg_zero, seg_hang, seg_err, node_h
     action = np.where(off & (action == 7), 1, action)  # off-path with nothing else to do: ask for an agent
     # time until the caller acts
     barge = rng.random(n) < P["p_barge_in"]
-    t_key = np.where(barge, rng.uniform(1.0, 3.0, n),
-                     P["prompt_base_s"] * 0.6 + P["prompt_per_option_s"] * pos * rng.uniform(0.8, 1.1, n)
-                     + 0.6 * d + rng.lognormal(0.0, 0.5, n))
+    early = rng.uniform(1.0, 3.0, n)  # drawn in this order so that the default world stays the same
+    pace = rng.uniform(0.8, 1.1, n)
+    lag = rng.lognormal(0.0, 0.5, n)
+    t_key = np.where(barge, early, P["prompt_base_s"] * 0.6 + per_option[node] * pos * pace + 0.6 * d + lag)
 
     def sel(k):
         m = action == k
@@ -574,7 +647,11 @@ def _menu_step(menu, mn, cur, target, fails, seg_zero, seg_hang, seg_err, node_h
         child = menu.children[nd, pick]
         same = child == nxt[m]
         child = np.where(same, menu.children[nd, (pick + 1) % np.maximum(menu.n_plain[nd], 1)], child)
-        emit(i, nd, "key", menu.key_code[child], t_key[m])
+        # planted option times: the wrong option is pressed when it is read (the default world keeps the time of
+        # the intended option)
+        t_wrong = (np.where(barge[m], early[m], P["prompt_base_s"] * 0.6 + per_option[nd] * menu.position[child]
+                            * pace[m] + 0.6 * d[m] + lag[m]) if wrong_at_chosen else t_key[m])
+        emit(i, nd, "key", menu.key_code[child], t_wrong)
         cur[i] = child
         emit(i, child, "enter", _NO_KEY, 0.0)
         fails[i] = 0
@@ -616,10 +693,16 @@ def _targets(menu: _Menu, seg: np.ndarray, rng: np.random.Generator) -> np.ndarr
 
 
 def simulate_ivr(n_calls: int, seed: int = 0, *, menu: dict | None = None, customers: Customers | None = None,
-                 start: str = "2024-01", months: int = 12, noise: bool = True) -> IvrWorld:
+                 start: str = "2024-01", months: int = 12, noise: bool = True, option_seconds=None,
+                 hour_hangup: dict | None = None) -> IvrWorld:
     """Simulate ``n_calls`` IVR calls (events, per-call outcomes, planted facts).
 
     Without ``customers`` a customer base of ``n_calls // 4`` customers is drawn (stable lifecycles).
+    Planted effects (off by default, so the default world is unchanged): ``option_seconds`` — listening seconds
+    per announced option, one number or ``{menu id: seconds}`` (default ``prompt_per_option_s``); ``hour_hangup``
+    — ``{hour: multiplier}`` on every hang-up probability of calls starting in that hour. ``truth`` then holds
+    ``option_seconds`` (planted and the expected seconds one position adds to the time to the key press:
+    callers who barge in add nothing) and ``hour_hangup``.
     """
     if n_calls < 1:
         raise ValueError("calls must be at least 1")
@@ -633,7 +716,9 @@ def simulate_ivr(n_calls: int, seed: int = 0, *, menu: dict | None = None, custo
     who, start_ts = _choose_calls(customers, n_first, rng)
     seg = customers.segment[who]
     target = _targets(m, seg, rng)
-    ev1, out1, end1, dur1 = _simulate_paths(m, target, seg, rng)
+    per_option = _per_option_seconds(m, option_seconds) if option_seconds is not None else None
+    ev1, out1, end1, dur1 = _simulate_paths(m, target, seg, rng, per_option,
+                                            _hour_multiplier(_start_hours(start_ts), hour_hangup))
     if n_rep:
         failed = np.flatnonzero(out1 != _EV["complete"])
         pool = failed if len(failed) else np.arange(n_first)
@@ -644,7 +729,8 @@ def simulate_ivr(n_calls: int, seed: int = 0, *, menu: dict | None = None, custo
         rep_seg = seg[parent]
         # a repeat caller mostly wants the same thing again
         rep_target = np.where(rng.random(n_rep) < 0.7, target[parent], _targets(m, rep_seg, rng))
-        ev2, out2, end2, dur2 = _simulate_paths(m, rep_target, rep_seg, rng)
+        ev2, out2, end2, dur2 = _simulate_paths(m, rep_target, rep_seg, rng, per_option,
+                                                _hour_multiplier(_start_hours(rep_start), hour_hangup))
         ev2["call"] = ev2["call"] + n_first
         ev = {k: np.concatenate([ev1[k], ev2[k]]) for k in ev1}
         who = np.concatenate([who, rep_who])
@@ -691,6 +777,17 @@ def simulate_ivr(n_calls: int, seed: int = 0, *, menu: dict | None = None, custo
         "branch": pd.Categorical.from_codes(m.branch[end_node[order]], ids), "is_repeat": is_repeat[order],
     })
     truth = _ivr_truth(calls, ev, m, noise_truth, rank)
+    if option_seconds is not None:
+        listen = (1 - PARAMS["p_barge_in"]) * 0.95  # share of callers who listen × mean pace (uniform 0.8–1.1)
+        truth["option_seconds"] = {m.ids[k]: {"planted": float(per_option[k]), "expected_slope":
+                                              round(float(per_option[k]) * listen, 4)}
+                                   for k in np.flatnonzero(m.n_plain > 1)}
+    if hour_hangup:
+        hours = _start_hours(calls["start"].to_numpy())
+        hang = (calls["outcome"] == "hangup").to_numpy()
+        truth["hour_hangup"] = {"multiplier": {int(h): float(v) for h, v in hour_hangup.items()},
+                                "hangup_rate_by_hour": [round(float(hang[hours == h].mean()), 4)
+                                                        if (hours == h).any() else None for h in range(24)]}
     return IvrWorld(frame, calls, truth)
 
 
@@ -1125,11 +1222,13 @@ FILES = {"menu": "menu.yaml", "ivr": "ivr_events", "complaints": "complaints", "
 
 def generate_world(out_dir: str | Path, *, seed: int = 0, calls: int = 7000, customers: int = 1600,
                    months: int = 12, start: str = "2024-01", fmt: str = "csv",
-                   parts: Iterable[str] | None = None) -> dict[str, Path]:
+                   parts: Iterable[str] | None = None, option_seconds=None,
+                   hour_hangup: dict | None = None) -> dict[str, Path]:
     """Write one consistent synthetic world into ``out_dir``; return ``{name: path}``.
 
     ``parts`` selects among ``menu, ivr, complaints, feedback, usage, labels`` (default all); README.md and
-    truth.json are always written. ``fmt`` is ``csv`` or ``parquet`` for the tables.
+    truth.json are always written. ``fmt`` is ``csv`` or ``parquet`` for the tables. ``option_seconds`` and
+    ``hour_hangup`` plant IVR effects (see :func:`simulate_ivr`; recorded in truth.json's options).
     """
     fmt = fmt.lower()
     if fmt not in ("csv", "parquet"):
@@ -1145,8 +1244,10 @@ def generate_world(out_dir: str | Path, *, seed: int = 0, calls: int = 7000, cus
     written: dict[str, Path] = {}
     ext = ".csv" if fmt == "csv" else ".parquet"
     cust = customers_frame(customers, seed, months=months, start=start)
+    planted = {k: v for k, v in (("option_seconds", option_seconds), ("hour_hangup", hour_hangup))
+               if v is not None}
     truth: dict = {"seed": seed, "options": dict(calls=calls, customers=customers, months=months, start=start,
-                                                   fmt=fmt, parts=sorted(wanted)),
+                                                   fmt=fmt, parts=sorted(wanted), **planted),
                    "params": copy.deepcopy(PARAMS), "lifecycle_shares": dict(LIFECYCLE_SHARES),
                    "segments": copy.deepcopy(SEGMENTS)}
 
@@ -1161,7 +1262,8 @@ def generate_world(out_dir: str | Path, *, seed: int = 0, calls: int = 7000, cus
 
     world = None
     if "ivr" in wanted or "feedback" in wanted:
-        world = simulate_ivr(calls, seed, customers=cust, start=start, months=months) if calls > 0 else None
+        world = simulate_ivr(calls, seed, customers=cust, start=start, months=months, option_seconds=option_seconds,
+                             hour_hangup=hour_hangup) if calls > 0 else None
     if "ivr" in wanted and world is not None:
         written["ivr"] = _write(world.events, out / (FILES["ivr"] + ext), fmt)
         truth["ivr"] = world.truth

@@ -44,11 +44,11 @@ def make_ivr(d: Path) -> Path:
         "label": ["主菜单", "话费查询 & <b>账单</b>", "余额查询", "流量查询", "人工服务"],
         "depth": [0, 1, 2, 1, 1], "position": [1, 1, 1, 2, 3],
         "visits": [110, 60, 40, 30, 20], "calls": [100, 58, 40, 30, 20], "hangups": [2, 3, 1, 2, 0],
-        "hangup_rate": [0.02, 3 / 58, 0.025, 2 / 30, 0.0], "transfers": [0, 0, 0, 0, 20],
-        "transfer_rate": [0, 0, 0, 0, 1.0], "completions": [0, 0, 35, 25, 0], "no_input": [3, 1, 0, 0, 0],
+        "hangup_rate": [0.02, 3 / 58, 0.025, 2 / 30, 0.0], "transfer_requests": [12, 5, 2, 1, 0],
+        "transfer_request_rate": [0.12, 5 / 58, 0.05, 1 / 30, 0.0], "agent_transfers": [0, 0, 0, 0, 20],
+        "agent_transfer_rate": [0, 0, 0, 0, 1.0], "completions": [0, 0, 35, 25, 0], "no_input": [3, 1, 0, 0, 0],
         "no_match": [1, 0, 0, 0, 0], "loops": [10, 2, 0, 0, 0], "mean_seconds": [7.5, 6.0, 17.0, 16.0, 2.5],
-        "kind": ["menu", "menu", "service", "service", "agent"], "parent": [None, "root", "bill", "root", "root"],
-        "transfer_requests": [12, 5, 2, 1, 0]})
+        "kind": ["menu", "menu", "service", "service", "agent"], "parent": [None, "root", "bill", "root", "root"]})
     _csv(nodes, d / "node_metrics.csv")
     paths = pd.DataFrame({
         "rank": [1, 2, 3], "path": ["root > bill > bill_balance", "root > data", "root > agent"],
@@ -63,14 +63,42 @@ def make_ivr(d: Path) -> Path:
         "label": ["话费查询 & <b>账单</b>", "流量查询", "主菜单"], "depth": [1, 1, 0], "kind": ["menu", "service", "menu"],
         "calls": [58, 30, 100], "count": [3, 2, 12], "rate": [3 / 58, 2 / 30, 0.12],
         "rate_lower": [0.018, 0.018, 0.07], "share_of_type": [0.6, 0.4, 1.0], "rank_by_count": [1, 2, 1],
-        "rank_by_rate": [1, 2, 1], "eligible": [True, True, True]})
+        "rank_by_rate": [1, 2, 1], "eligible": [True, True, True], "peak_hours": ["01:00–06:00", "", ""],
+        "peak_hours_rate": [0.5, None, None], "other_hours_rate": [0.03, None, None],
+        "only_at_peak_hours": [True, False, False]})
     _csv(hs, d / "hotspots.csv")
     rec = pd.DataFrame({
-        "rank": [1], "action": ["promote"], "action_label": ["提升到一级菜单"], "node": ["bill_balance"], "label": ["余额查询"], "parent": ["bill"],
-        "depth": [2], "position": [1], "calls": [40], "call_share": [0.4], "hangup_rate": [0.025],
-        "transfer_rate": [0.05], "proposed": ["move to root"], "saving_keys_per_call": [0.4],
-        "saving_seconds_per_call": [2.5], "reason": [f"'余额查询' is popular {EVIL}"]})
+        "rank": [1], "action": ["promote"], "action_label": ["提升到一级菜单"], "menu": ["root"],
+        "node": ["bill_balance"], "label": ["余额查询"], "parent": ["bill"], "depth": [2], "current_position": [1],
+        "proposed_position": [1], "proposed_order": ["bill_balance|bill|data|agent"], "calls": [40],
+        "call_share": [0.4], "hangup_rate": [0.025], "transfer_request_rate": [0.05], "peak_hours": [""],
+        "option_seconds": [1.4], "option_seconds_source": ["measured"], "callers_affected": [100],
+        "net_seconds_per_call": [2.5], "net_seconds_per_call_low": [2.1], "net_seconds_total": [250.0],
+        "keys_saved_per_caller": [1.0], "proposed": ["move to root"], "reason": [f"'余额查询' is popular {EVIL}"]})
     _csv(rec, d / "recommendations.csv")
+    hours = pd.DataFrame({"hour": range(24), "slot": [f"{h:02d}:00–{(h + 1) % 24:02d}:00" for h in range(24)],
+                          "calls": [2] * 6 + [5] * 18, "self_service_rate": [0.5] * 24, "transfer_rate": [0.2] * 24,
+                          "abandon_rate": [0.5] * 6 + [0.05] * 18, "ivr_hangup_rate": [0.5] * 6 + [0.05] * 18,
+                          "queue_calls": [0] * 24, "queue_abandon_rate": [None] * 24, "mean_call_seconds": [30.0] * 24})
+    _csv(hours, d / "by_hour.csv")
+    _csv(pd.DataFrame({"weekday": range(7), "day": ["周一", "周二", "周三", "周四", "周五", "周六", "周日"],
+                       "calls": [14] * 7, "abandon_rate": [0.08] * 7}), d / "by_weekday.csv")
+    _csv(pd.DataFrame({"period": ["2024-01"], "unit": ["month"], "calls": [100], "abandon_rate": [0.08]}),
+         d / "by_period.csv")
+    _csv(pd.DataFrame({"type": ["drop_off"], "node": ["bill"], "label": ["话费查询 & <b>账单</b>"], "example": [1],
+                       "call_id": ["C001"], "caller": [PHONE], "start": ["2024-01-02T03:04:05"], "hour": [3],
+                       "path": ["主菜单 > 话费查询 & <b>账单</b>"], "seconds": [12.0], "outcome": ["hangup"],
+                       "in_peak_hours": [True]}), d / "examples.csv")
+    _csv(pd.DataFrame({"menu": ["root"], "label": ["主菜单"], "option_seconds": [1.4], "option_seconds_se": [0.1],
+                       "intercept_seconds": [3.0], "selections": [90], "outliers": [1], "positions": [3],
+                       "source": ["measured"], "config_seconds": [3.0]}), d / "option_timings.csv")
+    _csv(pd.DataFrame({"scope": ["kpi"], "item": ["transfer_rate"], "label": ["transfer_rate"],
+                       "measure": ["share of calls"], "a_count": [15], "a_n": [60], "a_rate": [0.25], "b_count": [4],
+                       "b_n": [40], "b_rate": [0.1], "difference": [0.15], "ci_low": [0.0], "ci_high": [0.28],
+                       "p_value": [0.06], "p_adjusted": [0.06], "significant": [False]}), d / "compare.csv")
+    _csv(pd.DataFrame({"node": ["bill"], "label": ["话费查询 & <b>账单</b>"], "calls": [58], "unknown_key": [1],
+                       "wrong_key": [0], "skipped_level": [0], "jump": [2], "unknown_node": [0], "deviations": [3],
+                       "deviation_rate": [3 / 58]}), d / "conformance.csv")
     _json({"directed": True, "nodes": [{"id": "root"}], "links": [{"source": "root", "target": "bill", "count": 58}]},
           d / "graph.json")
     return d

@@ -82,8 +82,10 @@ def test_node_metrics_by_hand(result):
     assert m.loc["data", "hangups"] == 1 and m.loc["data", "calls"] == 2
     assert m.loc["data", "hangup_rate"] == pytest.approx(0.5)
     assert m.loc["pack", "hangups"] == 1 and m.loc["pack", "depth"] == 2
-    assert m.loc["agent", "transfers"] == 1 and m.loc["agent", "transfer_rate"] == 1.0
-    assert m.loc["root", "transfer_requests"] == 1  # the zero-out is credited to the menu the caller left
+    assert m.loc["agent", "agent_transfers"] == 1 and m.loc["agent", "agent_transfer_rate"] == 1.0
+    assert m.loc["agent", "transfer_requests"] == 0 and m.loc["root", "agent_transfers"] == 0
+    # the zero-out is credited to the menu the caller left: 1 of the 5 calls through the root
+    assert m.loc["root", "transfer_requests"] == 1 and m.loc["root", "transfer_request_rate"] == pytest.approx(0.2)
     assert m.loc["bill", "completions"] == 1
     assert m.loc["data", "position"] == 2 and m.loc["agent", "position"] == 3  # keys 1, 2, then 0
     # root dwell: c1 6, c2 5, c3 8, c4 11 + 5, c5 5  → 40 / 6 visits
@@ -188,27 +190,49 @@ def test_filters_and_min_count():
 
 
 def test_advice_reorders_and_promotes():
-    # "late" (key 3) gets most traffic; deep service "d2" is popular
+    """Root options a (1), b (2), late (3); callers press after 2 + 1.5 × position seconds, enter 1 s later."""
     menu = menu_from_data({"nodes": [
         {"id": "root", "label": "主菜单"}, {"id": "a", "parent": "root", "key": "1", "label": "甲"},
         {"id": "b", "parent": "root", "key": "2", "label": "乙"}, {"id": "late", "parent": "root", "key": "3",
                                                                    "label": "丙", "kind": "service"},
         {"id": "a1", "parent": "a", "key": "1", "label": "甲一", "kind": "service"},
         {"id": "d2", "parent": "b", "key": "1", "label": "乙一", "kind": "service"}]})
-    rows, t = [], 0
+    rows, t = [], 0.0
     for i, path in enumerate([["root", "late"]] * 60 + [["root", "b", "d2"]] * 30 + [["root", "a", "a1"]] * 10):
+        c, now = f"x{i}", t
         for j, n in enumerate(path):
-            rows.append(ev(f"x{i}", t + 5 * j, n, "enter"))
-        rows.append(ev(f"x{i}", t + 5 * len(path) + 10, path[-1], "complete"))
+            rows.append(ev(c, now, n, "enter"))
+            if j + 1 < len(path):
+                nxt = menu.nodes[path[j + 1]]
+                now += 2 + 1.5 * menu.position(nxt.id)
+                rows.append(ev(c, now, n, "key", nxt.key))
+                now += 1
+        rows.append(ev(c, now + 10, path[-1], "complete"))
         t += 100
-    rec = analyze_events(frame(rows), menu, load_config(advice={"min_calls": 5})).recommendations
+    a = analyze_events(frame(rows), menu, load_config(advice={"min_calls": 5}))
+    timing = a.timings.menus.set_index("menu")
+    assert timing.loc["root", "option_seconds"] == pytest.approx(1.5)
+    assert timing.loc["root", "intercept_seconds"] == pytest.approx(2.0)
+    assert timing.loc["root", "source"] == "measured" and timing.loc["root", "selections"] == 100
+    assert timing.loc["a", "source"] == "config"  # one position only: nothing to regress on
+    rec = a.recommendations
     reorder = rec[rec["action"] == "reorder options"].iloc[0]
-    assert reorder["node"] == "root" and reorder["proposed"].startswith("丙")
-    # 60 callers skip 2 options (6 s), 30 skip 0 (b moves 2→2), 10 lose 1 option... exact: a 1→3, b 2→2, late 3→1
-    assert reorder["saving_seconds_per_call"] == pytest.approx((60 * 2 - 10 * 2) * 3.0 / 100)
-    promote = rec[(rec["action"] == "promote to first level") & (rec["node"] == "d2")].iloc[0]
-    assert promote["saving_keys_per_caller"] == 1 and promote["saving_seconds_per_caller"] == pytest.approx(5)
-    assert "乙一" in promote["reason"]
+    assert reorder["menu"] == "root" and reorder["proposed_order"] == "late|b|a"
+    assert (reorder["node"], reorder["current_position"], reorder["proposed_position"]) == ("late", 3, 1)
+    # late 60 × 2 positions up, a 10 × 2 down, b stays: 1.5 s × 100 = 150 s over 100 calls
+    assert reorder["net_seconds_total"] == pytest.approx(150) and reorder["net_seconds_per_call"] == pytest.approx(1.5)
+    assert reorder["callers_affected"] == 70 and reorder["option_seconds_source"] == "measured"
+    # Poisson/multinomial spread: 1.5 × sqrt(60·4 + 10·4 − 100²/100) = 20.12 s
+    assert reorder["net_seconds_per_call_low"] == pytest.approx((150 - 1.96 * 1.5 * 180 ** 0.5) / 100)
+    promote = rec[rec["action"] == "promote to first level"]
+    assert promote["node"].tolist() == ["d2"]  # a1 (10 calls, first branch) gains nothing anywhere
+    p = promote.iloc[0]
+    # d2's 30 callers skip menu b (3.5 s to the key + 1 s) and press at position 1 instead of 2 (+1.5 s);
+    # a (10) and late (60) are pushed down one option: 30 × 6 − 1.5 × 70 = 75 s
+    assert p["proposed_position"] == 1 and p["proposed_order"] == "d2|a|b|late"
+    assert p["net_seconds_total"] == pytest.approx(75) and p["keys_saved_per_caller"] == 1
+    assert p["callers_affected"] == 100 and "乙一" in p["reason"] and "第 1 项" in p["proposed"]
+    assert rec["action"].tolist()[:2] == ["reorder options", "promote to first level"]  # by net seconds
 
 
 def test_bad_menu_is_an_input_error():

@@ -45,9 +45,11 @@ def test_analyze_writes_every_output(tmp_path):
     assert len(rej) == 3 and rej["reason"].str.contains("unknown event type 'fly'").any()
     assert rej["reason"].str.contains("duplicate event").any()
     nm = pd.read_csv(out / "node_metrics.csv")
-    assert {"node", "label", "depth", "position", "visits", "calls", "hangups", "hangup_rate", "transfers",
-            "transfer_rate", "completions", "no_input", "no_match", "loops", "mean_seconds"} <= set(nm.columns)
-    for name in ("hotspots.csv", "paths.csv", "recommendations.csv"):
+    assert {"node", "label", "depth", "position", "visits", "calls", "hangups", "hangup_rate", "transfer_requests",
+            "transfer_request_rate", "agent_transfers", "agent_transfer_rate", "completions", "no_input", "no_match",
+            "loops", "mean_seconds"} <= set(nm.columns)
+    for name in ("hotspots.csv", "paths.csv", "recommendations.csv", "option_timings.csv", "by_hour.csv",
+                 "by_weekday.csv", "by_period.csv", "examples.csv"):
         assert (out / name).exists()
     g = nx.read_graphml(out / "graph.graphml")
     assert g.edges["root", "bill"]["count"] == 1

@@ -1,5 +1,6 @@
-"""Property test: transitions, per-node calls/visits/loops, first nodes and repeat calls of random logs (revisits,
-shuffled rows, unknown ends, several callers) equal a plain Python computation over the calls."""
+"""Property test: transitions, per-node calls/visits/loops/hang-ups, both transfer columns, calls and outcomes per
+hour, and repeat calls of random logs (revisits, shuffled rows, unknown ends, several callers) equal a plain Python
+computation over the calls."""
 
 from __future__ import annotations
 
@@ -9,8 +10,12 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ivr_text.ivr import analyze_events
+from ivr_text.ivr import analyze_events, menu_from_data
 
+#: n4 is an agent node: a transfer there is credited to the node the caller asked from
+MENU = menu_from_data({"nodes": [{"id": "n0"}, *[{"id": f"n{i}", "parent": "n0", "key": str(i), "kind": "service"}
+                                                   for i in (1, 2, 3)],
+                                 {"id": "n4", "parent": "n0", "key": "0", "kind": "agent"}]})
 NODES = ["n0", "n1", "n2", "n3", "n4"]
 ENDS = {"complete": "END:complete", "transfer": "END:transfer", "hangup": "END:hangup", None: "END:unknown"}
 
@@ -31,7 +36,7 @@ def test_counts_match_plain_python(calls, seed):
         if end:
             rows.append((f"c{i:03d}", start + pd.Timedelta(seconds=10 * len(path)), path[-1], end, caller))
     df = pd.DataFrame(rows, columns=["call_id", "ts", "node", "event", "caller_id"]).sample(frac=1, random_state=seed)
-    a = analyze_events(df.reset_index(drop=True))
+    a = analyze_events(df.reset_index(drop=True), MENU)
 
     edges, visits, calls_at, loops = Counter(), Counter(), Counter(), Counter()
     for path, end, _, _ in calls:
@@ -48,6 +53,28 @@ def test_counts_match_plain_python(calls, seed):
         assert m.loc[n, "calls"] == calls_at[n]
         assert m.loc[n, "loops"] == loops[n]
     assert a.kpis["calls"] == len(calls)
+    # outcomes per node, both transfer columns, and per hour of the call's start
+    hang, agent_tr, requests, by_hour = Counter(), Counter(), Counter(), Counter()
+    for path, end, _, start_h in calls:
+        hour = (8 + start_h) % 24
+        by_hour[hour, "calls"] += 1
+        by_hour[hour, end] += 1
+        if end == "hangup":
+            hang[path[-1]] += 1
+        if end == "transfer":
+            agent_tr[path[-1]] += 1
+            asked = next((n for n in reversed(path) if n != "n4"), path[-1])  # walk back over the agent node
+            requests[asked] += 1
+    for n in m.index:
+        assert m.loc[n, "hangups"] == hang[n]
+        assert m.loc[n, "agent_transfers"] == agent_tr[n] and m.loc[n, "transfer_requests"] == requests[n]
+        rate = m.loc[n, "transfer_request_rate"]
+        assert (rate == requests[n] / calls_at[n]) if calls_at[n] else rate != rate
+    h = a.time.by_hour.set_index("hour")
+    for hour in range(24):
+        assert h.loc[hour, "calls"] == by_hour[hour, "calls"]
+        assert (h.loc[hour, "hangups"], h.loc[hour, "transfers"], h.loc[hour, "unknown_ends"]) == (
+            by_hour[hour, "hangup"], by_hour[hour, "transfer"], by_hour[hour, None])
     # repeat call: the same caller starts another call within 24 h of this one's start
     starts = sorted((c, start_h * 3600 + i) for i, (_, _, c, start_h) in enumerate(calls))
     repeats = sum(1 for x, y in zip(starts, starts[1:]) if x[0] == y[0] and y[1] - x[1] <= 24 * 3600)

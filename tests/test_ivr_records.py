@@ -12,7 +12,9 @@ from ivr_text.cli.main import app
 from ivr_text.ivr import analyze_events
 from ivr_text.ivr.records import records_menu, records_to_events
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "technion_callcenter_aug1999"
+# ../shared beside the repository (or beside the worktrees' parent): absent in a fresh clone, then the test skips
+DATA = next((p / "shared" / "data" / "technion_callcenter_aug1999" for p in Path(__file__).resolve().parents
+             if (p / "shared" / "data").is_dir()), Path("/nonexistent"))
 REAL = DATA / "anonymous_bank_calls_1999_08.csv"
 
 RECORDS = pd.DataFrame({
@@ -48,6 +50,20 @@ def test_records_to_paths_by_hand():
     # the transfer is credited to the service where the caller asked for an agent, not to the queue it waited in
     assert m.loc["PS", "transfer_requests"] == 1 and m.loc["queue:PS", "transfer_requests"] == 0
     assert m.loc["queue:PS", "kind"] == "queue"
+
+
+def test_records_without_a_self_service_outcome_say_n_a_not_zero():
+    from ivr_text.ivr.records import analyze_records
+
+    a, reason = analyze_records(RECORDS, date_column="date")
+    k = a.kpis
+    assert k["self_service_rate"] is None and k["mean_self_service_seconds"] is None
+    assert "no self-service (complete) outcome is recorded" in k["not_measured"]["self_service_rate"]
+    assert k["transfer_rate"] == 0.25 and k["by_segment"] == {} and reason.notna().sum() == 2
+    assert a.time.by_hour["self_service_rate"].isna().all()
+    # an event log records every outcome: 0 % is a measured 0 %
+    plain = analyze_events(*records_to_events(RECORDS, date_column="date")[:1])
+    assert plain.kpis["self_service_rate"] == 0.0 and plain.kpis["not_measured"] == {}
 
 
 def test_records_menu_has_no_made_up_key_order():
@@ -90,6 +106,20 @@ def test_technion_month_through_the_cli(tmp_path):
     hs = pd.read_csv(tmp_path / "hotspots.csv")
     top = hs[hs["type"] == "drop_off"].sort_values("rank_by_count").iloc[0]
     assert top["node"].startswith("queue:")  # most hang-ups happen waiting in a queue
+    # no self-service outcome in these records: n/a with a note, never 0 %
+    assert k["self_service_rate"] is None and "self_service_rate" in k["not_measured"]
+    assert "n/a" in result.output
+    # the night: queued calls from midnight to 07:00 are nearly all abandoned, against 18–32 % an hour by day
+    h = pd.read_csv(tmp_path / "by_hour.csv").set_index("hour")
+    night = h.loc[1:5]
+    assert night["queue_hangups"].sum() == night["queue_calls"].sum() > 0
+    assert h.loc[8:19, "queue_abandon_rate"].between(0.17, 0.33).all()
+    peaks = {p["column"]: p["hours"] for p in k["peak_hours"]}
+    assert peaks["queue_abandon_rate"].startswith("00:00–07:00")
+    rec = pd.read_csv(tmp_path / "recommendations.csv")
+    hours = rec[rec["action"] == "review hours"]
+    assert hours["reason"].str.contains("排队放弃率在 00:00–07:00").any()
+    assert not rec["reason"].str.contains("该时段坐席").any()  # a time slot named, or none mentioned
 
 
 def test_time_of_day_forms():

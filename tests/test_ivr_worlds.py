@@ -13,9 +13,10 @@ COLS = ["call_id", "ts", "node", "event", "key", "segment", "caller_id"]
 T0 = pd.Timestamp("2024-05-01 08:00:00")
 
 
-def calls(spec):
+def calls(spec, key_delay=None):
     """Rows for ``[(path, end, count), ...]``: enter each node (key pressed at the previous one), then ``end``
-    (``complete`` / ``transfer`` / ``hangup`` / ``timeout-hangup`` / ``none``) at the last node."""
+    (``complete`` / ``transfer`` / ``hangup`` / ``timeout-hangup`` / ``none``) at the last node. The key is
+    pressed 5 s after entering a node, or ``key_delay(key)`` seconds."""
     rows, n = [], 0
     for path, end, count in spec:
         for _ in range(count):
@@ -23,6 +24,8 @@ def calls(spec):
             cid, t = f"{n:05d}", T0 + pd.Timedelta(minutes=n)
             for j, (node, key) in enumerate(path):
                 if j:
+                    if key_delay is not None:
+                        t += pd.Timedelta(seconds=key_delay(key) - 5)
                     rows.append((cid, t, path[j - 1][0], "key", key, "S", f"0{n % 50:03d}"))
                     t += pd.Timedelta(seconds=1)
                 rows.append((cid, t, node, "enter", None, "S", f"0{n % 50:03d}"))
@@ -97,13 +100,22 @@ def test_agent_names_are_config():
     assert analyze_events(log).menu.nodes["seat"].kind == "service"
 
 
-def test_advice_in_chinese_with_codes_kept(world):
+def test_advice_in_chinese_with_codes_kept():
+    world = calls(WORLD, key_delay=lambda key: 2 + "1234567890*#".index(key))  # 1 s more per later option
     rec = analyze_events(world, menu_from_data(NESTED_MENU)).recommendations
     assert {"action", "action_label", "reason", "proposed"} <= set(rec.columns)
     first = rec.iloc[0]
     assert first["action"] == "reorder options" and first["action_label"] == "调整选项顺序"
-    assert "「业务9」" in first["reason"] and "第 9 位" in first["reason"]
-    promote = rec[rec["action"] == "promote to first level"].iloc[0]
+    assert first["node"] == "m9" and (first["current_position"], first["proposed_position"]) == (9, 1)
+    assert first["proposed_order"].startswith("m9|m1|m2|m3|m4|查询|") and "「欢迎致电」" in first["reason"]
+    assert first["option_seconds"] == pytest.approx(1.0) and first["option_seconds_source"] == "measured"
+    assert "promote to first level" not in set(rec["action"])  # keys 1–9 of the first level are all taken
+    import copy
+
+    eight = copy.deepcopy(NESTED_MENU)  # without 业务8: key 8 is free for a promoted option
+    eight["root"]["children"] = [c for c in eight["root"]["children"] if c["id"] != "m8"]
+    promoted = analyze_events(world, menu_from_data(eight)).recommendations
+    promote = promoted[promoted["action"] == "promote to first level"].iloc[0]
     assert promote["node"] == "d5" and "第 5 层" in promote["reason"] and "少按 4 次键" in promote["reason"]
     drop = rec[rec["action"] == "review drop-off"].iloc[0]
     assert drop["node"] == "m2" and "95% 置信度" in drop["reason"]

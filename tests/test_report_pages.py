@@ -54,6 +54,9 @@ def test_render_all_pages(outputs, tmp_path):
     assert "话费查询 &amp; &lt;b&gt;账单&lt;/b&gt;" in ivr
     assert "&lt;script&gt;" in ivr  # the planted script in the advice reason shows as text
     assert "提升到一级菜单" in ivr and ">promote<" not in ivr  # the Chinese action label, not the code
+    # the two transfer columns by their names, the hours, the example link and masked caller, the comparison
+    assert "在此要求转人工率" in ivr and "在此接入人工率" in ivr and "01:00–06:00" in ivr
+    assert ivr.count('href="#ex-') == 2 and PHONE not in ivr and "日志实测" in ivr and "两组对比" in ivr
     # complaints: distribution, confusion, alert marker, topics
     comp = pages["complaints"]
     assert "网络问题" in comp and "混淆矩阵" in comp and 'class="marker"' in comp and "信号 网速 断网" in comp

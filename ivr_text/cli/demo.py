@@ -26,6 +26,9 @@ def demo_steps(data: Path, out: Path) -> list[tuple[str, list[str]]]:
     return [
         ("IVR: where do callers hang up or zero out?",
          ["ivr", "analyze", f"{d}/ivr_events.csv", "--menu", f"{d}/menu.yaml", "--out", f"{o}/ivr"]),
+        ("IVR: how do two brands differ, node by node?",
+         ["ivr", "compare", f"{d}/ivr_events.csv", "--menu", f"{d}/menu.yaml", "--groups", "segment=政企,动感地带",
+          "--out", f"{o}/ivr"]),
         ("Complaints: how well does the cause model do on unseen orders?",
          ["classify", "evaluate", f"{d}/complaints.csv", "--cv", "5", "--out", f"{c}/evaluation"]),
         ("Complaints: train the cause model",

@@ -1,5 +1,7 @@
 """``ivr-text ivr``: IVR menu-path analytics on event logs (``analyze``) or call-level records
-(``analyze-records``): KPIs, node metrics, hot spots, paths, path graph and menu redesign advice."""
+(``analyze-records``): KPIs, time of day, node metrics, hot spots with examples, paths, path graph, option times
+and menu redesign advice; ``compare`` sets two segments or periods side by side; ``contacts`` feeds the churn
+signal."""
 
 from __future__ import annotations
 
@@ -36,27 +38,12 @@ def _config(config: Optional[Path], min_calls: Optional[int]):
     return load_config(config, hotspots={"min_calls": min_calls} if min_calls else None)
 
 
-def _write(analysis, out: Path, extra_kpis: dict | None = None) -> list[Path]:
-    from ivr_text.io import write_json, write_table
-    from ivr_text.ivr.graph import write_graph
-
-    if extra_kpis:
-        analysis.kpis.update(extra_kpis)
-    paths = [write_json(analysis.kpis, out / "kpis.json"),
-             write_table(analysis.node_metrics, out / "node_metrics.csv"),
-             write_table(analysis.hotspots, out / "hotspots.csv"),
-             write_table(analysis.paths, out / "paths.csv"),
-             write_table(analysis.recommendations, out / "recommendations.csv")]
-    paths += write_graph(analysis.graph, out)
-    return paths
-
-
 def _summary(analysis) -> None:
     import pandas as pd
 
     k = analysis.kpis
     rows = [("all", k)] + list(k["by_segment"].items())
-    fmt = lambda v, pct=True: "-" if v is None else (f"{100 * v:.1f}%" if pct else f"{v:.1f}")  # noqa: E731
+    fmt = lambda v, pct=True: "n/a" if v is None else (f"{100 * v:.1f}%" if pct else f"{v:.1f}")  # noqa: E731
     table = pd.DataFrame([{
         "segment": name, "calls": f"{d['calls']:,}", "self-service": fmt(d["self_service_rate"]),
         "transfer": fmt(d["transfer_rate"]), "abandon": fmt(d["abandon_rate"]),
@@ -64,6 +51,8 @@ def _summary(analysis) -> None:
         "s before transfer": fmt(d["mean_seconds_before_transfer"], False),
         "repeat 24h": fmt(d["repeat_call_rate"])} for name, d in rows])
     common.print_table(table, title="IVR KPIs")
+    for kpi, why in (k.get("not_measured") or {}).items():
+        common.echo(f"note: {kpi}: {why}")
     for w in analysis.warnings:
         common.echo(f"warning: {w}")
 
@@ -88,8 +77,10 @@ def analyze(
 ) -> None:
     """Self-service KPIs, drop-off and transfer points, paths, path graph and menu advice from IVR events.
 
-    Writes kpis.json, node_metrics.csv, hotspots.csv, paths.csv, recommendations.csv, graph.graphml/.gexf/.json
-    and rejected_ivr_events.csv into OUT.
+    Writes kpis.json, node_metrics.csv, hotspots.csv, examples.csv, paths.csv, recommendations.csv,
+    option_timings.csv, option_times_by_position.csv, by_hour.csv, by_weekday.csv, by_period.csv,
+    graph.graphml/.gexf/.json, rejected_ivr_events.csv and, with --menu, conformance.csv and
+    conformance_examples.csv into OUT.
 
     Example: ivr-text ivr analyze sample_logs/ivr_events.csv --menu sample_logs/menu.yaml --out out/ivr
     """
@@ -106,7 +97,7 @@ def analyze(
         analysis = analyze_events(table.data, menu_obj, cfg, since=since, until=until, segments=segment,
                                   min_count=min_count, top_paths=top_paths, rows_read=table.read)
     written = [_account(table, analysis.rejected_positions, analysis.rejected, strict, out)]
-    written += _write(analysis, out)
+    written += analysis.write(out)
     _summary(analysis)
     common.done(*written)
 
@@ -211,32 +202,89 @@ def analyze_records(
     Example: ivr-text ivr analyze-records calls.csv --date-column date --map ivr_start=vru_entry --map ivr_end=vru_exit --map queue_start=q_start --map queue_end=q_exit --map agent_start=ser_start --map service=type --map caller_id=customer_id --out out/records
     """
     from ivr_text.io import first_problem, write_rejected
-    from ivr_text.ivr import analyze_events, load_menu
+    from ivr_text.ivr import load_menu
     from ivr_text.ivr.reading import read_chunked
-    from ivr_text.ivr.records import records_menu, records_schema, records_to_events
+    from ivr_text.ivr.records import analyze_records, records_schema
 
     cfg = _config(config, min_calls)
     table = read_chunked(records, records_schema(time_of_day=date_column is not None), mapping=mapping, fmt=fmt,
                        encoding=encoding, columns=[date_column] if date_column else None)
-    events, reasons = records_to_events(table.data, cfg, date_column=date_column)
-    bad = reasons.notna().to_numpy()
-    table.reject(bad, reasons.to_numpy())
+    analysis, reasons = analyze_records(table.data, cfg, date_column=date_column,
+                                        menu=load_menu(menu) if menu else None, since=since, until=until,
+                                        segments=segment, min_count=min_count, top_paths=top_paths)
+    table.reject(reasons.notna().to_numpy(), reasons.to_numpy())
     if strict and (problem := first_problem(table)):
         raise InputError(problem)
     common.report_rows(table)
-    menu_obj = load_menu(menu) if menu else records_menu(events)
-    analysis = analyze_events(events, menu_obj, cfg, since=since, until=until, segments=segment,
-                              min_count=min_count, top_paths=top_paths)
     event_rows = analysis.kpis.pop("rows")
     rejected_by = table.rejected["reason"].astype(str).value_counts() if len(table.rejected) else {}
     extra = {"rows": {"read": table.read, "used": table.used, "rejected": len(table.rejected),
                       "rejected_by_reason": {str(a): int(b) for a, b in dict(rejected_by).items()}},
              "event_rows_derived": event_rows}
-    written = [write_rejected(table, out, "call_records")] + _write(analysis, out, extra)
+    written = [write_rejected(table, out, "call_records")] + analysis.write(out, extra)
     _summary(analysis)
     common.done(*written)
 
 
+@app.command("compare")
+@common.friendly_errors
+def compare(
+    events: Annotated[Path, typer.Argument(help="IVR event log: call_id, ts, node, event [, key, segment, caller_id].")],
+    groups: Annotated[Optional[str], typer.Option(
+        "--groups", help="Two segments: segment=A,B ('+' joins several: segment=全球通+政企,动感地带).")] = None,
+    periods: Annotated[Optional[str], typer.Option(
+        "--periods", help="Two periods: P1,P2 — year 2024, month 2024-01, ISO week 2024-W05, day 2024-01-15 or "
+                          "a range 2024-01-01..2024-01-15.")] = None,
+    out: common.OutDirOpt = Path("ivr_compare_out"),
+    menu: MenuOpt = None,
+    mapping: common.MapOpt = None,
+    fmt: common.FormatOpt = None,
+    encoding: common.EncodingOpt = None,
+    min_n: Annotated[int, typer.Option("--min-n", min=1, help="Compare a rate only when both groups have at "
+                                                               "least this many calls (steps) behind it.")] = 30,
+    config: ConfigOpt = None,
+    strict: common.StrictOpt = False,
+) -> None:
+    """Two segments or two periods of one log side by side: per KPI, node and transition the two rates, the
+    difference with a 95% confidence interval and a Benjamini–Hochberg adjusted p-value, most significant first.
+
+    Writes compare.csv and compare.json into OUT (write them into an `ivr analyze` output directory to get the
+    comparison section of the IVR report) and rejected_ivr_events.csv.
+
+    Example: ivr-text ivr compare sample_logs/ivr_events.csv --groups segment=政企,动感地带 --out out/ivr
+    """
+    from ivr_text.ivr import load_menu
+    from ivr_text.ivr.compare import compare_events
+    from ivr_text.ivr.memory import reused_memory
+    from ivr_text.ivr.reading import CODE_COLUMNS, read_chunked
+
+    if (groups is None) == (periods is None):
+        raise typer.BadParameter("give either --groups or --periods", param_hint="--groups/--periods")
+    cfg = _config(config, None)
+    menu_obj = load_menu(menu) if menu else None
+    with reused_memory():
+        table = read_chunked(events, "ivr_events", dictionary=CODE_COLUMNS, mapping=mapping, fmt=fmt,
+                             encoding=encoding, chunksize=2_000_000)
+        result = compare_events(table.data, menu_obj, cfg, groups=groups, periods=periods, min_n=min_n,
+                                z=float(cfg.hotspots.get("wilson_z", 1.96)))
+    written = [_account(table, result.rejected_positions, result.rejected, strict, out)]
+    written += result.write(out)
+    a, b = result.groups["a"], result.groups["b"]
+    common.echo(f"A = {a['name']} ({a['calls']:,} calls), B = {b['name']} ({b['calls']:,} calls): "
+                f"{len(result.table):,} rates compared, {int(result.table['significant'].sum()):,} differ "
+                "(Benjamini–Hochberg adjusted p < 0.05)")
+    top = result.table.head(10)
+    if len(top):
+        seconds = top["measure"].str.startswith("mean seconds")
+        shown = lambda col: [f"{v:.1f}" if s else f"{100 * v:.1f}%" for v, s in zip(top[col], seconds)]  # noqa: E731
+        table_ = top.assign(A=shown("a_rate"), B=shown("b_rate"), p=[f"{v:.2g}" for v in top["p_adjusted"]])
+        common.print_table(table_[["scope", "label", "measure", "A", "B", "p"]].rename(columns={"p": "p adj."}),
+                           title="Most significant differences")
+    for w in result.warnings:
+        common.echo(f"warning: {w}")
+    common.done(*written)
+
+
 def register(main_app) -> None:
-    """Add the ``ivr`` sub-app (analyze, analyze-records) to the ivr-text app."""
+    """Add the ``ivr`` sub-app (analyze, analyze-records, compare, contacts) to the ivr-text app."""
     main_app.add_typer(app, name="ivr")

@@ -20,20 +20,30 @@ def samples(
     fmt: Annotated[str, typer.Option("--format", help="Table format: csv or parquet.")] = "csv",
     parts: Annotated[Optional[list[str]], typer.Option(
         "--part", help="Write only these parts (repeatable): menu, ivr, complaints, feedback, usage, labels.")] = None,
+    option_seconds: Annotated[Optional[str], typer.Option(
+        "--ivr-option-seconds", help="Plant listening seconds per announced option: one number, or "
+                                     "MENU=SECONDS,… (e.g. root=2.5,bill=1.0); recorded in truth.json.")] = None,
+    hour_hangup: Annotated[Optional[str], typer.Option(
+        "--ivr-hour-hangup", help="Plant an hour-of-day effect: HOURS=MULTIPLIER on every hang-up probability, "
+                                  "HOURS a range or list (1-5=6 or 0,23=3; ';' between several).")] = None,
 ) -> None:
     """Generate a synthetic 10086-like world: menu.yaml, ivr_events, complaints, feedback, usage, churn_labels,
     README.md (every assumption and rate) and truth.json (planted facts, for tests only).
 
     Example: ivr-text samples --out sample_logs --seed 0
+    (planted IVR effects: --ivr-option-seconds root=2.5,bill=1.0 --ivr-hour-hangup 1-5=6)
     """
     from ivr_text.errors import InputError
     from ivr_text.samples import generate_world
+
+    from ivr_text.samples import parse_hour_effect, parse_option_seconds
 
     if fmt.lower() not in ("csv", "parquet"):
         raise typer.BadParameter("use csv or parquet", param_hint="--format")
     try:
         written = generate_world(out, seed=seed, calls=calls, customers=customers, months=months, start=start,
-                                 fmt=fmt.lower(), parts=parts)
+                                 fmt=fmt.lower(), parts=parts, option_seconds=parse_option_seconds(option_seconds),
+                                 hour_hangup=parse_hour_effect(hour_hangup))
     except ValueError as exc:
         raise InputError(str(exc)) from None
     common.done(*written.values())

@@ -1,14 +1,18 @@
-"""One call to analyse IVR event logs: KPIs, node metrics, hot spots, paths, graph and menu advice.
+"""One call to analyse IVR event logs: KPIs (overall, by segment, hour, weekday and period), node metrics, hot
+spots with peak hours and example calls, paths, graph, option listening times, menu advice and, with a menu
+file, conformance.
 
 ``analyze_events(events, menu)`` cleans the rows (see :mod:`ivr_text.ivr.calllog`), applies the date and
-segment filters, infers the menu from the paths when none is given, and returns an :class:`IvrAnalysis`.
+segment filters, infers the menu from the paths when none is given, and returns an :class:`IvrAnalysis`
+(``write(out_dir)`` writes its files).
 Guarantees: rows read = used + rejected (``kpis["rows"]``); nodes missing from a given menu are listed
 in ``kpis["nodes_missing_from_menu"]`` and ``warnings``; ``min_count`` drops whole rare paths from the graph
 only (KPIs, node metrics and hot spots always use every call).
 Speed (benchmarks/bench_ivr.py, 10 M events / 1.45 M calls, 2 cores shared with other work, load 2.4-3.1):
 about 2.4-2.7 s wall for the analysis (0.55-0.65 s of it kernel time; large temporaries reuse freed memory, see
 :mod:`ivr_text.ivr.memory`), 5.7-6.2 s wall including ``read_parquet_events`` (7.4-8.6 s before that work);
-peak RSS 1.0-1.2 GB. ``pm4py.discover_dfg`` on the same log: 26-28 s (4.3-4.4x).
+peak RSS 1.0-1.2 GB. ``pm4py.discover_dfg`` on the same log: 26-28 s (4.3-4.4x). The time tables, node × hour
+counts, peak hours, option times (on a 1 M-row sample) and examples add about 0.3 s CPU on 10 M events.
 """
 
 from __future__ import annotations
@@ -18,14 +22,18 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from ivr_text.ivr.advice import recommendations
-from ivr_text.ivr.calllog import ENTER, KEY, CallLog, build_call_log, filter_calls
+from ivr_text.ivr.advice import HourPeaks, Traffic, recommendations
+from ivr_text.ivr.calllog import ENTER, KEY, OUTCOMES, CallLog, build_call_log, filter_calls
 from ivr_text.ivr.config import IvrConfig, load_config
+from ivr_text.ivr.conformance import Conformance, conformance
+from ivr_text.ivr.drilldown import EXAMPLE_COLUMNS, hotspot_examples
 from ivr_text.ivr.graph import build_graph
 from ivr_text.ivr.memory import reused_memory
 from ivr_text.ivr.menu import Menu, MenuNode, infer_menu
-from ivr_text.ivr.metrics import hotspots, kpis, node_metrics
+from ivr_text.ivr.metrics import NodeCounts, hotspots, kpis, node_counts, node_kinds, node_metrics
 from ivr_text.ivr.paths import EnteredNodes, entered_nodes, path_table, transition_counts, variant_codes
+from ivr_text.ivr.timeslots import TimeTables, call_flags, elevated_hours, slot_text, time_tables
+from ivr_text.ivr.timing import OptionTimings, option_timings
 
 
 @dataclass
@@ -41,6 +49,41 @@ class IvrAnalysis:
     rejected: pd.DataFrame
     rejected_positions: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int64))
     warnings: list[str] = field(default_factory=list)
+    timings: OptionTimings | None = None
+    time: TimeTables | None = None
+    examples: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=EXAMPLE_COLUMNS))
+    conformance: Conformance | None = None
+
+    def write(self, out_dir, extra_kpis: dict | None = None) -> list:
+        """Write every output into ``out_dir``: kpis.json, node_metrics, hotspots, paths, recommendations,
+        examples, option_timings, option_times_by_position, by_hour, by_weekday, by_period (CSV), conformance and
+        conformance_examples (with a menu file) and the graph files; returns the paths."""
+        from pathlib import Path
+
+        from ivr_text.io import write_json, write_table
+        from ivr_text.ivr.graph import write_graph
+
+        out = Path(out_dir)
+        if extra_kpis:
+            self.kpis.update(extra_kpis)
+        paths = [write_json(self.kpis, out / "kpis.json"),
+                 write_table(self.node_metrics, out / "node_metrics.csv"),
+                 write_table(self.hotspots, out / "hotspots.csv"),
+                 write_table(self.paths, out / "paths.csv"),
+                 write_table(self.recommendations, out / "recommendations.csv"),
+                 write_table(self.examples, out / "examples.csv")]
+        if self.timings is not None:
+            paths += [write_table(self.timings.menus, out / "option_timings.csv"),
+                      write_table(self.timings.options, out / "option_times_by_position.csv")]
+        if self.time is not None:
+            paths += [write_table(self.time.by_hour, out / "by_hour.csv"),
+                      write_table(self.time.by_weekday, out / "by_weekday.csv"),
+                      write_table(self.time.by_period, out / "by_period.csv")]
+        if self.conformance is not None:
+            paths += [write_table(self.conformance.by_node, out / "conformance.csv"),
+                      write_table(self.conformance.examples, out / "conformance_examples.csv")]
+        paths += write_graph(self.graph, out)
+        return paths
 
 
 def _end_counts(log: CallLog) -> np.ndarray:
@@ -100,7 +143,7 @@ def _agent_kinds(menu: Menu, term: np.ndarray, node_names: list[str], agent_name
     if not change:
         return menu
     nodes = {nid: (replace(n, kind="agent") if nid in change else n) for nid, n in menu.nodes.items()}
-    return Menu(nodes, inferred=menu.inferred)
+    return replace(menu, nodes=nodes)
 
 
 def _complete_menu(menu: Menu, log: CallLog, inferred: Menu) -> tuple[Menu, list[str]]:
@@ -116,7 +159,7 @@ def _complete_menu(menu: Menu, log: CallLog, inferred: Menu) -> tuple[Menu, list
             parent = menu.root
         nodes[nm] = MenuNode(id=nm, label=nm, parent=parent, key=guess.key if guess else None,
                              kind=guess.kind if guess else "service", kind_given=False)
-    out = Menu(nodes, inferred=menu.inferred)
+    out = replace(menu, nodes=nodes)
     try:
         out.validate("menu + log")
     except Exception:  # a guessed placement loops: hang the unknown nodes under the root
@@ -127,20 +170,82 @@ def _complete_menu(menu: Menu, log: CallLog, inferred: Menu) -> tuple[Menu, list
 
 def analyze_events(events: pd.DataFrame, menu: Menu | None = None, config: IvrConfig | None = None, *,
                    since=None, until=None, segments=None, min_count: int = 1, top_paths: int | None = None,
-                   rows_read: int | None = None) -> IvrAnalysis:
+                   rows_read: int | None = None, recorded: tuple[str, ...] = OUTCOMES,
+                   source: str = "this log") -> IvrAnalysis:
     """Analyse an ``ivr_events`` frame (``call_id, ts, node, event`` [+ ``key, segment, caller_id``]).
 
     ``rows_read``: rows read from the file including any rejected before this call (for the accounting).
+    ``recorded``: the outcomes the source can record (KPIs of the others are n/a, see
+    :func:`ivr_text.ivr.metrics.kpis`); ``source`` names it in that note.
     Large temporaries reuse freed memory (:func:`ivr_text.ivr.memory.reused_memory`).
     """
     with reused_memory():
         return _analyze(events, menu, config, since=since, until=until, segments=segments, min_count=min_count,
-                        top_paths=top_paths, rows_read=rows_read)
+                        top_paths=top_paths, rows_read=rows_read, recorded=tuple(recorded), source=source)
 
 
-def _analyze(events: pd.DataFrame, menu: Menu | None, config: IvrConfig | None, *, since, until, segments,
-             min_count: int, top_paths: int | None, rows_read: int | None) -> IvrAnalysis:
-    config = config or load_config()
+def _traffic(log: CallLog, menu: Menu, edges: pd.DataFrame, counts: NodeCounts) -> Traffic:
+    """Selections per (menu, option) from the transitions, and the calls entering each node."""
+    n = log.n_nodes
+    names = log.node_names
+    code = {nm: i for i, nm in enumerate(names)}
+    parent_code = np.array([code.get(menu.nodes[nm].parent, -1) if nm in menu.nodes else -1 for nm in names],
+                           dtype=np.int64)
+    e = edges[(edges["src"] < n) & (edges["dst"] < n)]
+    src, dst, cnt = e["src"].to_numpy(), e["dst"].to_numpy(), e["count"].to_numpy()
+    keep = parent_code[dst] == src
+    return Traffic({(names[a], names[b]): float(c) for a, b, c in zip(src[keep], dst[keep], cnt[keep])},
+                   {nm: int(c) for nm, c in zip(names, counts.calls_entered)})
+
+
+def _peaks(log: CallLog, counts: NodeCounts, tt: TimeTables, hours_cfg: dict, measures: dict) -> HourPeaks:
+    """Hours at which each node's hang-up and transfer-request rates stand out, and the log-wide ones."""
+    opts = dict(alpha=float(hours_cfg.get("alpha", 0.05)), min_ratio=float(hours_cfg.get("min_ratio", 1.5)),
+                min_calls=int(hours_cfg.get("min_calls", 10)))
+    out = HourPeaks()
+    calls = counts.by_group["calls"]
+    for col in ("hangups", "transfer_requests"):
+        k = counts.by_group[col]
+        mask = elevated_hours(k, calls, **opts)
+        for i in np.flatnonzero(mask.any(axis=1)):
+            h = mask[i]
+            peak = k[i, h].sum() / max(calls[i, h].sum(), 1)
+            other = k[i, ~h].sum() / max(calls[i, ~h].sum(), 1)
+            out.nodes[(log.node_names[i], col)] = (slot_text(np.flatnonzero(h)), float(peak), float(other))
+            out.hours[(log.node_names[i], col)] = np.flatnonzero(h)
+    hour = tt.by_hour
+    for measure, (num, den) in (("queue_abandon_rate", ("queue_hangups", "queue_calls")),
+                                ("ivr_hangup_rate", ("ivr_hangups", "calls"))):
+        if measure not in measures or hour[measure].isna().all() or hour[den].sum() == 0:
+            continue
+        k, n = hour[num].to_numpy(float), hour[den].to_numpy(float)
+        h = elevated_hours(k, n, **opts)[0]
+        if h.any() and not h.all():
+            peak, other = k[h].sum() / n[h].sum(), k[~h].sum() / max(n[~h].sum(), 1)
+            out.log.append({"measure": measures[measure], "column": measure, "hours": slot_text(np.flatnonzero(h)),
+                            "peak_rate": float(peak), "other_rate": float(other), "calls": float(n[h].sum()),
+                            "severity": float((peak - other) * n[h].sum())})
+    return out
+
+
+@dataclass
+class Prepared:
+    """A cleaned, filtered call log with its entered nodes, transitions and the menu completed from it."""
+
+    log: CallLog
+    ent: EnteredNodes
+    edges: pd.DataFrame
+    menu: Menu
+    given: bool             # the menu came from a file (not inferred)
+    missing: list[str]      # log nodes the given menu lacked
+    warnings: list[str]
+    rows_rejected: int
+
+
+def prepare(events: pd.DataFrame, menu: Menu | None, config: IvrConfig, *, rows_read: int | None = None,
+            since=None, until=None, segments=None) -> Prepared:
+    """Clean and filter the rows (:mod:`ivr_text.ivr.calllog`), count transitions, infer or complete the menu
+    and mark agent leaves (the first steps of :func:`analyze_events`, shared with the comparison)."""
     log = build_call_log(events, menu, config, rows_read=rows_read)
     rows_rejected = log.rows_read - len(events) + len(log.rejected)
     log = filter_calls(log, since, until, segments)
@@ -150,6 +255,7 @@ def _analyze(events: pd.DataFrame, menu: Menu | None, config: IvrConfig | None, 
     missing: list[str] = []
     term = _end_counts(log)
     inferred = _infer(log, ent, edges, term)
+    given = menu is not None and not menu.inferred
     if menu is None:
         menu = inferred
     else:
@@ -160,8 +266,22 @@ def _analyze(events: pd.DataFrame, menu: Menu | None, config: IvrConfig | None, 
     menu = _agent_kinds(menu, term, log.node_names, config.agent_node_names)
     if log.n_calls == 0:
         warnings.append("no usable calls: every row was rejected or filtered out (see the rejected rows)")
-    nodes = node_metrics(log, menu, ent)
-    k = kpis(log, config.repeat_window_hours)
+    return Prepared(log, ent, edges, menu, given, missing, warnings, rows_rejected)
+
+
+def _analyze(events: pd.DataFrame, menu: Menu | None, config: IvrConfig | None, *, since, until, segments,
+             min_count: int, top_paths: int | None, rows_read: int | None, recorded: tuple[str, ...],
+             source: str) -> IvrAnalysis:
+    config = config or load_config()
+    prep = prepare(events, menu, config, rows_read=rows_read, since=since, until=until, segments=segments)
+    log, ent, edges, menu, given = prep.log, prep.ent, prep.edges, prep.menu, prep.given
+    missing, warnings, rows_rejected = prep.missing, prep.warnings, prep.rows_rejected
+    kinds = node_kinds(log, menu)
+    flags = call_flags(log, kinds, ent)
+    tt = time_tables(log, flags, recorded)
+    counts = node_counts(log, kinds, ent, group=tt.hours, n_groups=24)
+    nodes = node_metrics(log, menu, ent, counts)
+    k = kpis(log, config.repeat_window_hours, recorded, source)
     reasons = (log.rejected["reason"].astype(str).str.replace(r"'[^']*'$", "'…'", regex=True).value_counts()
                if len(log.rejected) else pd.Series(dtype=int))
     k["rows"] = {"read": log.rows_read, "used": log.rows_read - rows_rejected, "rejected": rows_rejected,
@@ -172,19 +292,41 @@ def _analyze(events: pd.DataFrame, menu: Menu | None, config: IvrConfig | None, 
     k["menu"] = {"inferred": menu.inferred, "nodes": len(menu.nodes)}
     k["nodes_missing_from_menu"] = missing
 
-    var, counts = variant_codes(log, ent)
-    k["path_variants"] = int(len(counts))
+    var, path_counts = variant_codes(log, ent)
+    k["path_variants"] = int(len(path_counts))
     labels = {nid: menu.label(nid) for nid in menu.nodes}
-    paths = path_table(log, labels, top=top_paths or int(config.paths.get("top", 50)), variants=(var, counts),
+    paths = path_table(log, labels, top=top_paths or int(config.paths.get("top", 50)), variants=(var, path_counts),
                        ent=ent)
+    spo = float(config.advice.get("seconds_per_option", 3.0))
+    timings = option_timings(log, menu, spo, min_selections=int(config.timing.get("min_selections", 30)),
+                             min_per_position=int(config.timing.get("min_per_position", 5)),
+                             max_rows=config.timing.get("max_rows"))
+    k["option_seconds"] = {r["menu"]: {"seconds": r["option_seconds"], "selections": r["selections"],
+                                       "se": None if r["option_seconds_se"] != r["option_seconds_se"]
+                                       else r["option_seconds_se"], "source": r["source"]}
+                           for r in timings.menus.to_dict("records")}
+    k["time"] = tt.to_json()
+    measures = dict(config.advice.get("hour_measures") or {})
+    peaks = _peaks(log, counts, tt, config.hours, measures)
+    k["peak_hours"] = [{key: v for key, v in f.items() if key != "severity"} for f in peaks.log]
     hs = config.hotspots
     hot = hotspots(nodes, min_calls=int(hs.get("min_calls", 30)), z=float(hs.get("wilson_z", 1.96)),
-                   top=int(hs.get("top", 20)))
+                   top=int(hs.get("top", 20)), peaks=peaks.nodes)
     rec = recommendations(nodes, menu, log.n_calls, config.advice, z=float(hs.get("wilson_z", 1.96)),
-                          texts=config.advice_text)
+                          texts=config.advice_text, timings=timings, traffic=_traffic(log, menu, edges, counts),
+                          peaks=peaks)
+    peak_codes = {(typ, nid): h for (nid, col), h in peaks.hours.items()
+                  for typ, c in (("drop_off", "hangups"), ("transfer", "transfer_requests")) if c == col}
+    examples = hotspot_examples(log, ent, hot, counts.request_node, labels, tt.hours, peak_codes,
+                                per_hotspot=int(config.examples.get("per_hotspot", 5)))
+    conf = None
+    if given:
+        conf = conformance(log, ent, menu, counts.calls, global_keys=config.conformance.get("global_keys", ()),
+                           examples_per_node=int(config.conformance.get("examples_per_node", 3)), added=missing)
+        k["conformance"] = conf.summary
 
     if min_count > 1 and log.n_calls:
-        keep = counts[var] >= min_count
+        keep = path_counts[var] >= min_count
         sub = log.subset(keep)
         sub_ent = entered_nodes(sub)
         g_nodes, g_edges = node_metrics(sub, menu, sub_ent), transition_counts(sub, sub_ent)
@@ -199,4 +341,5 @@ def _analyze(events: pd.DataFrame, menu: Menu | None, config: IvrConfig | None, 
                                 "count": edges["count"].to_numpy()})
     return IvrAnalysis(kpis=k, node_metrics=nodes, paths=paths, hotspots=hot, graph=graph, recommendations=rec,
                        menu=menu, transitions=transitions, rejected=log.rejected,
-                       rejected_positions=log.rejected_positions, warnings=warnings)
+                       rejected_positions=log.rejected_positions, warnings=warnings, timings=timings, time=tt,
+                       examples=examples, conformance=conf)

@@ -6,6 +6,7 @@ Guarantees: unknown keys are an :class:`InputError` naming the key; missing keys
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,10 @@ class IvrConfig:
     paths: dict = field(default_factory=dict)
     advice_text: dict = field(default_factory=dict)
     agent_node_names: list[str] = field(default_factory=list)
+    timing: dict = field(default_factory=dict)
+    hours: dict = field(default_factory=dict)
+    examples: dict = field(default_factory=dict)
+    conformance: dict = field(default_factory=dict)
 
     def event_lookup(self) -> dict[str, str]:
         """:func:`spelling` of each known name → canonical event name."""
@@ -60,8 +65,14 @@ class IvrConfig:
         return out
 
 
-def _defaults() -> dict:
+@functools.lru_cache(maxsize=1)
+def _shipped() -> dict:
     return read_yaml(dictionary_path("ivr.yaml"))
+
+
+def _defaults() -> dict:
+    """The shipped settings (parsed once per process; each caller gets its own copy)."""
+    return copy.deepcopy(_shipped())
 
 
 def _merge(base: dict, over: dict, where: str) -> dict:

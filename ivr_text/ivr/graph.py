@@ -1,8 +1,8 @@
 """The call-path graph: a networkx DiGraph of menu nodes and end nodes with counts and rates, and its
 export as GraphML, GEXF and node-link JSON.
 
-Node attributes: label, kind, depth, position, visits, calls, hangups, hangup_rate, transfers,
-transfer_rate, completions, no_input, no_match, loops, mean_seconds (missing values are left out, as
+Node attributes: label, kind, depth, position, visits, calls, hangups, hangup_rate, transfer_requests,
+transfer_request_rate, agent_transfers, agent_transfer_rate, completions, no_input, no_match, loops, mean_seconds (missing values are left out, as
 GraphML/GEXF cannot hold them). End nodes (``END:complete`` …) have kind ``end`` and ``calls``. Edge
 attributes: ``count`` (transitions) and ``rate`` (share of the source node's outgoing transitions).
 """
@@ -19,8 +19,9 @@ import pandas as pd
 from ivr_text.ivr.paths import END_PREFIX, end_node_names
 
 _END_LABELS = {"complete": "自助完成", "transfer": "转人工", "hangup": "挂机", "unknown": "未知结束"}
-NODE_ATTRS = ["label", "kind", "depth", "position", "visits", "calls", "hangups", "hangup_rate", "transfers",
-              "transfer_rate", "completions", "no_input", "no_match", "loops", "mean_seconds"]
+NODE_ATTRS = ["label", "kind", "depth", "position", "visits", "calls", "hangups", "hangup_rate", "transfer_requests",
+              "transfer_request_rate", "agent_transfers", "agent_transfer_rate", "completions", "no_input",
+              "no_match", "loops", "mean_seconds"]
 
 
 def _plain(v):

@@ -39,6 +39,7 @@ class Menu:
 
     nodes: dict[str, MenuNode] = field(default_factory=dict)
     inferred: bool = False
+    global_keys: dict[str, str] = field(default_factory=dict)  # key → meaning, valid at every node
 
     @property
     def root(self) -> str | None:
@@ -170,7 +171,10 @@ def menu_from_data(data, where: str = "menu") -> Menu:
             _nested(top, None, nodes, where)
     else:
         raise InputError(f"{where}: expected 'nodes:' (a flat list) or a nested tree with 'children'")
-    menu = Menu(nodes)
+    keys = data.get("global_keys") if isinstance(data, dict) else None
+    if keys is not None and not isinstance(keys, dict):
+        raise InputError(f"{where}: 'global_keys' must map keys to what they do")
+    menu = Menu(nodes, global_keys={_clean(k): str(v) for k, v in (keys or {}).items() if _clean(k)})
     for n in nodes.values():  # default kinds: nodes with children are menus, leaves services
         if not n.kind:
             n.kind = "menu" if any(m.parent == n.id for m in nodes.values()) else "service"

@@ -202,3 +202,21 @@ def records_menu(events: pd.DataFrame, labels: dict[str, str] | None = None) -> 
         if not any(n.parent == s for n in nodes.values()):
             nodes[s].kind = "service"
     return Menu(nodes, inferred=True).validate("records menu")
+
+
+def analyze_records(records: pd.DataFrame, config: IvrConfig | None = None, *, date_column: str | None = None,
+                    menu: Menu | None = None, **options):
+    """:func:`ivr_text.ivr.analyze_events` on call-level records: (analysis, reason per record — missing = used).
+
+    Outcomes no record has (e.g. no self-service outcome in a bank's AGENT / HANG / PHANTOM records) are not
+    recorded by the source: their KPIs are n/a, with a note (``kpis["not_measured"]``), not 0 %. ``options`` go
+    to ``analyze_events`` (filters, ``min_count``, ``top_paths``)."""
+    from ivr_text.ivr.analysis import analyze_events
+
+    config = config or load_config()
+    events, reasons = records_to_events(records, config, date_column=date_column)
+    present = set(events["event"].astype(str).unique()) if len(events) else set()
+    recorded = tuple(o for o in ("complete", "transfer", "hangup") if o in present) + ("unknown",)
+    analysis = analyze_events(events, menu or records_menu(events), config, recorded=recorded,
+                              source="these call records", **options)
+    return analysis, reasons

@@ -128,14 +128,23 @@ def kpi_cards(cards: Iterable[Card]) -> str:
     return f'<div class="kpis">{"".join(parts)}</div>' if parts else ""
 
 
+def anchor_id(*parts: object) -> str:
+    """A safe, stable element id for any text (``ex-1a2b3c4d5e``): links inside a page never carry user text."""
+    import hashlib
+
+    return "ex-" + hashlib.sha1("\x1f".join(map(str, parts)).encode("utf-8")).hexdigest()[:12]
+
+
 def table(df: pd.DataFrame, columns: Mapping[str, str] | Sequence[str] | None = None, *,
           formats: Mapping[str, str | Callable[[object], str]] | None = None, max_rows: int = 50,
-          caption: str | None = None, numeric_align: bool = True, bars: Mapping[str, str] | None = None) -> str:
+          caption: str | None = None, numeric_align: bool = True, bars: Mapping[str, str] | None = None,
+          links: Mapping[str, Callable[[pd.Series], str | None]] | None = None) -> str:
     """An HTML table of ``df``: ``columns`` maps column → header (only those present are shown).
 
     ``formats`` maps column → a name in :data:`FORMATS` or a callable. ``bars`` maps a column holding shares in
     [0, 1] (or values scaled to the column's maximum) to a colour for a small inline bar behind the number.
-    Rows beyond ``max_rows`` are counted in a footer line, never silently cut.
+    ``links`` maps a column to a function of the row giving an in-page anchor id (see :func:`anchor_id`; None:
+    no link): the cell links to ``#id``. Rows beyond ``max_rows`` are counted in a footer line, never silently cut.
     """
     if columns is None:
         columns = {c: str(c) for c in df.columns}
@@ -166,6 +175,9 @@ def table(df: pd.DataFrame, columns: Mapping[str, str] | Sequence[str] | None = 
                 text = (f'<span class="cellbar" style="width:{share * 100:.1f}%;background:{esc(bars[c])}">'
                         f'</span><span class="cellval">{text}</span>')
                 cls = ' class="num barcell"'
+            target = links[c](row) if links and c in links else None
+            if target:
+                text = f'<a href="#{esc(target)}">{text}</a>'
             cells.append(f"<td{cls}>{text}</td>")
         body.append(f"<tr>{''.join(cells)}</tr>")
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
