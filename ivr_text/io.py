@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ivr_text.errors import InputError
+from ivr_text.text.pii import output_masking
 
 # --------------------------------------------------------------------------------------------- schemas
 
@@ -470,11 +471,14 @@ def iter_table(
     elif fmt in ("jsonl", "json"):
         raw_chunks = _jsonl_chunks(path, list(selected), chunksize, enc)
     else:
-        raw_chunks = _text_chunks(path, header, list(selected), chunksize, enc, "\t" if fmt == "tsv" else ",",
-                                  codes)
+        lines = _LineMap.of(path, enc)
+        raw_chunks = lines.physical_chunks(
+            _text_chunks(path, header, list(selected), chunksize, enc, "\t" if fmt == "tsv" else ",", codes, lines),
+            path, enc)
     for raw, source_rows, bad_lines in raw_chunks:
         raw = raw.rename(columns=selected)
-        table = _typed_table(raw, source_rows, bad_lines, types, schema, str(path), enc)
+        table = _typed_table(raw, source_rows, bad_lines, types, schema, str(path), enc,
+                             guarded=fmt in ("csv", "tsv"))
         table.guessed = guessed
         yield table
 
@@ -514,7 +518,7 @@ def concat_tables(parts: list[Table]) -> Table:
 _ARROW_ENCODINGS = {"utf-8", "utf8", "utf-8-sig", "ascii"}
 
 
-def _text_chunks(path, header, usecols, chunksize, encoding, sep, codes=frozenset()):
+def _text_chunks(path, header, usecols, chunksize, encoding, sep, codes=frozenset(), lines=None):
     """CSV/TSV chunks: the Arrow reader for UTF-8 files, pandas from the first row Arrow cannot take.
 
     Arrow parses in parallel and checks UTF-8 natively; a malformed row (wrong number of fields), invalid
@@ -531,7 +535,7 @@ def _text_chunks(path, header, usecols, chunksize, encoding, sep, codes=frozense
             return
         except _ArrowFallback:
             pass
-    for chunk, lines, bad in _csv_chunks(path, usecols, chunksize, encoding, sep):
+    for chunk, lines, bad in _csv_chunks(path, usecols, chunksize, encoding, sep, lines):
         if given and given >= len(chunk):
             given -= len(chunk)
             if bad:  # lines skipped after the rows already given out
@@ -599,8 +603,9 @@ def _dictionary_dtype(t):
     return pd.ArrowDtype(t) if pa.types.is_dictionary(t) else None
 
 
-def _csv_chunks(path, usecols, chunksize, encoding, sep):
-    """Yield (raw frame of strings, source line numbers, bad-line rows) chunk by chunk."""
+def _csv_chunks(path, usecols, chunksize, encoding, sep, line_map=None):
+    """Yield (raw frame of strings, record numbers, bad-line rows) chunk by chunk (numbers count the records
+    of the file, header = 1; see :class:`_LineMap`)."""
     reader_kwargs = dict(
         sep=sep, dtype=object, chunksize=chunksize, encoding=encoding, index_col=False,  # never an implicit index
         encoding_errors="surrogateescape", on_bad_lines="warn", skip_blank_lines=True,
@@ -618,6 +623,8 @@ def _csv_chunks(path, usecols, chunksize, encoding, sep):
             for chunk in reader:
                 produced = True
                 bad = _bad_lines_from(caught)
+                if line_map is not None:  # pandas counts blank lines: make them record numbers
+                    bad = [(line_map.record_of_logical(b[0]), b[1]) for b in bad]
                 if first_bad:
                     bad, first_bad = sorted([first_bad, *bad]), None
                 caught.clear()
@@ -677,6 +684,101 @@ def _shift_for_bad_lines(lines: np.ndarray, bad: list[int]) -> np.ndarray:
     return lines
 
 
+class _LineMap:
+    """Record numbers (header = 1, blank lines not counted, a record with quoted newlines counted once) →
+    the file line where the record starts, as the README promises for ``source_row``.
+
+    Built from the positions of quotes and newlines (vectorised, 64 MB at a time); :meth:`of` returns an
+    identity map without reading further when the file has neither quotes nor blank lines (records are
+    lines). Quotes are taken as CSV quoting (a field's opening and closing quote, doubled inside).
+    """
+
+    _BLOCK = 64 << 20
+
+    def __init__(self, starts: np.ndarray | None = None, nonblank: np.ndarray | None = None):
+        self.starts, self.nonblank = starts, nonblank
+        self._records = None if nonblank is None else np.flatnonzero(nonblank)
+        self._ordinal = None if nonblank is None else np.cumsum(nonblank)
+
+    @classmethod
+    def of(cls, path, encoding: str | None) -> "_LineMap":
+        import mmap
+
+        if encoding and codecs.lookup(encoding).name.startswith(("utf-16", "utf-32")):
+            return cls()  # quotes and newlines are not single bytes there
+        with open(path, "rb") as fh:
+            try:
+                mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+            except ValueError:  # an empty file
+                return cls()
+            with mm:
+                if mm.find(b'"') < 0 and mm.find(b"\n\n") < 0 and mm.find(b"\n\r\n") < 0 and mm[:1] not in (b"\n", b"\r"):
+                    return cls()
+                quotes, newlines = [], []
+                for start in range(0, len(mm), cls._BLOCK):
+                    block = np.frombuffer(mm, dtype=np.uint8, count=min(cls._BLOCK, len(mm) - start), offset=start)
+                    quotes.append(np.flatnonzero(block == 34) + start)
+                    newlines.append(np.flatnonzero(block == 10) + start)
+                    del block
+                size = len(mm)
+                q, nl = np.concatenate(quotes), np.concatenate(newlines)
+                breaks = nl[np.searchsorted(q, nl) % 2 == 0]  # newlines outside quotes end a logical line
+                begin = np.concatenate([[0], breaks + 1])
+                end = np.concatenate([breaks, [size]])
+                blank = end - begin == 0
+                cr = (end - begin == 1) & ~blank
+                if cr.any():
+                    blank[cr] = np.frombuffer(mm, dtype=np.uint8)[begin[cr]] == 13
+        keep = begin < size  # nothing after a final newline
+        starts = np.searchsorted(nl, begin[keep]) + 1  # physical line = newlines before it + 1
+        return cls(starts, ~blank[keep])
+
+    @property
+    def identity(self) -> bool:
+        return self.starts is None
+
+    def record_of_logical(self, logical: int) -> int:
+        """pandas' line number (it counts blank lines, not quoted newlines) → record number."""
+        if self.identity or logical < 1:
+            return logical
+        return int(self._ordinal[min(logical, len(self._ordinal)) - 1])
+
+    def physical(self, records: np.ndarray) -> np.ndarray:
+        """Record numbers → file lines (numbers past the end are left as they are)."""
+        records = np.asarray(records, dtype=np.int64)
+        if self.identity or not len(records):
+            return records
+        ok = (records >= 1) & (records <= len(self._records))
+        out = records.copy()
+        out[ok] = self.starts[self._records[records[ok] - 1]]
+        return out
+
+    def physical_chunks(self, chunks, path, encoding):
+        """The chunks with file lines for record numbers, and each malformed row's raw text added."""
+        for raw, rows, bad in chunks:
+            if bad:
+                lines = self.physical(np.array([b[0] for b in bad]))
+                texts = _raw_lines(path, encoding, lines)
+                bad = [(int(line), b[1], texts.get(int(line), "")) for line, b in zip(lines, bad)]
+            yield raw, self.physical(rows), bad
+
+
+def _raw_lines(path, encoding, lines) -> dict[int, str]:
+    """{line: text} of the given file lines (undecodable bytes replaced)."""
+    wanted = set(int(x) for x in lines)
+    out: dict[int, str] = {}
+    if not wanted:
+        return out
+    last = max(wanted)
+    with open(path, encoding=encoding or "utf-8", errors="replace", newline="") as fh:
+        for number, text in enumerate(fh, start=1):
+            if number in wanted:
+                out[number] = text.rstrip("\r\n")
+            if number >= last:
+                break
+    return out
+
+
 def _parquet_chunks(path, columns, chunksize, codes=frozenset()):
     """Parquet chunks; string columns in ``codes`` come as dictionary columns (``read_dictionary``)."""
     import pyarrow as pa
@@ -713,7 +815,7 @@ def _jsonl_chunks(path, columns, chunksize, encoding):
                 if not isinstance(obj, dict):
                     raise ValueError
             except ValueError:
-                bad.append((lineno, "invalid JSON object"))
+                bad.append((lineno, "invalid JSON object", line.rstrip("\r\n")))
                 continue
             rows.append([obj.get(c) for c in columns])
             lines.append(lineno)
@@ -914,11 +1016,27 @@ def _convert(s: pd.Series, typ: str) -> pd.Series:
     raise ValueError(f"unknown column type {typ!r}")
 
 
+def snippet(s: pd.Series, chars: int = 40) -> pd.Series:
+    """Values shortened for a reason message: the first ``chars`` characters, and the rest of a number or word
+    cut there (a phone or ID number is shown whole, so the writers' masks still recognise it)."""
+    return s.astype("string").str.extract(rf"^(.{{0,{chars}}}[0-9A-Za-z０-９ \-*]{{0,30}})", flags=re.S,
+                                          expand=False)
+
+
 def _typed_table(raw: pd.DataFrame, source_rows: np.ndarray, bad_lines, types: dict[str, str],
-                 schema: Schema | None, source: str, encoding: str | None) -> Table:
+                 schema: Schema | None, source: str, encoding: str | None, guarded: bool = False) -> Table:
+    """Convert ``raw`` to ``types`` and reject the unusable rows; ``guarded``: text read from a CSV the toolkit
+    may have written, whose formula guards (see :mod:`ivr_text.sanitize`) are taken off again."""
     reasons = _Reasons(raw.index)
     extra = "float" if schema is not None and schema.extra_numeric else "str"
-    _repair_encoding(raw, reasons, [c for c in raw.columns if types.get(c, extra) in ("str", "text")])
+    text_columns = [c for c in raw.columns if types.get(c, extra) in ("str", "text")]
+    _repair_encoding(raw, reasons, text_columns)
+    if guarded:
+        from ivr_text.sanitize import restore_formulas
+
+        for col in text_columns:
+            if not _is_arrow_dictionary(raw[col].dtype):
+                raw[col] = restore_formulas(raw[col])
     required = set(schema.required) if schema else set()
     data = {}
     for col in raw.columns:
@@ -941,7 +1059,7 @@ def _typed_table(raw: pd.DataFrame, source_rows: np.ndarray, bad_lines, types: d
             reasons.add(~present, f"missing value in required column '{col}'")
         unparseable = present & conv.isna()
         if unparseable.any():
-            shown = raw[col].astype("string").str.slice(0, 40)
+            shown = snippet(raw[col])
             reasons.add(unparseable, f"column '{col}': unparseable {typ} '" + shown.fillna("") + "'")
         data[col] = conv
     typed = pd.DataFrame(data, index=raw.index)
@@ -954,7 +1072,8 @@ def _typed_table(raw: pd.DataFrame, source_rows: np.ndarray, bad_lines, types: d
     rejected["reason"] = reasons.values[bad]
     if bad_lines:
         skipped = pd.DataFrame({"source_row": [b[0] for b in bad_lines],
-                                "reason": [f"malformed row: {b[1]}" for b in bad_lines]})
+                                "reason": [f"malformed row: {b[1]}" for b in bad_lines],
+                                "raw_record": [b[2] if len(b) > 2 else None for b in bad_lines]})
         rejected = _concat([rejected, skipped])
     used = typed.loc[~bad].reset_index(drop=True)
     used.attrs["source_rows"] = source_rows[~bad]
@@ -974,13 +1093,22 @@ def first_problem(table: Table) -> str | None:
 # --------------------------------------------------------------------------------------------- writing
 
 
-def write_table(df: pd.DataFrame, path: str | Path, fmt: str | None = None) -> Path:
-    """Write ``df`` to ``path`` as CSV, TSV, Parquet, JSON (array of records) or JSON Lines."""
+def write_table(df: pd.DataFrame, path: str | Path, fmt: str | None = None, *, mask: bool | None = None) -> Path:
+    """Write ``df`` to ``path`` as CSV, TSV, Parquet, JSON (array of records) or JSON Lines.
+
+    Text is PII-masked unless ``mask`` is False (None: the process default, on unless the CLI's ``--no-mask``;
+    key columns stay as they are, see :mod:`ivr_text.sanitize`); CSV/TSV cells a spreadsheet would run as
+    a formula get a leading ``'`` (Parquet and JSON keep the values).
+    """
+    from ivr_text.sanitize import mask_frame, neutralize_formulas
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fmt = resolve_format(path, fmt) if (fmt or path.suffix) else "csv"
+    if output_masking() if mask is None else mask:
+        df = mask_frame(df)
     if fmt in ("csv", "tsv"):
-        df.to_csv(path, index=False, encoding="utf-8-sig", sep="\t" if fmt == "tsv" else ",")
+        neutralize_formulas(df).to_csv(path, index=False, encoding="utf-8-sig", sep="\t" if fmt == "tsv" else ",")
     elif fmt == "parquet":
         df.to_parquet(path, index=False)
     elif fmt == "json":
@@ -1005,11 +1133,16 @@ def write_rejected(tables: Table | Iterable[Table], out_dir: str | Path, name: s
     return write_table(rejected, Path(out_dir) / f"rejected_{name}.csv")
 
 
-def write_json(obj, path: str | Path) -> Path:
-    """Write a JSON document (UTF-8, Chinese kept readable, NaN as null)."""
+def write_json(obj, path: str | Path, *, mask: bool | None = None) -> Path:
+    """Write a JSON document (UTF-8, Chinese kept readable, NaN as null), PII-masked as :func:`write_table`."""
+    from ivr_text.sanitize import mask_object
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(_jsonable(obj), ensure_ascii=False, indent=2), encoding="utf-8")
+    obj = _jsonable(obj)
+    if output_masking() if mask is None else mask:
+        obj = mask_object(obj)
+    path.write_text(json.dumps(obj, ensure_ascii=False, indent=2), encoding="utf-8")
     return path
 
 
@@ -1032,5 +1165,5 @@ def _jsonable(obj):
 __all__ = [
     "SCHEMAS", "Schema", "Table", "detect_encoding", "iter_table", "read_table", "read_header",
     "parse_mapping", "write_table", "write_rejected", "write_json", "first_problem", "resolve_format",
-    "column_aliases", "guess_columns", "concat_tables",
+    "column_aliases", "guess_columns", "concat_tables", "snippet",
 ]

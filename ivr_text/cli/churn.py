@@ -63,14 +63,14 @@ def _usage(path, mapping, encoding, strict, out_dir, aggregate="mean", dedupe=Tr
     """
     from ivr_text.churn.monthly import describe, duplicate_sub_periods, to_months
     from ivr_text.churn.periods import parse_raw_periods
-    from ivr_text.io import Schema, first_problem, read_table, write_rejected
+    from ivr_text.io import Schema, first_problem, read_table, snippet, write_rejected
 
     schema = Schema("usage", {"customer_id": "str", "period": "str"}, {}, extra_numeric=True)
     table = read_table(path, schema, mapping=mapping, encoding=encoding)
     month, sub, grain = parse_raw_periods(table.data["period"])
     bad = month < 0
     if bad.any():
-        shown = table.data["period"].astype("string").str.slice(0, 40).fillna("")
+        shown = snippet(table.data["period"]).fillna("")
         table.reject(bad, ("column 'period': unparseable period '" + shown + "' (expected YYYY-MM, YYYYMM, "
                            "2024年3月, a date or a week such as 2024-W05)").to_numpy(dtype=object))
         month, sub, grain = month[~bad], sub[~bad], grain[~bad]

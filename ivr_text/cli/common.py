@@ -1,20 +1,30 @@
 """What every command shares: option types, error handling, loading inputs with row accounting, printing.
 
 Commands stay thin: ``load()`` the inputs (prints ``read = used + rejected``), call one library function,
-write outputs with ``ivr_text.io`` and ``done()``. Wrap each command with ``@friendly_errors`` so bad input
-ends in one clear line and exit code 1, never a traceback.
+write outputs with ``ivr_text.io`` and ``done()``. Wrap each command with ``@friendly_errors``; the root
+group (:class:`SafeGroup`) is the last guard. Any failure ends in one line on stderr, never a traceback:
+exit code 1 for bad input (a file, a column, a value), 2 for a bad command line (usage errors, and
+:class:`~ivr_text.errors.UsageError`: messages about an option's value start with the option's name).
+
+``--no-mask`` is accepted anywhere on the command line of every command: it turns the writers' PII masking off
+for this run (:func:`ivr_text.text.pii.set_output_masking`), and the run says so when it reports its files.
 """
 
 from __future__ import annotations
 
+import errno
 import functools
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Iterable, Optional
 
 import typer
+from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError as ClickUsageError
+from typer.core import TyperGroup
 
-from ivr_text.errors import InputError
+from ivr_text.errors import InputError, UsageError
+from ivr_text.text.pii import output_masking, set_output_masking
 
 # ------------------------------------------------------------------ shared options (identical flags everywhere)
 
@@ -54,27 +64,110 @@ def echo(message: str = "", err: bool = False) -> None:
         typer.echo(message, err=err)
 
 
-def fail(message: str) -> None:
-    """Print a one-line error and exit with code 1."""
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code=1)
+def fail(message: str, code: int = 1) -> None:
+    """Print a one-line error (PII masked unless --no-mask) and exit with ``code``."""
+    typer.echo(f"error: {_one_line(message)}", err=True)
+    raise typer.Exit(code=code)
+
+
+def _one_line(message: str) -> str:
+    from ivr_text.text.pii import mask_pii
+
+    line = " ".join(str(message).split()) or "failed"
+    return mask_pii(line) if output_masking() else line
+
+
+#: OS errors about the shape of an output path (a file where a directory must be, or the reverse)
+_PATH_SHAPE = {errno.ENOTDIR, errno.EEXIST, errno.EISDIR}
+
+
+def error_exit(exc: BaseException) -> None:
+    """Turn an exception a command raised into one line and an exit code (re-raise what is not ours)."""
+    if isinstance(exc, (typer.Exit, typer.Abort, ClickException, KeyboardInterrupt, SystemExit)):
+        raise exc
+    if isinstance(exc, UsageError) or (isinstance(exc, InputError) and str(exc).startswith("--")):
+        fail(str(exc), code=2)
+    if isinstance(exc, InputError):
+        fail(str(exc))
+    if isinstance(exc, RecursionError):
+        fail("input nested too deeply to read (a YAML/JSON structure hundreds of levels deep); flatten it")
+    if isinstance(exc, MemoryError):
+        fail("out of memory; read the input in parts or use Parquet with fewer columns")
+    if isinstance(exc, OSError):
+        where = exc.filename or ""
+        what = exc.strerror or exc.__class__.__name__
+        if exc.errno in _PATH_SHAPE:
+            fail(f"{where}: cannot write there: {what} (is a parent of --out/--model an existing file?)", code=2)
+        fail(f"{where}: {what}" if where else what)
+    if isinstance(exc, UnicodeError):
+        fail(f"text that cannot be encoded or decoded ({exc.__class__.__name__}: {getattr(exc, 'reason', exc)}); "
+             "the input holds undecodable bytes or a lone surrogate")
+    if os.environ.get("IVR_TEXT_DEBUG"):
+        raise exc
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    fail(f"unexpected {exc.__class__.__name__}{': ' + first if first else ''} (a bug: please report it with the "
+         "command line; IVR_TEXT_DEBUG=1 shows the traceback)")
 
 
 def friendly_errors(func):
-    """Turn :class:`InputError` and unreadable files into one line on stderr and exit code 1."""
+    """Any exception of the command becomes one line on stderr with exit code 1 (bad input) or 2 (usage)."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except InputError as exc:
-            fail(str(exc))
-        except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
-            fail(f"{getattr(exc, 'filename', '') or ''}: {exc.strerror or exc}")
-        except MemoryError:
-            fail("out of memory; read the input in parts or use Parquet with fewer columns")
+        except Exception as exc:  # noqa: BLE001 - every failure must end in one clear line
+            error_exit(exc)
 
     return wrapper
+
+
+class OneLineUsageError(ClickUsageError):
+    """A usage error shown as one line, ``error: …  (see 'ivr-text CMD --help')``, exit code 2."""
+
+    def show(self, file=None) -> None:
+        typer.echo(f"error: {self.format_message()}", err=True)
+
+
+def _take_no_mask(args: list[str]) -> list[str]:
+    """``args`` without ``--no-mask`` (before a ``--``); sets the writers' masking for this run."""
+    end = args.index("--") if "--" in args else len(args)
+    found = "--no-mask" in args[:end]
+    set_output_masking(not found)
+    if found:
+        typer.echo("warning: --no-mask: the files written hold unmasked personal data (phones, IDs, names, …)",
+                   err=True)
+    return [a for i, a in enumerate(args) if not (i < end and a == "--no-mask")]
+
+
+class SafeGroup(TyperGroup):
+    """The root command group: takes ``--no-mask`` from anywhere on the command line, shows usage errors in one
+    line, and turns any exception a command let through into one line (see :func:`error_exit`)."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        if parent is None:
+            args = _take_no_mask(list(args))
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except ClickUsageError as exc:
+            raise _usage_line(exc) from None
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except ClickUsageError as exc:
+            raise _usage_line(exc) from None
+        except Exception as exc:  # noqa: BLE001 - a command without @friendly_errors
+            error_exit(exc)
+
+
+def _usage_line(exc: ClickUsageError) -> ClickUsageError:
+    if isinstance(exc, (OneLineUsageError, NoArgsIsHelpError)):
+        return exc
+    hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+    out = OneLineUsageError(_one_line(exc.format_message()) + hint)
+    out.exit_code = exc.exit_code
+    return out
 
 
 def load(path: Path | str, kind: str | None, *, mapping: Iterable[str] | None = None, fmt: str | None = None,
@@ -148,9 +241,11 @@ def progress(items, description: str):
 
 
 def done(*paths: Path | str) -> None:
-    """Report what a command wrote."""
+    """Report what a command wrote (and, with --no-mask, that it is unmasked)."""
     for p in paths:
         echo(f"wrote {p}")
+    if paths and not output_masking():
+        echo("PII masking OFF (--no-mask): these files hold the raw text, personal data included")
 
 
 def print_table(df, title: str | None = None, max_rows: int = 20) -> None:
@@ -160,6 +255,10 @@ def print_table(df, title: str | None = None, max_rows: int = 20) -> None:
     from rich.console import Console
     from rich.table import Table as RichTable
 
+    if output_masking():
+        from ivr_text.sanitize import mask_frame
+
+        df = mask_frame(df.head(max_rows))
     table = RichTable(title=title, show_lines=False)
     for col in df.columns:
         table.add_column(str(col), overflow="fold")

@@ -59,7 +59,11 @@ def run_command(argv: list[str]) -> int:
     """Run one ``ivr-text`` command in this process; return its exit code."""
     from ivr_text.cli.main import app
 
+    from ivr_text.text.pii import output_masking
+
     command = typer.main.get_command(app)
+    if not output_masking():  # each step is a new command line: it keeps this run's --no-mask
+        argv = [*argv, "--no-mask"]
     try:
         result = command.main(argv, prog_name="ivr-text", standalone_mode=False)
     except typer.Exit as exc:

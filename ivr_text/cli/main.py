@@ -21,6 +21,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    cls=common.SafeGroup,
 )
 
 
@@ -35,6 +36,9 @@ def _main(
     version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True,
                                                     help="Show the version and exit.")] = None,
     quiet: common.QuietOpt = False,
+    no_mask: Annotated[bool, typer.Option(
+        "--no-mask", help="Write raw text: do NOT mask phones, IDs, cards, e-mails, QQ/WeChat, names and addresses "
+                          "in the output files (masking is the default). Accepted before or after the command.")] = False,
 ) -> None:
     common.set_quiet(quiet)
     common.prefer_jemalloc()

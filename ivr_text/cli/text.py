@@ -29,8 +29,6 @@ def tokenize(
         "--synonyms", help="Extra synonym file ('variant, variant => canonical'); repeatable.")] = None,
     config: Annotated[Optional[Path], typer.Option(
         "--config", help="YAML file with tokenizer options (user_dicts, stopwords, synonyms, ...).")] = None,
-    no_mask: Annotated[bool, typer.Option(
-        "--no-mask", help="Do NOT mask phone, ID, card numbers and e-mails (masking is the default).")] = False,
     keep_stopwords: Annotated[bool, typer.Option("--keep-stopwords", help="Keep stopwords in the tokens.")] = False,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes (-1 = all cores).")] = 1,
     engine: Annotated[str, typer.Option(
@@ -42,7 +40,8 @@ def tokenize(
 ) -> None:
     """Normalise (Traditional→Simplified, width, punctuation, case), mask PII and tokenise Chinese text.
 
-    Adds columns text_norm and tokens (space-separated) and replaces the text column by its masked form.
+    Adds columns text_norm and tokens (space-separated) and replaces the text column by its masked form
+    (--no-mask, a flag of every command, keeps the raw text and tokens).
     Rows without usable text are rejected (counted, written to rejected_tokenize.csv). With FILE "-" it is a
     filter: one line in, space-separated tokens out.
 
@@ -50,7 +49,9 @@ def tokenize(
     """
     from ivr_text.errors import InputError
 
-    tok = _make_tokenizer(user_dict, stopwords, synonyms, config, no_mask, keep_stopwords, engine)
+    from ivr_text.text.pii import output_masking
+
+    tok = _make_tokenizer(user_dict, stopwords, synonyms, config, not output_masking(), keep_stopwords, engine)
     if file == "-":
         _filter_stdin(tok, jobs)
         return

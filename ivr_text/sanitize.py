@@ -1,0 +1,213 @@
+"""What the writers in :mod:`ivr_text.io` do to every value before it leaves the process.
+
+- :func:`mask_frame` / :func:`mask_object`: PII in every text cell, column name and JSON string is replaced by
+  the placeholders of :mod:`ivr_text.text.pii`. Numbers, dates and booleans are not text; the key columns of
+  ``keep_columns`` in ``dictionaries/pii.yaml`` (customer_id, caller_id, call_id, source_file) are left as they
+  are, because other commands and the user's own systems join on them (a customer id masked to ``<PHONE>``
+  would merge every such customer into one).
+- :func:`neutralize_formulas`: a CSV/TSV cell that a spreadsheet would evaluate (it starts with ``=``, ``+``,
+  ``-``, ``@``, tab, CR or LF, or their full-width forms) gets a leading ``'`` (the OWASP rule); a cell that
+  is a plain number (``-5``, ``+3.2e1``) is left alone. :func:`restore_formulas` undoes it when the toolkit
+  reads its own CSV back.
+
+Cost: text columns go through Arrow's vectorised RE2 with the masks' necessary condition
+(:data:`ivr_text.text.pii.GATE`), and only the distinct values it flags are masked in Python; categorical
+columns are masked on their categories. Columns of codes (node names, causes, phases) cost one pass.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+
+from ivr_text.text.pii import GATE, keep_columns, mask_pii, mask_pii_lines
+
+__all__ = ["mask_frame", "mask_object", "mask_strings", "neutralize_formulas", "restore_formulas",
+           "FORMULA_START", "PLAIN_NUMBER"]
+
+#: first characters that make a spreadsheet cell a formula (or a DDE payload): OWASP CSV injection
+FORMULA_START = "=+-@\t\r\n＝＋－＠"
+#: a cell that is just a number is data, not a formula, in every spreadsheet
+PLAIN_NUMBER = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
+_FORMULA_RE = "^[" + FORMULA_START.replace("-", r"\-").replace("\t", r"\t").replace("\r", r"\r").replace(
+    "\n", r"\n") + "]"
+
+
+def mask_strings(values: Iterable[str]) -> list[str]:
+    """``[mask_pii(v) for v in values]``, vectorised: distinct values only, and only those the gate flags."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = list(values)
+    if not values:
+        return values
+    arr = pa.array(values, type=pa.string())
+    flagged = np.asarray(pc.match_substring_regex(arr, GATE.pattern).fill_null(False))
+    if not flagged.any():
+        return values
+    todo = list(dict.fromkeys(v for v, f in zip(values, flagged) if f))
+    plain = [v for v in todo if "\n" not in v]
+    done = dict(zip(plain, mask_pii_lines("\n".join(plain)) if plain else []))
+    done.update((v, mask_pii(v)) for v in todo if "\n" in v)
+    return [done[v] if f else v for v, f in zip(values, flagged)]
+
+
+def _strings_of(s: pd.Series) -> tuple[np.ndarray, list[str]] | None:
+    """Positions and values of the str cells of an object/string column (None if it holds none)."""
+    values = s.to_numpy(dtype=object, na_value=None)
+    is_str = np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=len(values))
+    if not is_str.any():
+        return None
+    where = np.flatnonzero(is_str)
+    return where, values[where].tolist()
+
+
+def _map_column(s: pd.Series, fn) -> pd.Series | None:
+    """``s`` with ``fn`` (list of str → list of str) applied to its text cells; None when nothing changes.
+
+    Categorical columns are mapped on their categories; other cells (numbers, lists) are left as they are,
+    except lists/dicts, whose strings are mapped one by one.
+    """
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        cats = [c for c in s.cat.categories if isinstance(c, str)]
+        new = dict(zip(cats, fn(cats)))
+        if all(new[c] == c for c in cats):
+            return None
+        return s.astype(object).map(lambda v: new.get(v, v) if isinstance(v, str) else v)
+    if not (s.dtype == object or pd.api.types.is_string_dtype(s) or isinstance(s.dtype, pd.ArrowDtype)):
+        return None
+    if isinstance(s.dtype, pd.ArrowDtype) and not _arrow_text(s.dtype):
+        return None
+    found = _strings_of(s)
+    nested = s.dtype == object and s.map(lambda v: isinstance(v, (list, tuple, dict))).any()
+    if found is None and not nested:
+        return None
+    out = s.astype(object).to_numpy(copy=True)
+    changed = False
+    if found is not None:
+        where, strs = found
+        mapped = fn(strs)
+        diff = [i for i, (a, b) in enumerate(zip(strs, mapped)) if a != b]
+        for i in diff:
+            out[where[i]] = mapped[i]
+        changed = bool(diff)
+    if nested:
+        for i, v in enumerate(out):
+            if isinstance(v, (list, tuple, dict)):
+                w = _map_nested(v, fn)
+                if w != v:
+                    out[i], changed = w, True
+    if not changed:
+        return None
+    result = pd.Series(out, index=s.index, name=s.name)
+    return result.astype(s.dtype) if pd.api.types.is_string_dtype(s) and s.dtype != object else result
+
+
+def _arrow_text(dtype) -> bool:
+    import pyarrow as pa
+
+    t = dtype.pyarrow_dtype
+    if pa.types.is_dictionary(t):
+        t = t.value_type
+    return pa.types.is_string(t) or pa.types.is_large_string(t)
+
+
+def _map_nested(obj, fn):
+    if isinstance(obj, str):
+        return fn([obj])[0]
+    if isinstance(obj, dict):
+        return {_map_nested(k, fn) if isinstance(k, str) else k: _map_nested(v, fn) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_map_nested(v, fn) for v in obj)
+    return obj
+
+
+def _map_frame(df: pd.DataFrame, fn, skip: frozenset[str] = frozenset()) -> pd.DataFrame:
+    changed = {}
+    for i, col in enumerate(df.columns):
+        if col in skip:
+            continue
+        new = _map_column(df.iloc[:, i], fn)
+        if new is not None:
+            changed[i] = new
+    names = [c for c in df.columns]
+    str_names = [c for c in names if isinstance(c, str)]
+    new_names = dict(zip(str_names, fn(str_names))) if str_names else {}
+    renamed = any(new_names.get(c, c) != c for c in names)
+    if not changed and not renamed:
+        return df
+    out = df.copy(deep=False)
+    for i, s in changed.items():
+        out.isetitem(i, s)
+    if renamed:
+        out.columns = [new_names.get(c, c) if isinstance(c, str) else c for c in names]
+    return out
+
+
+def mask_frame(df: pd.DataFrame, keep: Iterable[str] | None = None) -> pd.DataFrame:
+    """``df`` with PII masked in every text column and column name except the ``keep`` columns (default: the
+    join keys of ``dictionaries/pii.yaml``). Returns ``df`` itself when nothing changes."""
+    return _map_frame(df, mask_strings, frozenset(keep_columns() if keep is None else keep))
+
+
+def mask_object(obj, keep: Iterable[str] | None = None):
+    """A JSON-like object (dicts, lists, strings, numbers) with PII masked in every string, keys included;
+    values under a ``keep`` key (default: the join keys) are left as they are."""
+    keep = frozenset(keep_columns() if keep is None else keep)
+
+    def walk(o):
+        if isinstance(o, str):
+            return mask_pii(o)
+        if isinstance(o, dict):
+            return {(mask_pii(k) if isinstance(k, str) else k): (v if k in keep else walk(v)) for k, v in o.items()}
+        if isinstance(o, (list, tuple)):
+            return [walk(v) for v in o]
+        return o
+
+    return walk(obj)
+
+
+def _neutralize_strings(values: list[str]) -> list[str]:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not values:
+        return values
+    arr = pa.array(values, type=pa.string())
+    risky = pc.and_(pc.match_substring_regex(arr, _FORMULA_RE),
+                    pc.invert(pc.match_substring_regex(arr, PLAIN_NUMBER)))
+    risky = np.asarray(risky.fill_null(False))
+    if not risky.any():
+        return values
+    return ["'" + v if r else v for v, r in zip(values, risky)]
+
+
+def neutralize_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with every text cell (and column name) a spreadsheet would run as a formula prefixed by ``'``."""
+    return _map_frame(df, _neutralize_strings)
+
+
+def restore_formulas(s: pd.Series) -> pd.Series:
+    """Undo :func:`neutralize_formulas` on a column read from CSV: ``'=x`` → ``=x`` (``'5`` stays ``'5``).
+
+    One vectorised ``starts_with`` when no cell starts with ``'`` (the usual case)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = pa.array(s, type=pa.string(), from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError, UnicodeError):
+        return s
+    if not pc.any(pc.starts_with(arr, "'")).as_py():
+        return s
+    rest = pc.utf8_slice_codeunits(arr, 1)
+    guarded = pc.and_(pc.and_(pc.starts_with(arr, "'"), pc.match_substring_regex(rest, _FORMULA_RE)),
+                      pc.invert(pc.match_substring_regex(rest, PLAIN_NUMBER)))
+    guarded = np.asarray(guarded.fill_null(False))
+    if not guarded.any():
+        return s
+    out = s.copy()
+    out[guarded] = np.asarray(rest, dtype=object)[guarded]
+    return out
