@@ -36,8 +36,30 @@ from ivr_text.text.pii import output_masking
 
 # --------------------------------------------------------------------------------------------- schemas
 
-#: Column types understood by the converters.
-TYPES = ("str", "text", "datetime", "float", "int", "period", "bool")
+#: Column types understood by the converters. ``keep``: a column the caller passes through without using it
+#: (read as text, never a reason to reject a row).
+TYPES = ("str", "text", "datetime", "float", "int", "period", "bool", "keep")
+
+#: Reading conventions of this process (the CLI sets them from ``--decimal`` and ``--date-window``):
+#: the decimal separator of numbers in text files, and the dates that are plausible at all (others are
+#: rejected with a reason: a year 1900 or 9999 is a typo or a placeholder, not a complaint date).
+READING = {"decimal": ".", "date_window": (pd.Timestamp("1990-01-01"), pd.Timestamp("2100-01-01"))}
+
+#: Largest magnitude accepted as a number (larger values are data errors that overflow sums and models).
+MAX_NUMBER = 1e15
+
+
+def set_reading(decimal: str | None = None, date_window: tuple | None = None) -> None:
+    """Set this process's reading conventions: ``decimal`` "." or ","; ``date_window`` (first, end) dates."""
+    if decimal is not None:
+        if decimal not in (".", ","):
+            raise InputError(f"--decimal {decimal!r}: use . or ,")
+        READING["decimal"] = decimal
+    if date_window is not None:
+        lo, hi = (pd.Timestamp(d) for d in date_window)
+        if not lo < hi:
+            raise InputError(f"--date-window: {lo.date()} is not before {hi.date()}")
+        READING["date_window"] = (lo, hi)
 
 
 @dataclass(frozen=True)
@@ -55,6 +77,13 @@ class Schema:
     @property
     def columns(self) -> dict[str, str]:
         return {**self.required, **self.optional}
+
+    def using(self, columns: Iterable[str]) -> "Schema":
+        """This schema for a caller that uses only ``columns`` of the optional ones: the others are passed through
+        as text (type ``keep``), so a bad value there never rejects a row."""
+        used = set(columns)
+        return Schema(self.kind, self.required, {c: t if c in used else "keep" for c, t in self.optional.items()},
+                      self.extra_numeric)
 
 
 SCHEMAS: dict[str, Schema] = {
@@ -196,11 +225,16 @@ def detect_encoding(path: str | Path, sample_bytes: int = 1 << 20) -> str:
 
 
 _SURROGATES = re.compile("[\udc80-\udcff]")
+_ANY_SURROGATE = re.compile("[\ud800-\udfff]")  # also lone surrogates from JSON escapes (\\ud800)
 
 
 def _repair_cell(value: str) -> str | None:
-    """Re-decode a cell whose bytes were not valid in the file's encoding (GBK inside UTF-8); None if hopeless."""
-    raw = value.encode("utf-8", errors="surrogateescape")
+    """Re-decode a cell whose bytes were not valid in the file's encoding (GBK inside UTF-8); None if hopeless
+    (also for a lone surrogate that stands for no byte at all)."""
+    try:
+        raw = value.encode("utf-8", errors="surrogateescape")
+    except UnicodeEncodeError:
+        return None
     for enc in ("gb18030", "utf-8"):
         try:
             return raw.decode(enc)
@@ -222,13 +256,15 @@ def _arrow_strings(s: pd.Series):
         return None
 
 
-def _repair_encoding(df: pd.DataFrame, reasons: "_Reasons", text_columns: Iterable[str] = ()) -> None:
-    """Re-decode cells with undecodable bytes (GBK inside UTF-8) and reject the hopeless ones.
+def _repair_encoding(df: pd.DataFrame, reasons: "_Reasons", text_columns: Iterable[str] = (),
+                     lenient: Iterable[str] = ()) -> None:
+    """Re-decode cells with undecodable bytes (GBK inside UTF-8) and reject the hopeless ones (in ``lenient``
+    columns, which the caller does not use, they become U+FFFD instead: such a column never rejects a row).
 
     Columns in ``text_columns`` that are clean strings are replaced by their Arrow string form (what
     :func:`_to_str` makes of them anyway), so the check costs nothing extra.
     """
-    text_columns = set(text_columns)
+    text_columns, lenient = set(text_columns), set(lenient)
     for col in df.columns:
         s = df[col]
         if s.dtype != object:
@@ -244,13 +280,38 @@ def _repair_encoding(df: pd.DataFrame, reasons: "_Reasons", text_columns: Iterab
             if col in text_columns:
                 df[col] = pd.Series(pd.arrays.ArrowStringArray(arr), index=s.index, name=col)
             continue
-        bad = s.map(lambda v: isinstance(v, str) and _SURROGATES.search(v) is not None).astype(bool)
+        bad = s.map(lambda v: isinstance(v, str) and _ANY_SURROGATE.search(v) is not None).astype(bool)
         fixed = s[bad].map(_repair_cell)
-        df.loc[bad, col] = fixed
-        reasons.add(fixed.isna().reindex(s.index, fill_value=False), f"column '{col}': undecodable bytes")
+        hopeless = fixed.isna()
+        df.loc[bad, col] = fixed.fillna(s[bad].map(lambda v: _ANY_SURROGATE.sub("\ufffd", v)))  # shown as �
+        if col not in lenient:
+            reasons.add(hopeless.reindex(s.index, fill_value=False), f"column '{col}': undecodable bytes")
 
 
 # --------------------------------------------------------------------------------------------- reading
+
+
+def check_input_file(path: str | Path, what: str = "file") -> Path:
+    """``path`` if it is a readable regular file, else an :class:`InputError` saying why in the OS's words
+    (not found, a symbolic link loop, permission denied, a directory, a device or pipe)."""
+    import errno
+    import os
+    import stat
+
+    path = Path(path)
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        why = {errno.ENOENT: "not found", errno.ELOOP: "is a symbolic link loop", errno.ENOTDIR: "not found",
+               errno.EACCES: "permission denied", errno.ENAMETOOLONG: "name too long"}.get(exc.errno)
+        raise InputError(f"{path}: {what} {why or exc.strerror or 'cannot be read'}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError(f"{path}: is a directory, expected a {what}")
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(f"{path}: not a regular {what} (a device, pipe or socket cannot be read as a table)")
+    if not os.access(path, os.R_OK):
+        raise InputError(f"{path}: {what} permission denied")
+    return path
 
 
 def resolve_format(path: str | Path, fmt: str | None = None) -> str:
@@ -303,7 +364,7 @@ def read_header(path: str | Path, fmt: str | None = None, encoding: str | None =
                         return []
                     try:
                         return list(json.loads(line).keys())
-                    except (json.JSONDecodeError, AttributeError):
+                    except (json.JSONDecodeError, AttributeError, RecursionError):
                         raise InputError(f"{path}: line 1 is not a JSON object") from None
             return []
         first = fh.readline()
@@ -425,19 +486,19 @@ def iter_table(
     columns: Iterable[str] | None = None,
     chunksize: int = 500_000,
     dictionary: Iterable[str] = (),
+    decimal: str | None = None,
 ) -> Iterator[Table]:
     """Read ``path`` in chunks of ``chunksize`` rows; each chunk is a checked, typed :class:`Table`.
 
     ``kind`` names a schema in :data:`SCHEMAS` (or is a :class:`Schema`); ``columns`` adds columns beyond
     it (e.g. a user-chosen text column) or, without a kind, selects the columns to read. Text columns named
     in ``dictionary`` may come back as pyarrow dictionary columns (``pd.ArrowDtype``) instead of strings:
-    the same values, stripped and checked, for a fraction of the time and memory on large logs.
+    the same values, stripped and checked, for a fraction of the time and memory on large logs. ``decimal``:
+    the decimal separator of numbers in text ("." or ","; default :data:`READING`); a number that does not
+    fit it (``12,5`` for ".") is rejected as ambiguous, never guessed. Dates outside
+    ``READING["date_window"]`` and numbers that are infinite or beyond :data:`MAX_NUMBER` are rejected too.
     """
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: file not found")
-    if path.is_dir():
-        raise InputError(f"{path}: is a directory, expected a file")
+    path = check_input_file(path)
     schema = SCHEMAS[kind] if isinstance(kind, str) else kind
     if isinstance(kind, str) and kind not in SCHEMAS:
         raise ValueError(f"unknown input kind {kind!r}")
@@ -451,11 +512,11 @@ def iter_table(
             raise InputError(f"{path}: unknown encoding '{enc}'") from None
     header = read_header(path, fmt, enc)
     for i, name in enumerate(header, start=1):
-        if re.search("[\udc80-\udcff]", name):
+        if _ANY_SURROGATE.search(name):
             raise InputError(f"{path}: header column {i} has bytes that are not {enc} text; "
                              f"fix the header row or pass --encoding")
     if fmt == "json" and not header:  # a JSON array of records
-        yield from _json_array_tables(path, schema, mapping, columns, enc)
+        yield from _json_array_tables(path, schema, mapping, columns, enc, decimal)
         return
     wanted = list(columns) if columns else None
     user_mapping = dict(mapping)
@@ -478,7 +539,7 @@ def iter_table(
     for raw, source_rows, bad_lines in raw_chunks:
         raw = raw.rename(columns=selected)
         table = _typed_table(raw, source_rows, bad_lines, types, schema, str(path), enc,
-                             guarded=fmt in ("csv", "tsv"))
+                             guarded=fmt in ("csv", "tsv"), decimal=decimal)
         table.guessed = guessed
         yield table
 
@@ -814,34 +875,36 @@ def _jsonl_chunks(path, columns, chunksize, encoding):
                 obj = json.loads(line)
                 if not isinstance(obj, dict):
                     raise ValueError
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: nested thousands of levels deep
                 bad.append((lineno, "invalid JSON object", line.rstrip("\r\n")))
                 continue
             rows.append([obj.get(c) for c in columns])
             lines.append(lineno)
             if len(rows) >= chunksize:
-                yield pd.DataFrame(rows, columns=columns), np.array(lines), bad
+                yield pd.DataFrame(rows, columns=columns, dtype=object), np.array(lines), bad
                 rows, lines, bad = [], [], []
-    yield pd.DataFrame(rows, columns=columns), np.array(lines, dtype=int), bad
+    yield pd.DataFrame(rows, columns=columns, dtype=object), np.array(lines, dtype=int), bad
 
 
-def _json_array_tables(path, schema, mapping, columns, encoding):
+def _json_array_tables(path, schema, mapping, columns, encoding, decimal=None):
     with open(path, encoding=encoding, errors="surrogateescape") as fh:
         try:
             records = json.load(fh)
         except json.JSONDecodeError as exc:
             raise InputError(f"{path}: invalid JSON at line {exc.lineno}: {exc.msg}") from None
+        except RecursionError:
+            raise InputError(f"{path}: JSON nested too deeply to read") from None
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise InputError(f"{path}: expected a JSON array of objects or JSON Lines")
     header = list(dict.fromkeys(k for r in records for k in r))
     user_mapping = dict(mapping)
     selected = _check_columns(path, header, schema, mapping, list(columns) if columns else None)
-    raw = pd.DataFrame([[r.get(c) for c in selected] for r in records], columns=list(selected))
+    raw = pd.DataFrame([[r.get(c) for c in selected] for r in records], columns=list(selected), dtype=object)
     types = dict(schema.columns) if schema else {}
     for c in columns or []:
         types.setdefault(c, "str")
     table = _typed_table(raw.rename(columns=selected), np.arange(len(raw)) + 1, [], types, schema,
-                         str(path), encoding)
+                         str(path), encoding, decimal=decimal)
     table.guessed = {k: v for k, v in mapping.items() if k not in user_mapping}
     yield table
 
@@ -969,7 +1032,8 @@ def _to_period(s: pd.Series) -> pd.Series:
     m = text.str.extract(r"^(\d{4})\s*[-/年.]?\s*(\d{1,2})\s*月?(?:[-/.]\d{1,2}.*)?$")
     year = pd.to_numeric(m[0], errors="coerce")
     month = pd.to_numeric(m[1], errors="coerce")
-    ok = year.between(1900, 2200) & month.between(1, 12)
+    lo, hi = READING["date_window"]
+    ok = year.between(lo.year, hi.year - (hi.month == 1 and hi.day == 1)) & month.between(1, 12)
     out = pd.Series(None, index=s.index, dtype=object)
     out[ok] = (year[ok].astype(int).astype(str) + "-" + month[ok].astype(int).astype(str).str.zfill(2))
     return out
@@ -983,31 +1047,68 @@ def _to_bool(s: pd.Series) -> pd.Series:
     return out
 
 
-#: Decoration around numbers in exported sheets: thousands separators, currency and unit suffixes, percent.
-_NUMBER_DECOR = re.compile(r"^\s*[¥￥$]?\s*([-+]?[\d,，]*\.?\d+)\s*(?:元|块|%|％)?\s*$")
+#: Decoration around numbers in exported sheets: currency, unit suffixes, percent (kept as the number).
+_NUMBER_DECOR = re.compile(r"^\s*[¥￥$]?\s*([-+]?)([\d,，.]*\d)\s*(?:元|块|%|％)?\s*$")
+#: the digits of a number with "." or "," as decimal separator and the other one grouping thousands
+_GRAMMAR = {".": re.compile(r"^(?:\d{1,3}(?:[,，]\d{3})+|\d+)(?:\.\d+)?$|^\.\d+$"),
+            ",": re.compile(r"^(?:\d{1,3}(?:\.\d{3})+|\d+)(?:[,，]\d+)?$")}
 
 
-def _to_number(s: pd.Series) -> pd.Series:
-    """Numbers, also from ``1,234``, ``¥59``, ``59元``, ``12%`` (kept as 12); anything else is missing."""
-    num = pd.to_numeric(s, errors="coerce")
-    retry = (num.isna() & s.notna()).to_numpy()
-    if retry.any() and not pd.api.types.is_numeric_dtype(s):
-        digits = s[retry].astype("string").str.extract(_NUMBER_DECOR, expand=False)
-        fixed = pd.to_numeric(digits.str.replace(r"[,，]", "", regex=True), errors="coerce")
+def _numbers(s: pd.Series, decimal: str | None = None) -> tuple[pd.Series, pd.Series]:
+    """``(numbers, problems)``: numbers, also from ``1,234``, ``¥59``, ``59元``, ``12%`` (kept as 12), NaN where
+    there is none; ``problems`` names why a value is not used although it looks like a number: ``ambiguous``
+    (``12,5`` with decimal ".", ``1.5`` with decimal ","), ``not finite`` (inf, Infinity), ``out of range``."""
+    decimal = decimal or READING["decimal"]
+    problems = pd.Series(None, index=s.index, dtype=object)
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        num = s.astype(float)
+    else:
+        num = pd.to_numeric(s, errors="coerce") if decimal == "." else pd.Series(np.nan, index=s.index)
         num = num.astype(float)
-        num.iloc[np.flatnonzero(retry)] = fixed.to_numpy(dtype=float, na_value=np.nan)
-    return num
+        retry = (num.isna() & s.notna()).to_numpy()
+        if retry.any():
+            parts = s[retry].astype("string").str.extract(_NUMBER_DECOR)
+            body = parts[1]
+            ok = body.str.match(_GRAMMAR[decimal]).fillna(False).astype(bool)
+            if decimal == ".":
+                digits = body.str.replace(r"[,，]", "", regex=True)
+            else:
+                digits = body.str.replace(".", "", regex=False).str.replace(r"[,，]", ".", regex=True)
+            fixed = pd.to_numeric((parts[0].fillna("") + digits).where(ok), errors="coerce")
+            num.iloc[np.flatnonzero(retry)] = fixed.to_numpy(dtype=float, na_value=np.nan)
+            ambiguous = body.notna() & ~ok
+            problems.iloc[np.flatnonzero(retry)[ambiguous.to_numpy()]] = "ambiguous"
+    values = num.to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        infinite = np.isinf(values)
+        huge = np.abs(values) > MAX_NUMBER
+    problems[infinite] = "not finite"
+    problems[huge & ~infinite] = "out of range"
+    num = num.mask(infinite | huge)
+    return num, problems
 
 
-def _convert(s: pd.Series, typ: str) -> pd.Series:
-    if typ in ("str", "text"):
+def _to_number(s: pd.Series, decimal: str | None = None) -> pd.Series:
+    """Numbers as :func:`_numbers` reads them (NaN where there is none)."""
+    return _numbers(s, decimal)[0]
+
+
+_PROBLEM_TEXT = {
+    "ambiguous": "ambiguous number (a decimal comma? pass --decimal , if commas separate decimals)",
+    "not finite": "not a finite number",
+    "out of range": f"number out of range (|x| > {MAX_NUMBER:.0e})",
+}
+
+
+def _convert(s: pd.Series, typ: str, decimal: str | None = None) -> pd.Series:
+    if typ in ("str", "text", "keep"):
         return _to_str(s)
     if typ == "datetime":
         return _to_datetime(s)
     if typ == "float":
-        return _to_number(s).astype(float)
+        return _to_number(s, decimal).astype(float)
     if typ == "int":
-        num = _to_number(s)
+        num = _to_number(s, decimal)
         return num.where(num.isna() | (num == np.floor(num))).astype("Int64")
     if typ == "period":
         return _to_period(s)
@@ -1024,13 +1125,14 @@ def snippet(s: pd.Series, chars: int = 40) -> pd.Series:
 
 
 def _typed_table(raw: pd.DataFrame, source_rows: np.ndarray, bad_lines, types: dict[str, str],
-                 schema: Schema | None, source: str, encoding: str | None, guarded: bool = False) -> Table:
+                 schema: Schema | None, source: str, encoding: str | None, guarded: bool = False,
+                 decimal: str | None = None) -> Table:
     """Convert ``raw`` to ``types`` and reject the unusable rows; ``guarded``: text read from a CSV the toolkit
     may have written, whose formula guards (see :mod:`ivr_text.sanitize`) are taken off again."""
     reasons = _Reasons(raw.index)
     extra = "float" if schema is not None and schema.extra_numeric else "str"
-    text_columns = [c for c in raw.columns if types.get(c, extra) in ("str", "text")]
-    _repair_encoding(raw, reasons, text_columns)
+    text_columns = [c for c in raw.columns if types.get(c, extra) in ("str", "text", "keep")]
+    _repair_encoding(raw, reasons, text_columns, [c for c in raw.columns if types.get(c) == "keep"])
     if guarded:
         from ivr_text.sanitize import restore_formulas
 
@@ -1038,23 +1140,42 @@ def _typed_table(raw: pd.DataFrame, source_rows: np.ndarray, bad_lines, types: d
             if not _is_arrow_dictionary(raw[col].dtype):
                 raw[col] = restore_formulas(raw[col])
     required = set(schema.required) if schema else set()
+    lo, hi = READING["date_window"]
     data = {}
     for col in raw.columns:
         typ = types.get(col)
+        problems = None
         if typ is None:
             if schema is not None and schema.extra_numeric:
-                conv = _to_number(raw[col])
-                if conv.notna().sum() == 0 and raw[col].notna().any():
+                conv, problems = _numbers(raw[col], decimal)
+                if conv.notna().sum() == 0 and problems.isna().all() and raw[col].notna().any():
                     continue  # not a numeric column: not a measure
                 typ = "float"
             else:
                 typ = "str"
-        if typ in ("str", "text"):
+        if typ in ("str", "text", "keep"):
             conv = _to_str(raw[col])
             present = conv.notna()
         else:  # CSV empties are already missing; a blank that is not shows up as unparseable
-            conv = _convert(raw[col], typ)
+            if typ in ("float", "int"):
+                if problems is None:
+                    conv, problems = _numbers(raw[col], decimal)
+                if typ == "int":
+                    conv = conv.where(conv.isna() | (conv == np.floor(conv))).astype("Int64")
+                for problem, text in _PROBLEM_TEXT.items():
+                    hit = (problems == problem).to_numpy()
+                    if hit.any():
+                        reasons.add(hit, f"column '{col}': {text} '" + snippet(raw[col]).fillna("") + "'")
+            else:
+                conv = _convert(raw[col], typ, decimal)
             present = raw[col].notna()
+            if typ == "datetime":
+                outside = (conv < lo) | (conv >= hi)
+                if outside.any():
+                    reasons.add(outside.to_numpy(), f"column '{col}': date outside {lo.date()}..{hi.date()} "
+                                "(a typo or a placeholder; --date-window FROM..TO to change) '"
+                                + snippet(raw[col]).fillna("") + "'")
+                    conv = conv.mask(outside)
         if col in required:
             reasons.add(~present, f"missing value in required column '{col}'")
         unparseable = present & conv.isna()
@@ -1165,5 +1286,6 @@ def _jsonable(obj):
 __all__ = [
     "SCHEMAS", "Schema", "Table", "detect_encoding", "iter_table", "read_table", "read_header",
     "parse_mapping", "write_table", "write_rejected", "write_json", "first_problem", "resolve_format",
-    "column_aliases", "guess_columns", "concat_tables", "snippet",
+    "column_aliases", "guess_columns", "concat_tables", "snippet", "check_input_file", "set_reading",
+    "READING", "MAX_NUMBER",
 ]

@@ -63,11 +63,18 @@ def _usage(path, mapping, encoding, strict, out_dir, aggregate="mean", dedupe=Tr
     """
     from ivr_text.churn.monthly import describe, duplicate_sub_periods, to_months
     from ivr_text.churn.periods import parse_raw_periods
-    from ivr_text.io import Schema, first_problem, read_table, snippet, write_rejected
+    import numpy as np
+
+    from ivr_text.io import READING, Schema, first_problem, read_table, snippet, write_rejected
 
     schema = Schema("usage", {"customer_id": "str", "period": "str"}, {}, extra_numeric=True)
     table = read_table(path, schema, mapping=mapping, encoding=encoding)
     month, sub, grain = parse_raw_periods(table.data["period"])
+    lo, hi = READING["date_window"]
+    outside = (month >= 0) & ((month < lo.year * 12 + lo.month - 1) | (month > hi.year * 12 + hi.month - 1))
+    if outside.any():  # a year 1900 or 9999 would stretch every customer's series over centuries
+        table.reject(outside, f"column 'period': outside {lo.date()}..{hi.date()} (--date-window FROM..TO to change)")
+        month, sub, grain = month[~outside], sub[~outside], grain[~outside]
     bad = month < 0
     if bad.any():
         shown = snippet(table.data["period"]).fillna("")

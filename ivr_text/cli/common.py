@@ -6,8 +6,9 @@ group (:class:`SafeGroup`) is the last guard. Any failure ends in one line on st
 exit code 1 for bad input (a file, a column, a value), 2 for a bad command line (usage errors, and
 :class:`~ivr_text.errors.UsageError`: messages about an option's value start with the option's name).
 
-``--no-mask`` is accepted anywhere on the command line of every command: it turns the writers' PII masking off
-for this run (:func:`ivr_text.text.pii.set_output_masking`), and the run says so when it reports its files.
+``--no-mask``, ``--decimal ,`` and ``--date-window FROM..TO`` belong to the whole run and are accepted anywhere on
+the command line of every command (:func:`take_global_options`): ``--no-mask`` turns the writers' PII masking
+off (:func:`ivr_text.text.pii.set_output_masking`), and the run says so when it reports its files.
 """
 
 from __future__ import annotations
@@ -89,6 +90,8 @@ def error_exit(exc: BaseException) -> None:
         fail(str(exc), code=2)
     if isinstance(exc, InputError):
         fail(str(exc))
+    if os.environ.get("IVR_TEXT_DEBUG"):
+        raise exc
     if isinstance(exc, RecursionError):
         fail("input nested too deeply to read (a YAML/JSON structure hundreds of levels deep); flatten it")
     if isinstance(exc, MemoryError):
@@ -102,8 +105,6 @@ def error_exit(exc: BaseException) -> None:
     if isinstance(exc, UnicodeError):
         fail(f"text that cannot be encoded or decoded ({exc.__class__.__name__}: {getattr(exc, 'reason', exc)}); "
              "the input holds undecodable bytes or a lone surrogate")
-    if os.environ.get("IVR_TEXT_DEBUG"):
-        raise exc
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     fail(f"unexpected {exc.__class__.__name__}{': ' + first if first else ''} (a bug: please report it with the "
          "command line; IVR_TEXT_DEBUG=1 shows the traceback)")
@@ -129,24 +130,56 @@ class OneLineUsageError(ClickUsageError):
         typer.echo(f"error: {self.format_message()}", err=True)
 
 
-def _take_no_mask(args: list[str]) -> list[str]:
-    """``args`` without ``--no-mask`` (before a ``--``); sets the writers' masking for this run."""
+#: Options of the whole run, accepted anywhere on the command line (before a ``--``): name → takes a value
+GLOBAL_OPTIONS = {"--no-mask": False, "--decimal": True, "--date-window": True}
+_DEFAULT_WINDOW = ("1990-01-01", "2100-01-01")
+
+
+def take_global_options(args: list[str]) -> list[str]:
+    """``args`` without the :data:`GLOBAL_OPTIONS`, which are applied to this run (and reset when absent):
+    ``--no-mask`` (writers' PII masking off), ``--decimal ,`` and ``--date-window FROM..TO`` (reading)."""
+    from ivr_text.io import set_reading
+
     end = args.index("--") if "--" in args else len(args)
-    found = "--no-mask" in args[:end]
-    set_output_masking(not found)
-    if found:
+    found: dict[str, str | bool] = {}
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        name, eq, value = a.partition("=")
+        if i < end and name in GLOBAL_OPTIONS:
+            if GLOBAL_OPTIONS[name] and not eq:
+                if i + 1 >= end:
+                    raise OneLineUsageError(f"{name} needs a value")
+                value, i = args[i + 1], i + 1
+            found[name] = value if GLOBAL_OPTIONS[name] else True
+        else:
+            rest.append(a)
+        i += 1
+    set_output_masking("--no-mask" not in found)
+    window = found.get("--date-window")
+    if window is not None:
+        lo, sep, hi = str(window).partition("..")
+        if not sep:
+            raise OneLineUsageError(f"--date-window {window!r}: expected FROM..TO, e.g. 2015-01-01..2031-01-01")
+        window = (lo, hi)
+    try:
+        set_reading(decimal=str(found.get("--decimal", ".")), date_window=window or _DEFAULT_WINDOW)
+    except (InputError, ValueError) as exc:
+        raise OneLineUsageError(str(exc).splitlines()[0]) from None
+    if "--no-mask" in found:
         typer.echo("warning: --no-mask: the files written hold unmasked personal data (phones, IDs, names, …)",
                    err=True)
-    return [a for i, a in enumerate(args) if not (i < end and a == "--no-mask")]
+    return rest
 
 
 class SafeGroup(TyperGroup):
-    """The root command group: takes ``--no-mask`` from anywhere on the command line, shows usage errors in one
-    line, and turns any exception a command let through into one line (see :func:`error_exit`)."""
+    """The root command group: takes the :data:`GLOBAL_OPTIONS` from anywhere on the command line, shows usage
+    errors in one line, and turns any exception a command let through into one line (see :func:`error_exit`)."""
 
     def make_context(self, info_name, args, parent=None, **extra):
         if parent is None:
-            args = _take_no_mask(list(args))
+            args = take_global_options(list(args))
         try:
             return super().make_context(info_name, args, parent=parent, **extra)
         except ClickUsageError as exc:
@@ -175,12 +208,18 @@ def load(path: Path | str, kind: str | None, *, mapping: Iterable[str] | None = 
          out_dir: Path | None = None, name: str | None = None):
     """Read an input with ``ivr_text.io.read_table``, print its row accounting, write its rejected rows.
 
-    With ``strict`` the first unusable row is an error naming file, column and row.
+    Only the required columns and the optional ones named in ``columns`` are checked: any other column of the
+    kind is passed through as text and never rejects a row. With ``strict`` the first unusable row is an
+    error naming file, column and row.
     """
     from ivr_text.io import first_problem, read_table, write_rejected
 
+    from ivr_text.io import SCHEMAS
+
     if str(path) == "-":
         raise InputError("reading a table from stdin is not supported here; pass a file")
+    if kind is not None:  # optional columns the command does not ask for are passed through, never checked
+        kind = (SCHEMAS[kind] if isinstance(kind, str) else kind).using(columns or ())
     table = read_table(path, kind, mapping=mapping, fmt=fmt, encoding=encoding, columns=columns)
     if strict and (problem := first_problem(table)):
         raise InputError(problem)

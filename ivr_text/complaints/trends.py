@@ -59,6 +59,7 @@ class TrendConfig:
     term_prior_floor: float = 0.5  # smallest pseudo-count per term, so brand-new terms are not drowned by it
     term_alpha: float = 0.001  # or: binomial burst p-value (Bonferroni over the period's candidates) below this
     top_terms: int = 20        # per period
+    max_periods: int = 5000    # a longer calendar is refused (dates decades apart are data errors, not trends)
 
     def __post_init__(self):
         if self.period not in PERIODS:
