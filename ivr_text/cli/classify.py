@@ -105,8 +105,13 @@ def _write_taxonomy(mined, path: Path, source: str) -> Path:
               f"{source}.\n# Keywords and weights were mined from the data (log-odds with an informative Dirichlet "
               "prior): review them,\n# and give every class a root-cause family (see dictionaries/taxonomy.yaml). "
               "Use it with --taxonomy.\n")
-    path.write_text(header + yaml.safe_dump(mined.raw, allow_unicode=True, sort_keys=False, width=120),
-                    encoding="utf-8")
+    from ivr_text.sanitize import mask_object
+    from ivr_text.text.pii import mask_pii, output_masking
+
+    raw = mined.raw
+    if output_masking():  # PII masked as by every writer
+        header, raw = mask_pii(header), mask_object(raw)
+    path.write_text(header + yaml.safe_dump(raw, allow_unicode=True, sort_keys=False, width=120), encoding="utf-8")
     return path
 
 

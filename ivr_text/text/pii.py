@@ -6,8 +6,8 @@
            code and birth date; a wrong check character is still masked (a mistyped ID is still that person's)
 <CARD>     bank card numbers: 16–19 digits (optionally grouped by 4) passing the Luhn check with a card prefix
            3–6, or any 16–19 digit number right after 卡号/银行卡/账号...
-<PHONE>    mainland mobiles 1[3-9]x xxxx xxxx (with +86/0086/(+86), spaces or dashes in any of the two places,
-           e.g. 185 9523-8605), also half-masked 138****5678
+<PHONE>    mainland mobiles 1[3-9]x xxxx xxxx (with +86/0086/(+86) or a trunk 0, spaces or dashes in any of the
+           two places, e.g. 185 9523-8605), also half-masked 138****5678
 <TEL>      landlines with an area code: 010-12345678, 021-6123 4567, (0755)82345678, 0571 8765432, 02112345678
 <QQ>       5–11 digit QQ numbers after QQ/扣扣 (QQ号, QQ群, ...)
 <WECHAT>   WeChat IDs (6–20 letters, digits, _ or -, starting with a letter; or a number) after 微信/微信号/vx/wx,
@@ -151,7 +151,8 @@ def _group(placeholder: str):
 
 def _id_number(century: str):
     def accept(m: re.Match, floor: int) -> Hit | None:
-        return (m.start(), m.end(), "<ID>") if id_number_ok(m[1], century + m[2]) else None
+        birth = century + m[2].replace(" ", "").replace("-", "")
+        return (m.start(), m.end(), "<ID>") if id_number_ok(m[1], birth) else None
     return accept
 
 
@@ -246,16 +247,19 @@ def _detectors() -> tuple[_Detector, ...]:
     """
     cfg, addr = _config(), _config()["address"]
     date = r"(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
-    id18 = re.compile(r"([1-9](?<![0-9][0-9])[0-9]{5}) ?((?:19|20)[0-9]{2}" + date + r") ?[0-9]{3}[0-9Xx](?![0-9])")
+    sep = "[ \\-]?"
+    id18 = re.compile(r"([1-9](?<![0-9][0-9])[0-9]{5})" + sep + "((?:19|20)[0-9]{2}" + sep + date + ")" + sep
+                      + "[0-9]{3}[0-9Xx](?![0-9])")
     id15 = re.compile(r"([1-9](?<![0-9][0-9])[0-9]{5})([0-9]{2}" + date + r")[0-9]{3}(?![0-9])")
     card = re.compile(r"[3-6](?<![0-9][0-9])[0-9]{3}(?:[ \-]?[0-9]{4}){2,3}(?:[ \-]?[0-9]{1,3})?(?![0-9])")
     mobile = re.compile(r"[(+081](?<![0-9][(+081])"  # not inside a longer number
-                        r"(?:(?<=1)[3-9]|(?:(?<=\()(?:\+|00)?86\)|(?<=\+)86|(?<=0)086|(?<=8)6)[ \-]?1[3-9])"
+                        r"(?:(?<=1)[3-9]|(?<=0)1[3-9]|(?:(?<=\()(?:\+|00)?86\)|(?<=\+)86|(?<=0)086|(?<=8)6)[ \-]?1[3-9])"
                         r"[0-9](?:[ \-]?[0-9]{4}[ \-]?[0-9]{4}|\*{4}[0-9]{4})(?![0-9])")
     local = r"[2-9][0-9]{2,3}[ \-]?[0-9]{4}(?:-[0-9]{1,5})?"
-    tel = re.compile(r"[(0](?<![0-9A-Za-z\-./:][(0])"  # not right after a date, amount or time separator
+    tel = re.compile(r"[(0+](?<![0-9A-Za-z\-./:][(0+])"  # not right after a date, amount or time separator
                      r"(?:(?<=\()0[0-9]{2,3}\)[ \-]?" + local + "|(?<=0)[0-9]{2,3}[ \\-]" + local
-                     + r"|(?<=0)(?:10|2[0-9])[2-9][0-9]{7}|(?<=0)[3-9][0-9]{2}[2-9][0-9]{6,7})(?![0-9])")
+                     + r"|(?<=0)(?:10|2[0-9])[2-9][0-9]{7}|(?<=0)[3-9][0-9]{2}[2-9][0-9]{6,7}"
+                     r"|(?<=\+)86[ \-]?(?:10|2[0-9]|[3-9][0-9]{2})[ \-]" + local + r")(?![0-9])")
     qq = re.compile(_lead(cfg["qq_markers"]) + _SEP + r"([1-9][0-9]{4,10})(?![0-9])")
     wechat = re.compile("(" + _lead(cfg["wechat_markers"]) + ")([ \t:=是为為号號]{0,3})"
                         r"([A-Za-z][A-Za-z0-9_\-]{5,19}(?![A-Za-z0-9_\-])|[1-9][0-9]{4,10}(?![0-9]))")
@@ -283,8 +287,8 @@ def _detectors() -> tuple[_Detector, ...]:
         _Detector("id15", id15, _id_number("19"), "[0-9]{15}"),
         _Detector("card", card, _card, r"[3-6][0-9]{3}[ \-]?[0-9]{4}[ \-]?[0-9]{4}"),
         _Detector("mobile", mobile, _whole("<PHONE>"), r"1[3-9][0-9](?:[ \-]?[0-9]{4}|\*{4})"),
-        _Detector("tel", tel, _whole("<TEL>"), "0[0-9]{2}"),
-        _Detector("qq", qq, _group("<QQ>"), "[qQ][qQ]|[qQ]号|扣扣"),
+        _Detector("tel", tel, _whole("<TEL>"), r"0[0-9]{2}|\+86"),
+        _Detector("qq", qq, _group("<QQ>"), "[qQ][qQ]|[qQ]号|扣扣|企鹅"),
         _Detector("wechat", wechat, _wechat, "[vVwW][xX]|[wW][eE]|[vV]信|微信|威信|薇信"),
         _Detector("wxid", wxid, _whole("<WECHAT>"), "[wW][xX][iI][dD]_"),
         _Detector("name", name, _group("<NAME>"), _alt(cfg["name_markers"])),
