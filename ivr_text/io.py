@@ -31,7 +31,7 @@ from typing import Iterable, Iterator, Mapping
 import numpy as np
 import pandas as pd
 
-from ivr_text.errors import InputError
+from ivr_text.errors import InputError, UsageError
 from ivr_text.text.pii import output_masking
 
 # --------------------------------------------------------------------------------------------- schemas
@@ -314,11 +314,18 @@ def check_input_file(path: str | Path, what: str = "file") -> Path:
     return path
 
 
+def _check_encoding(path, encoding: str) -> None:
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise UsageError(f"--encoding '{encoding}': unknown encoding for {path}") from None
+
+
 def resolve_format(path: str | Path, fmt: str | None = None) -> str:
     if fmt:
         fmt = fmt.lower().lstrip(".")
         if fmt not in set(FORMATS.values()):
-            raise InputError(f"{path}: unknown format '{fmt}' (use csv, tsv, parquet, jsonl or json)")
+            raise UsageError(f"--format '{fmt}': unknown format for {path} (use csv, tsv, parquet, jsonl or json)")
         return fmt
     suffixes = [s.lower() for s in Path(path).suffixes]
     if suffixes and suffixes[-1] in (".gz", ".bz2", ".zip", ".xz") and len(suffixes) > 1:
@@ -345,8 +352,10 @@ def parse_mapping(items: Iterable[str] | Mapping[str, str] | None) -> dict[str, 
 
 def read_header(path: str | Path, fmt: str | None = None, encoding: str | None = None) -> list[str]:
     """Column names of a file, as written in it."""
-    path = Path(path)
+    path = check_input_file(path)
     fmt = resolve_format(path, fmt)
+    if encoding:
+        _check_encoding(path, encoding)
     if fmt == "parquet":
         import pyarrow.parquet as pq
 
@@ -506,10 +515,7 @@ def iter_table(
     mapping = parse_mapping(mapping)
     enc = None if fmt == "parquet" else (encoding or detect_encoding(path))
     if enc:
-        try:
-            codecs.lookup(enc)
-        except LookupError:
-            raise InputError(f"{path}: unknown encoding '{enc}'") from None
+        _check_encoding(path, enc)
     header = read_header(path, fmt, enc)
     for i, name in enumerate(header, start=1):
         if _ANY_SURROGATE.search(name):

@@ -320,3 +320,135 @@ def read_accounting(output: str) -> list[tuple[int, int, int]]:
 
 def planted_json(corpus: Corpus) -> str:
     return json.dumps([p.__dict__ for p in corpus.planted], ensure_ascii=False, indent=1)
+
+
+# ----------------------------------------------------------------------------------------------- hostile inputs
+
+def _head(name: str, lines: int) -> str:
+    with open(SAMPLE / name, encoding="utf-8-sig") as fh:
+        return "".join(next(fh) for _ in range(lines))
+
+
+def good_inputs(d: Path) -> dict[str, Path]:
+    """Small valid inputs of every kind (from the sample world), one file each."""
+    d.mkdir(parents=True, exist_ok=True)
+    files = {"complaints": _head("complaints.csv", 80), "ivr_events": _head("ivr_events.csv", 400),
+             "feedback": _head("feedback.csv", 300), "usage": _head("usage.csv", 600),
+             "labels": _head("churn_labels.csv", 60)}
+    rng = np.random.default_rng(0)
+    care, chg = rng.poisson(2, 120), rng.normal(0, 30, 120).round(1)
+    churn = (rng.random(120) < 0.3 + 0.05 * care).astype(int)
+    files["customer_table"] = "customer,churn,care,chg\n" + "".join(
+        f"C{i},{c},{a},{b}\n" for i, (c, a, b) in enumerate(zip(churn, care, chg)))
+    files["call_records"] = "call_id,ivr_start,ivr_end,outcome,service\n" + "".join(
+        f"R{i},2024-03-01 10:{i % 60:02d}:00,2024-03-01 10:{i % 60:02d}:40,{'AGENT' if i % 3 else 'HANG'},"
+        f"{'PS' if i % 2 else 'NW'}\n" for i in range(60))
+    out = {}
+    for kind, text in files.items():
+        out[kind] = d / f"{kind}.csv"
+        out[kind].write_text(text, encoding="utf-8")
+    out["menu"] = SAMPLE / "menu.yaml"
+    return out
+
+
+#: hostile versions of an input file: name -> (suffix, bytes or None for special files); all must fail cleanly
+FILE_HOSTILE = ["missing", "directory", "symlink_loop", "device", "empty", "binary", "wrong_extension",
+                "garbage_parquet", "garbage_json", "deep_json", "deep_jsonl", "unbalanced_quote", "header_only"]
+#: hostile rows inside a valid file: the command may run (exit 0) or refuse (exit 1), never crash
+ROW_HOSTILE = ["mixed_rows", "surrogate_jsonl", "utf16"]
+#: the readers behind the commands (one command each is enough for the encodings and JSON variants)
+READER_COMMANDS = ["classify predict", "ivr analyze", "ivr analyze-records", "churn quality", "churn evaluate",
+                   "churn evaluate-table"]
+
+
+def hostile_file(kind: str, variant: str, good: Path, d: Path) -> Path:
+    """The ``variant`` of the ``kind`` input ``good``, written under ``d``."""
+    import os
+
+    d.mkdir(parents=True, exist_ok=True)
+    header = good.read_text(encoding="utf-8-sig").splitlines()[0]
+    p = d / f"{kind}_{variant}.csv"
+    if variant == "missing":
+        return d / f"{kind}_no_such_file.csv"
+    if variant == "directory":
+        p.mkdir(exist_ok=True)
+        return p
+    if variant == "symlink_loop":
+        a, b = d / f"{kind}_loop_a.csv", d / f"{kind}_loop_b.csv"
+        for x, y in ((a, b), (b, a)):
+            if not x.is_symlink():
+                os.symlink(y, x)
+        return a
+    if variant == "device":
+        return Path("/dev/null")
+    if variant == "empty":
+        p.write_bytes(b"")
+    elif variant == "binary":
+        p.write_bytes(bytes(np.random.default_rng(1).integers(0, 256, 4000, dtype=np.uint8)))
+    elif variant == "wrong_extension":
+        p = p.with_suffix(".xls")
+        p.write_bytes(good.read_bytes())
+    elif variant == "garbage_parquet":
+        p = p.with_suffix(".parquet")
+        p.write_bytes(b"PAR1" + b"\x00garbage" * 50)
+    elif variant == "garbage_json":
+        p = p.with_suffix(".json")
+        p.write_text('{"oops": [1, 2,', encoding="utf-8")
+    elif variant == "deep_json":
+        p = p.with_suffix(".json")
+        p.write_text("[" * 600 + "]" * 600, encoding="utf-8")  # beyond the recursion limit of the parsers
+    elif variant == "deep_jsonl":
+        p = p.with_suffix(".jsonl")
+        p.write_text('{"a":' * 5_000 + "1" + "}" * 5_000 + "\n", encoding="utf-8")
+    elif variant == "unbalanced_quote":
+        p.write_text(header + '\n"never closed,' + "x" * 200 + "\n" + "1,2,3\n" * 5, encoding="utf-8")
+    elif variant == "header_only":
+        p.write_text(header + "\n", encoding="utf-8")
+    elif variant == "mixed_rows":
+        p.write_bytes(good.read_bytes() + _bad_rows(header).encode("utf-8", errors="surrogateescape"))
+    elif variant == "surrogate_jsonl":
+        p = p.with_suffix(".jsonl")
+        cols = next(csv.reader([header]))
+        df = pd.read_csv(good, dtype=str, keep_default_na=False)
+        lines = [json.dumps({c: (v + "\ud800" if i % 3 == 0 and j == 0 else v) for j, (c, v) in enumerate(row.items())})
+                 for i, row in enumerate(df[cols].to_dict("records"))]
+        p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    elif variant == "utf16":
+        p.write_text(good.read_text(encoding="utf-8-sig"), encoding="utf-16")
+    else:
+        raise ValueError(variant)
+    return p
+
+
+def _bad_rows(header: str) -> str:
+    """Rows of every hostile kind for a file with this header: each value in turn gets each bad form."""
+    cols = next(csv.reader([header]))
+    bad_values = ["inf", "-Infinity", "1e308", "12,5", "1900-01-01", "9999-12-31", "\udcff\udcfe", "a\x00b",
+                  "=cmd|' /C calc'!A0", "x" * 20_000, "nan", ""]
+    rows = []
+    for k, v in enumerate(bad_values):
+        row = [f"bad{k}"] * len(cols)
+        row[k % len(cols)] = v
+        rows.append(row)
+    rows.append(["extra"] * (len(cols) + 2))
+    rows.append(["short"])
+    buf = []
+    for row in rows:
+        buf.append(",".join('"' + c.replace('"', '""') + '"' if ("," in c or '"' in c) else c for c in row))
+    return "\n".join(buf) + "\n"
+
+
+def built_once():
+    """A pytest fixture body: Typer's test runner rebuilds the whole click command tree (every command's type
+    hints) on each invoke, about 0.2 s; these suites invoke hundreds of times, so build it once per module."""
+    import pytest
+    import typer.main
+    import typer.testing
+
+    from ivr_text.cli.main import app
+
+    command = typer.main.get_command(app)
+    original = typer.testing._get_command
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(typer.testing, "_get_command", lambda a: command if a is app else original(a))
+        yield

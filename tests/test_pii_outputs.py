@@ -13,9 +13,10 @@ import pytest
 from typer.testing import CliRunner
 
 from ivr_text.cli.main import app
-from safety_kit import SAMPLE, formula_cells, output_files, planted_corpus, read_accounting, scan_outputs
+from safety_kit import built_once, SAMPLE, formula_cells, output_files, planted_corpus, read_accounting, scan_outputs
 
 runner = CliRunner()
+_built_once = pytest.fixture(scope="module", autouse=True)(built_once)
 
 
 def commands(data: Path, feedback: Path, out: Path) -> dict[str, list[str]]:

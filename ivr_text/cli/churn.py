@@ -50,8 +50,7 @@ def _read(path, kind, mapping, encoding, strict, out_dir, name, dedupe_keys=None
     if strict and (problem := first_problem(table)):
         raise InputError(problem)
     common.report_rows(table)
-    if out_dir is not None:
-        write_rejected(table, out_dir, name)
+    common.require_rows(table, write_rejected(table, out_dir, name) if out_dir is not None else None)
     return table
 
 

@@ -53,7 +53,8 @@ def _labelled(table, taxonomy, out, label_column: str = "label"):
                          "'families' and one entry under 'classes' per label (format: dictionaries/taxonomy.yaml)")
     n = table.reject(bad.to_numpy(), "label " + labels.where(bad, "") .map(repr) + " not in the taxonomy")
     if n:
-        common.echo(f"  rejected {n:,} rows whose label is not in the taxonomy (see rejected_complaints.csv)")
+        common.echo(f"  rejected {n:,} rows whose label is not in the taxonomy (see rejected_complaints.csv); "
+                    f"now {table.summary()}")
         if out is not None:
             write_rejected(table, out, "complaints")
     table.data = table.data.assign(label=table.data["label"].astype(str).str.strip())

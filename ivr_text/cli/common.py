@@ -110,12 +110,38 @@ def error_exit(exc: BaseException) -> None:
          "command line; IVR_TEXT_DEBUG=1 shows the traceback)")
 
 
+#: an --out ending in one of these names a file; any other --out names a directory
+FILE_SUFFIXES = (".csv", ".tsv", ".parquet", ".pq", ".json", ".jsonl", ".ndjson", ".yaml", ".yml", ".model")
+
+
+def check_output_path(value, option: str = "--out", kind: bool = True) -> None:
+    """Refuse, before any work, an output path that cannot be written: one under an existing file, a directory
+    where a file is meant (``--out x.csv``) or a file where a directory is meant (``kind``: check that too)."""
+    if value is None or str(value) == "-":
+        return
+    p = Path(value)
+    for parent in p.parents:
+        if os.path.lexists(parent):
+            if not parent.is_dir():
+                raise UsageError(f"{option} {p}: '{parent}' is a file, not a directory")
+            break
+    if kind and os.path.lexists(p):
+        if p.suffix.lower() in FILE_SUFFIXES and p.is_dir():
+            raise UsageError(f"{option} {p}: is a directory; give a file name")
+        if p.suffix.lower() not in FILE_SUFFIXES and not p.is_dir():
+            raise UsageError(f"{option} {p}: is a file; give a directory (or a name ending in .csv, .parquet, …)")
+
+
 def friendly_errors(func):
-    """Any exception of the command becomes one line on stderr with exit code 1 (bad input) or 2 (usage)."""
+    """Any exception of the command becomes one line on stderr with exit code 1 (bad input) or 2 (usage).
+
+    Output paths (``out``, and the parents of ``model``) are checked before the command runs."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
+            check_output_path(kwargs.get("out"))
+            check_output_path(kwargs.get("model"), "--model", kind=False)
             return func(*args, **kwargs)
         except Exception as exc:  # noqa: BLE001 - every failure must end in one clear line
             error_exit(exc)
@@ -224,9 +250,17 @@ def load(path: Path | str, kind: str | None, *, mapping: Iterable[str] | None = 
     if strict and (problem := first_problem(table)):
         raise InputError(problem)
     report_rows(table)
-    if out_dir is not None:
-        write_rejected(table, out_dir, name or table.kind or Path(path).stem)
+    written = write_rejected(table, out_dir, name or table.kind or Path(path).stem) if out_dir is not None else None
+    require_rows(table, written)
     return table
+
+
+def require_rows(table, rejected_file: Path | None = None) -> None:
+    """An input of which no row is usable is an error naming the file (and where the reasons are)."""
+    if table.used == 0:
+        where = f"; reasons in {rejected_file}" if rejected_file is not None and len(table.rejected) else ""
+        raise InputError(f"{table.source}: no usable rows (read {table.read:,} = used 0 + rejected "
+                         f"{len(table.rejected):,}{where})")
 
 
 def prefer_jemalloc() -> None:

@@ -127,7 +127,9 @@ def _account(table, positions, rejected, strict: bool, out: Path) -> Path:
     if strict and (problem := first_problem(table)):
         raise InputError(problem)
     common.report_rows(table)
-    return write_rejected(table, out, "ivr_events")
+    written = write_rejected(table, out, "ivr_events")
+    common.require_rows(table, written)
+    return written
 
 
 @app.command("contacts")
@@ -224,6 +226,8 @@ def analyze_records(
     if strict and (problem := first_problem(table)):
         raise InputError(problem)
     common.report_rows(table)
+    rejected_file = write_rejected(table, out, "call_records")
+    common.require_rows(table, rejected_file)
     menu_obj = load_menu(menu) if menu else records_menu(events)
     analysis = analyze_events(events, menu_obj, cfg, since=since, until=until, segments=segment,
                               min_count=min_count, top_paths=top_paths)
@@ -232,7 +236,7 @@ def analyze_records(
     extra = {"rows": {"read": table.read, "used": table.used, "rejected": len(table.rejected),
                       "rejected_by_reason": {str(a): int(b) for a, b in dict(rejected_by).items()}},
              "event_rows_derived": event_rows}
-    written = [write_rejected(table, out, "call_records")] + _write(analysis, out, extra)
+    written = [rejected_file] + _write(analysis, out, extra)
     _summary(analysis)
     common.done(*written)
 

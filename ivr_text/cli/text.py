@@ -131,7 +131,7 @@ def _tokenize_file(tok, path: Path, column, out: Path, jobs, mapping, fmt, encod
             row = data["source_row"].iloc[empty.index(True)] if "source_row" in data else "?"
             raise InputError(f"{path}: line {row}: column {column!r}: no text left after normalisation")
         n = table.reject(empty, f"column {column!r}: no text left after normalisation")
-        common.echo(f"  rejected {n:,} more: no text left after normalisation")
+        common.echo(f"  rejected {n:,} more: no text left after normalisation; now {table.summary()}")
         normalized = [t for t, e in zip(normalized, empty) if not e]
         data = table.data
     tokens = tok.tokenize_many(normalized, n_jobs=jobs, normalized=True)
