@@ -35,83 +35,120 @@ _FORMULA_RE = "^[" + FORMULA_START.replace("-", r"\-").replace("\t", r"\t").repl
     "\n", r"\n") + "]"
 
 
-def mask_strings(values: Iterable[str]) -> list[str]:
-    """``[mask_pii(v) for v in values]``, vectorised: distinct values only, and only those the gate flags."""
-    import pyarrow as pa
+def _gate_flags(arr) -> np.ndarray:
+    """Cells that may hold PII (the masks' necessary condition, RE2 over the whole column)."""
     import pyarrow.compute as pc
 
-    values = list(values)
-    if not values:
-        return values
-    arr = pa.array(values, type=pa.string())
-    flagged = np.asarray(pc.match_substring_regex(arr, GATE.pattern).fill_null(False))
-    if not flagged.any():
-        return values
-    todo = list(dict.fromkeys(v for v, f in zip(values, flagged) if f))
+    return np.asarray(pc.match_substring_regex(arr, GATE.pattern).fill_null(False), dtype=bool)
+
+
+def _formula_flags(arr) -> np.ndarray:
+    """Cells a spreadsheet would evaluate: a formula character first, and not a plain number."""
+    import pyarrow.compute as pc
+
+    risky = pc.and_(pc.match_substring_regex(arr, _FORMULA_RE), pc.invert(pc.match_substring_regex(arr, PLAIN_NUMBER)))
+    return np.asarray(risky.fill_null(False), dtype=bool)
+
+
+def _mask_distinct(values: list[str]) -> dict[str, str]:
+    """{value: masked value} for the distinct ``values`` (one batch for those without a newline)."""
+    todo = list(dict.fromkeys(values))
     plain = [v for v in todo if "\n" not in v]
     done = dict(zip(plain, mask_pii_lines("\n".join(plain)) if plain else []))
     done.update((v, mask_pii(v)) for v in todo if "\n" in v)
-    return [done[v] if f else v for v, f in zip(values, flagged)]
+    return done
 
 
-def _strings_of(s: pd.Series) -> tuple[np.ndarray, list[str]] | None:
-    """Positions and values of the str cells of an object/string column (None if it holds none)."""
-    values = s.to_numpy(dtype=object, na_value=None)
-    is_str = np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=len(values))
-    if not is_str.any():
+class _Rule:
+    """A rewrite of text cells: ``flags`` (vectorised: which cells may change) and ``apply`` (the flagged
+    distinct values → their new values)."""
+
+    def __init__(self, flags, apply):
+        self.flags, self.apply = flags, apply
+
+    def strings(self, values: list[str]) -> list[str]:
+        import pyarrow as pa
+
+        if not values:
+            return values
+        flagged = self.flags(pa.array(values, type=pa.string()))
+        if not flagged.any():
+            return values
+        new = self.apply([v for v, f in zip(values, flagged) if f])
+        return [new[v] if f else v for v, f in zip(values, flagged)]
+
+
+_MASK = _Rule(_gate_flags, _mask_distinct)
+_GUARD = _Rule(_formula_flags, lambda values: {v: "'" + v for v in values})
+
+
+def mask_strings(values: Iterable[str]) -> list[str]:
+    """``[mask_pii(v) for v in values]``, vectorised: distinct values only, and only those the gate flags."""
+    return _MASK.strings(list(values))
+
+
+def _arrow_text(s: pd.Series):
+    """The column as an Arrow string (chunked) array when it holds only strings and missing values; else None."""
+    import pyarrow as pa
+
+    if isinstance(s.dtype, pd.ArrowDtype):
+        t = s.dtype.pyarrow_dtype
+        if pa.types.is_dictionary(t):
+            return None
+        return s.array._pa_array if (pa.types.is_string(t) or pa.types.is_large_string(t)) else None
+    if isinstance(s.dtype, pd.StringDtype):
+        arr = getattr(s.array, "_pa_array", None)
+        return arr if arr is not None else pa.array(s.array, type=pa.string(), from_pandas=True)
+    if s.dtype != object or pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty"):
         return None
-    where = np.flatnonzero(is_str)
-    return where, values[where].tolist()
+    try:
+        return pa.array(s.to_numpy(), type=pa.string(), from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError, UnicodeError):
+        return None
 
 
-def _map_column(s: pd.Series, fn) -> pd.Series | None:
-    """``s`` with ``fn`` (list of str → list of str) applied to its text cells; None when nothing changes.
+def _map_column(s: pd.Series, rule: _Rule) -> pd.Series | None:
+    """``s`` with ``rule`` applied to its text cells; None when nothing changes.
 
-    Categorical columns are mapped on their categories; other cells (numbers, lists) are left as they are,
-    except lists/dicts, whose strings are mapped one by one.
+    Text columns are checked in one vectorised pass and only flagged distinct values are rewritten; categorical
+    columns are rewritten on their categories; other object columns (mixed values, lists, dicts) cell by cell.
     """
     if isinstance(s.dtype, pd.CategoricalDtype):
         cats = [c for c in s.cat.categories if isinstance(c, str)]
-        new = dict(zip(cats, fn(cats)))
+        new = dict(zip(cats, rule.strings(cats)))
         if all(new[c] == c for c in cats):
             return None
         return s.astype(object).map(lambda v: new.get(v, v) if isinstance(v, str) else v)
-    if not (s.dtype == object or pd.api.types.is_string_dtype(s) or isinstance(s.dtype, pd.ArrowDtype)):
+    if isinstance(s.dtype, pd.ArrowDtype) and pd.api.types.is_string_dtype(s.dtype) is False \
+            and not _is_dictionary(s.dtype):
         return None
-    if isinstance(s.dtype, pd.ArrowDtype) and not _arrow_text(s.dtype):
+    if _is_dictionary(s.dtype):
+        s = s.astype(object)
+    arr = _arrow_text(s)
+    if arr is not None:
+        flagged = rule.flags(arr)
+        if not flagged.any():
+            return None
+        values = s.to_numpy(dtype=object, na_value=None)
+        where = np.flatnonzero(flagged)
+        new = rule.apply(values[where].tolist())
+        values[where] = [new[v] for v in values[where]]
+        return pd.Series(values, index=s.index, name=s.name)
+    if s.dtype != object:
         return None
-    found = _strings_of(s)
-    nested = s.dtype == object and s.map(lambda v: isinstance(v, (list, tuple, dict))).any()
-    if found is None and not nested:
-        return None
-    out = s.astype(object).to_numpy(copy=True)
-    changed = False
-    if found is not None:
-        where, strs = found
-        mapped = fn(strs)
-        diff = [i for i, (a, b) in enumerate(zip(strs, mapped)) if a != b]
-        for i in diff:
-            out[where[i]] = mapped[i]
-        changed = bool(diff)
-    if nested:
-        for i, v in enumerate(out):
-            if isinstance(v, (list, tuple, dict)):
-                w = _map_nested(v, fn)
-                if w != v:
-                    out[i], changed = w, True
-    if not changed:
-        return None
-    result = pd.Series(out, index=s.index, name=s.name)
-    return result.astype(s.dtype) if pd.api.types.is_string_dtype(s) and s.dtype != object else result
+    out, changed = s.to_numpy(dtype=object, copy=True), False
+    for i, v in enumerate(out):
+        if isinstance(v, (str, list, tuple, dict)):
+            w = _map_nested(v, rule.strings)
+            if w != v:
+                out[i], changed = w, True
+    return pd.Series(out, index=s.index, name=s.name) if changed else None
 
 
-def _arrow_text(dtype) -> bool:
+def _is_dictionary(dtype) -> bool:
     import pyarrow as pa
 
-    t = dtype.pyarrow_dtype
-    if pa.types.is_dictionary(t):
-        t = t.value_type
-    return pa.types.is_string(t) or pa.types.is_large_string(t)
+    return isinstance(dtype, pd.ArrowDtype) and pa.types.is_dictionary(dtype.pyarrow_dtype)
 
 
 def _map_nested(obj, fn):
@@ -124,17 +161,17 @@ def _map_nested(obj, fn):
     return obj
 
 
-def _map_frame(df: pd.DataFrame, fn, skip: frozenset[str] = frozenset()) -> pd.DataFrame:
+def _map_frame(df: pd.DataFrame, rule: _Rule, skip: frozenset[str] = frozenset()) -> pd.DataFrame:
     changed = {}
     for i, col in enumerate(df.columns):
         if col in skip:
             continue
-        new = _map_column(df.iloc[:, i], fn)
+        new = _map_column(df.iloc[:, i], rule)
         if new is not None:
             changed[i] = new
-    names = [c for c in df.columns]
+    names = list(df.columns)
     str_names = [c for c in names if isinstance(c, str)]
-    new_names = dict(zip(str_names, fn(str_names))) if str_names else {}
+    new_names = dict(zip(str_names, rule.strings(str_names)))
     renamed = any(new_names.get(c, c) != c for c in names)
     if not changed and not renamed:
         return df
@@ -149,7 +186,7 @@ def _map_frame(df: pd.DataFrame, fn, skip: frozenset[str] = frozenset()) -> pd.D
 def mask_frame(df: pd.DataFrame, keep: Iterable[str] | None = None) -> pd.DataFrame:
     """``df`` with PII masked in every text column and column name except the ``keep`` columns (default: the
     join keys of ``dictionaries/pii.yaml``). Returns ``df`` itself when nothing changes."""
-    return _map_frame(df, mask_strings, frozenset(keep_columns() if keep is None else keep))
+    return _map_frame(df, _MASK, frozenset(keep_columns() if keep is None else keep))
 
 
 def mask_object(obj, keep: Iterable[str] | None = None):
@@ -169,24 +206,9 @@ def mask_object(obj, keep: Iterable[str] | None = None):
     return walk(obj)
 
 
-def _neutralize_strings(values: list[str]) -> list[str]:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    if not values:
-        return values
-    arr = pa.array(values, type=pa.string())
-    risky = pc.and_(pc.match_substring_regex(arr, _FORMULA_RE),
-                    pc.invert(pc.match_substring_regex(arr, PLAIN_NUMBER)))
-    risky = np.asarray(risky.fill_null(False))
-    if not risky.any():
-        return values
-    return ["'" + v if r else v for v, r in zip(values, risky)]
-
-
 def neutralize_formulas(df: pd.DataFrame) -> pd.DataFrame:
     """``df`` with every text cell (and column name) a spreadsheet would run as a formula prefixed by ``'``."""
-    return _map_frame(df, _neutralize_strings)
+    return _map_frame(df, _GUARD)
 
 
 def restore_formulas(s: pd.Series) -> pd.Series:
