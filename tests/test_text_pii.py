@@ -144,7 +144,8 @@ def test_id_number_ok():
     assert not id_number_ok("110105", "19490230") and not id_number_ok("110105", "29990101")
 
 
-_pii_alphabet = st.sampled_from(list("0123456789０１ -*@.xX()+卡号电话路栋室先生女士小区姓名联系人微信QQvx_张王李 abc,。\n"))
+_pii_alphabet = st.sampled_from(list("0123456789０１３８ -*@.xX()+＋卡号电话路栋室楼单元先生女士小区姓名联系人微信QQvx_张王李 abc,。"
+                                     "\n"))
 
 
 @settings(max_examples=300, deadline=None)
@@ -166,5 +167,6 @@ def test_gate_pattern_works_in_arrow():
 
     from ivr_text.text.pii import GATE
 
-    texts = ["客户13812345678", "无", "联系人张三", "阳光小区3栋", "ok"]
-    assert pc.match_substring_regex(pa.array(texts), GATE.pattern).to_pylist() == [True, False, True, True, False]
+    texts = ["客户13812345678", "无", "联系人张三", "阳光小区3栋", "ok", "电话１３８"]
+    assert pc.match_substring_regex(pa.array(texts), GATE.pattern).to_pylist() == [True, False, True, True, False,
+                                                                                  True]

@@ -320,8 +320,9 @@ def _detectors() -> tuple[_Detector, ...]:
 
 @lru_cache(maxsize=1)
 def _gate() -> re.Pattern:
-    """The union of the detectors' gates: a text none of them matches is never changed."""
-    return re.compile("|".join(f"(?:{det.gate})" for det in _detectors()))
+    """The union of the detectors' gates and of full-width characters (which the gates see only once folded): a
+    text none of them matches is never changed."""
+    return re.compile("|".join([f"[{_WIDE_CHARS}]"] + [f"(?:{det.gate})" for det in _detectors()]))
 
 
 class _Gate:
@@ -332,7 +333,7 @@ class _Gate:
         return _gate().pattern
 
     def search(self, text: str, *args):
-        return _gate().search(_fold(text), *args)
+        return _gate().search(text, *args)
 
 
 #: ``GATE.search(text) is None`` ⇒ ``mask_pii(text) == text``; ``GATE.pattern`` works in RE2 (pyarrow).
@@ -365,12 +366,11 @@ def mask_pii_lines(joined: str) -> list[str]:
     import pyarrow.compute as pc
 
     arr = pa.array(lines, type=pa.string())
-    wide = np.asarray(pc.match_substring_regex(arr, f"[{_WIDE_CHARS}]").fill_null(False))
-    todo = np.flatnonzero(wide | np.asarray(pc.match_substring_regex(arr, _gate().pattern).fill_null(False)))
+    todo = np.flatnonzero(np.asarray(pc.match_substring_regex(arr, _gate().pattern).fill_null(False)))
     if not len(todo):
         return lines
     picked = [lines[i] for i in todo]
-    folded = [_fold(t) if w else t for t, w in zip(picked, wide[todo])]
+    folded = [_fold(t) for t in picked]
     masked = _mask("\n".join(picked), "\n".join(folded)).split("\n")
     for i, text in zip(todo, masked):
         lines[i] = text
