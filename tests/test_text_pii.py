@@ -144,7 +144,7 @@ def test_id_number_ok():
     assert not id_number_ok("110105", "19490230") and not id_number_ok("110105", "29990101")
 
 
-_pii_alphabet = st.sampled_from(list("0123456789０１３８ -*@.xX()+＋卡号电话路栋室楼单元先生女士小区姓名联系人微信QQvx_张王李 abc,。"
+_pii_alphabet = st.sampled_from(list("0123456789０１３８ -*@.xX()+＋卡号电话路栋室楼单元先生女士小区姓名联系人户主于员不微信QQvx_张王李 abc,。："
                                      "\n"))
 
 

@@ -273,9 +273,12 @@ def _detectors() -> tuple[_Detector, ...]:
                         r"([A-Za-z][A-Za-z0-9_\-]{5,19}(?![A-Za-z0-9_\-])|[1-9][0-9]{4,10}(?![0-9]))")
     wxid = re.compile(r"[wW](?<![A-Za-z0-9_][wW])[xX][iI][dD]_[A-Za-z0-9_\-]{4,30}")
     stop = "(?!" + _alt(cfg["name_stop"]) + ")"
-    name = re.compile("(?:" + _alt(cfg["name_markers"]) + ")" + "[ \t:=是为為叫]{0,3}"
-                      + f"((?:{stop}[{_HAN}·]){{2,4}}|[A-Za-z]{{2,20}}(?: [A-Za-z]{{2,20}}){{0,2}}(?![A-Za-z]))")
     surname = "(?:" + _alt(cfg["compound_surnames"]) + "|[" + re.sub(r"\s", "", cfg["surnames"]) + "])"
+    # after a marker and a separator (联系人：…, 姓名是…) any 2-4 characters are the name; glued to the marker
+    # (户主李四) the name must start with a surname, so that words (投诉人员, 机主持…) are not taken for names
+    name = re.compile(f"(?<![{cfg.get('name_markers_not_after', '')}])(?:" + _alt(cfg["name_markers"]) + ")"
+                      + f"(?:[ \t:=是为為]{{1,3}}((?:{stop}[{_HAN}·]){{2,4}}|[A-Za-z]{{2,20}}(?: [A-Za-z]{{2,20}}){{0,2}}"
+                      + f"(?![A-Za-z]))|({surname}(?:{stop}[{_HAN}·]){{1,3}}))")
     person = re.compile(surname + f"(?:{stop}[{_HAN}]){{0,2}}")
     num = r"(?:[0-9]{1,5}(?:-[0-9]{1,4})?|[一二三四五六七八九十百零〇两]{1,4}|[A-Za-z甲乙丙丁])"
     num_char = re.compile("[0-9一二三四五六七八九十百零〇两A-Za-z甲乙丙丁-]")
@@ -303,7 +306,8 @@ def _detectors() -> tuple[_Detector, ...]:
                   "[wW][eE][iI][xX][iI][nN]|[vV]信)"),
         _Detector("wxid", wxid, _whole("<WECHAT>"), "[wW][xX][iI][dD]_"),
         _Detector("name", name, _group("<NAME>"), "(?:" + _alt(cfg["name_markers"]) + ")[ \t:=是为為叫]{0,3}"
-                  "[^\x00-\x40\x5b-\x60\x7b-\x7f" + "".join(w for w in cfg["name_stop"] if len(w) == 1) + "]"),
+                  "[^\x00-\x40\x5b-\x60\x7b-\x7f" + "".join(w for w in cfg["name_stop"] if len(w) == 1 and w not in cfg["surnames"])
+                  + "]"),
         _Detector("honorific", re.compile(_lead(cfg["honorifics"])),
                   _honorific(person, frozenset(cfg.get("not_names") or ())),
                   "[" + re.sub(r"\s", "", cfg["surnames"]) + "".join({s[0] for s in cfg["compound_surnames"]})
