@@ -30,6 +30,18 @@ MinCallsOpt = Annotated[Optional[int], typer.Option("--min-calls", min=1, help="
 TopPathsOpt = Annotated[Optional[int], typer.Option("--top-paths", min=1, help="Paths written to paths.csv.")]
 
 
+def _date_option(value: Optional[str], option: str):
+    """A --since/--until value as a timestamp; a value that is not a date is a usage error naming the option."""
+    if value is None:
+        return None
+    import pandas as pd
+
+    try:
+        return pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise InputError(f"{option} {value!r}: not a date (use YYYY-MM-DD)") from None
+
+
 def _config(config: Optional[Path], min_calls: Optional[int]):
     from ivr_text.ivr.config import load_config
 
@@ -98,6 +110,7 @@ def analyze(
 
     from ivr_text.ivr.memory import reused_memory
 
+    since, until = _date_option(since, "--since"), _date_option(until, "--until")
     cfg = _config(config, min_calls)
     menu_obj = load_menu(menu) if menu else None
     with reused_memory():  # large temporaries reuse freed memory (ivr_text.ivr.memory)
@@ -217,6 +230,7 @@ def analyze_records(
     from ivr_text.ivr.reading import read_chunked
     from ivr_text.ivr.records import records_menu, records_schema, records_to_events
 
+    since, until = _date_option(since, "--since"), _date_option(until, "--until")
     cfg = _config(config, min_calls)
     table = read_chunked(records, records_schema(time_of_day=date_column is not None), mapping=mapping, fmt=fmt,
                        encoding=encoding, columns=[date_column] if date_column else None)
