@@ -25,7 +25,7 @@ import pandas as pd
 from ivr_text.text.pii import GATE, keep_columns, mask_pii, mask_pii_lines
 
 __all__ = ["mask_frame", "mask_object", "mask_strings", "neutralize_formulas", "restore_formulas",
-           "FORMULA_START", "PLAIN_NUMBER"]
+           "FORMULA_START", "PLAIN_NUMBER", "MASKED"]
 
 #: first characters that make a spreadsheet cell a formula (or a DDE payload): OWASP CSV injection
 FORMULA_START = "=+-@\t\r\n＝＋－＠"
@@ -183,10 +183,17 @@ def _map_frame(df: pd.DataFrame, rule: _Rule, skip: frozenset[str] = frozenset()
     return out
 
 
+#: ``df.attrs[MASKED]``: columns the producer already masked with :func:`ivr_text.text.pii.mask_pii` (tokens.csv's
+#: text, text_norm and tokens): the writers do not mask them again
+MASKED = "pii_masked"
+
+
 def mask_frame(df: pd.DataFrame, keep: Iterable[str] | None = None) -> pd.DataFrame:
     """``df`` with PII masked in every text column and column name except the ``keep`` columns (default: the
-    join keys of ``dictionaries/pii.yaml``). Returns ``df`` itself when nothing changes."""
-    return _map_frame(df, _MASK, frozenset(keep_columns() if keep is None else keep))
+    join keys of ``dictionaries/pii.yaml``) and those ``df.attrs[MASKED]`` lists. Returns ``df`` itself when
+    nothing changes."""
+    skip = frozenset(keep_columns() if keep is None else keep) | frozenset(df.attrs.get(MASKED, ()))
+    return _map_frame(df, _MASK, skip)
 
 
 def mask_object(obj, keep: Iterable[str] | None = None):

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from ivr_text.cli import common
-from ivr_text.errors import InputError
+from ivr_text.errors import InputError, UsageError
 
 churn_app = typer.Typer(help="Churn warning from feedback and usage: quality checks, signal, features, evaluation."
                              "\n\nExample: ivr-text churn signal --feedback sample_logs/feedback.csv "
@@ -390,7 +390,7 @@ def evaluate_table_cmd(
     if as_json:
         common.set_quiet(True)
     if (usage_change_column is None) == (usage_column is None):
-        raise InputError("name exactly one of --usage-change-column or --usage-column")
+        raise UsageError("name exactly one of --usage-change-column or --usage-column")
     extra = _columns(feature_columns) or []
     usage_col = usage_change_column or usage_column
     cols = list(dict.fromkeys([feedback_column, usage_col, *extra]))

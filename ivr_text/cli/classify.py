@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from ivr_text.cli import common
-from ivr_text.errors import InputError
+from ivr_text.errors import InputError, UsageError
 
 classify_app = typer.Typer(
     help="Complaint cause classification: keyword rules (cold start), trained models, honest evaluation."
@@ -251,7 +251,7 @@ def evaluate(
     from ivr_text.io import write_json, write_table
 
     if model is not None and cv is not None:
-        raise InputError("use either --model (evaluate a trained model) or --cv K (cross-validate training)")
+        raise UsageError("use either --model (evaluate a trained model) or --cv K (cross-validate training)")
     if tune and cv is None:
         raise InputError("--tune needs --cv K (nested cross-validation)")
     was_quiet = common.is_quiet()

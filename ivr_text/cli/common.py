@@ -243,7 +243,7 @@ def load(path: Path | str, kind: str | None, *, mapping: Iterable[str] | None = 
     from ivr_text.io import SCHEMAS
 
     if str(path) == "-":
-        raise InputError("reading a table from stdin is not supported here; pass a file")
+        raise UsageError("reading a table from stdin is not supported here; pass a file")
     if kind is not None:  # optional columns the command does not ask for are passed through, never checked
         kind = (SCHEMAS[kind] if isinstance(kind, str) else kind).using(columns or ())
     table = read_table(path, kind, mapping=mapping, fmt=fmt, encoding=encoding, columns=columns)

@@ -148,6 +148,10 @@ def _tokenize_file(tok, path: Path, column, out: Path, jobs, mapping, fmt, encod
     result["tokens"] = [" ".join(t) for t in tokens]
     if column != "text":
         result = result.rename(columns={"text": column})
+    if tok.mask:  # masked here already: the writer need not mask them again
+        from ivr_text.sanitize import MASKED
+
+        result.attrs[MASKED] = [column, "text_norm", "tokens"]
     common.echo(f"{path}: tokenised {len(result):,} texts, {sum(map(len, tokens)):,} tokens "
                 f"(engine {tok.engine.name}, masking {'on' if tok.mask else 'OFF'})")
     written = [write_table(result, target)]
