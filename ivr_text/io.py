@@ -1240,6 +1240,13 @@ def _typed_table(raw: pd.DataFrame, source_rows: np.ndarray, bad_lines, types: d
             shown = snippet(raw[col])
             reasons.add(unparseable, f"column '{col}': unparseable {typ} '" + shown.fillna("") + "'")
         data[col] = conv
+    if output_masking():  # a key that is personal data (a phone number as customer id) → its pseudonym
+        from ivr_text.sanitize import pseudonymize_column
+        from ivr_text.text.pii import id_columns
+
+        for col in id_columns() & set(data):
+            if types.get(col, "str") in ("str", "text", "keep"):
+                data[col] = pseudonymize_column(data[col])
     typed = pd.DataFrame(data, index=raw.index)
     bad = reasons.has
     rejected = raw.loc[bad].copy()

@@ -1,18 +1,19 @@
 """What the writers in :mod:`ivr_text.io` do to every value before it leaves the process.
 
 - :func:`mask_frame` / :func:`mask_object`: PII in every text cell, column name and JSON string is replaced by
-  the placeholders of :mod:`ivr_text.text.pii`. Numbers, dates and booleans are not text; the key columns of
-  ``keep_columns`` in ``dictionaries/pii.yaml`` (customer_id, caller_id, call_id, source_file) are left as they
-  are, because other commands and the user's own systems join on them (a customer id masked to ``<PHONE>``
-  would merge every such customer into one).
+  the placeholders of :mod:`ivr_text.text.pii`. Numbers, dates and booleans are not text. Key columns
+  (``id_columns`` in ``dictionaries/pii.yaml``: customer_id, caller_id, call_id) that hold personal data get a
+  keyed pseudonym instead (:func:`ivr_text.text.pii.pseudonym`, ``<PHONE:kqzhdmwpax>``), the same one the
+  readers give them (:func:`pseudonymize_column`), so joins between commands and back to the input still hold
+  while a phone number used as a customer id never appears.
 - :func:`neutralize_formulas`: a CSV/TSV cell that a spreadsheet would evaluate (it starts with ``=``, ``+``,
   ``-``, ``@``, tab, CR or LF, or their full-width forms) gets a leading ``'`` (the OWASP rule); a cell that
   is a plain number (``-5``, ``+3.2e1``) is left alone. :func:`restore_formulas` undoes it when the toolkit
   reads its own CSV back.
 
 Cost: text columns go through Arrow's vectorised RE2 with the masks' necessary condition
-(:data:`ivr_text.text.pii.GATE`), and only the distinct values it flags are masked in Python; categorical
-columns are masked on their categories. Columns of codes (node names, causes, phases) cost one pass.
+(:data:`ivr_text.text.pii.GATE`), and only the distinct values it flags are masked in Python; categorical and
+dictionary columns are masked on their categories. Columns of codes (node names, causes, phases) cost one pass.
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from ivr_text.text.pii import GATE, keep_columns, mask_pii, mask_pii_lines
+from ivr_text.text.pii import GATE, id_columns, mask_pii, mask_pii_lines, pseudonym
 
 __all__ = ["mask_frame", "mask_object", "mask_strings", "neutralize_formulas", "restore_formulas",
-           "FORMULA_START", "PLAIN_NUMBER", "MASKED"]
+           "pseudonymize_column", "FORMULA_START", "PLAIN_NUMBER", "MASKED"]
 
 #: first characters that make a spreadsheet cell a formula (or a DDE payload): OWASP CSV injection
 FORMULA_START = "=+-@\t\r\n＝＋－＠"
@@ -79,6 +80,7 @@ class _Rule:
 
 
 _MASK = _Rule(_gate_flags, _mask_distinct)
+_PSEUDO = _Rule(_gate_flags, lambda values: {v: pseudonym(v) for v in set(values)})
 _GUARD = _Rule(_formula_flags, lambda values: {v: "'" + v for v in values})
 
 
@@ -161,12 +163,14 @@ def _map_nested(obj, fn):
     return obj
 
 
-def _map_frame(df: pd.DataFrame, rule: _Rule, skip: frozenset[str] = frozenset()) -> pd.DataFrame:
+def _map_frame(df: pd.DataFrame, rule: _Rule, skip: frozenset[str] = frozenset(),
+               ids: frozenset[str] = frozenset()) -> pd.DataFrame:
+    """``df`` with ``rule`` on its text columns and names (``ids`` columns get pseudonyms, ``skip`` nothing)."""
     changed = {}
     for i, col in enumerate(df.columns):
         if col in skip:
             continue
-        new = _map_column(df.iloc[:, i], rule)
+        new = _map_column(df.iloc[:, i], _PSEUDO if col in ids else rule)
         if new is not None:
             changed[i] = new
     names = list(df.columns)
@@ -188,29 +192,57 @@ def _map_frame(df: pd.DataFrame, rule: _Rule, skip: frozenset[str] = frozenset()
 MASKED = "pii_masked"
 
 
-def mask_frame(df: pd.DataFrame, keep: Iterable[str] | None = None) -> pd.DataFrame:
-    """``df`` with PII masked in every text column and column name except the ``keep`` columns (default: the
-    join keys of ``dictionaries/pii.yaml``) and those ``df.attrs[MASKED]`` lists. Returns ``df`` itself when
-    nothing changes."""
-    skip = frozenset(keep_columns() if keep is None else keep) | frozenset(df.attrs.get(MASKED, ()))
-    return _map_frame(df, _MASK, skip)
+def mask_frame(df: pd.DataFrame, ids: Iterable[str] | None = None) -> pd.DataFrame:
+    """``df`` with PII masked in every text column and column name; key columns (``ids``, default
+    :func:`~ivr_text.text.pii.id_columns`) that hold personal data get pseudonyms; columns ``df.attrs[MASKED]``
+    lists are left as they are. Returns ``df`` itself when nothing changes."""
+    return _map_frame(df, _MASK, frozenset(df.attrs.get(MASKED, ())),
+                      frozenset(id_columns() if ids is None else ids))
 
 
-def mask_object(obj, keep: Iterable[str] | None = None):
+def mask_object(obj, ids: Iterable[str] | None = None):
     """A JSON-like object (dicts, lists, strings, numbers) with PII masked in every string, keys included;
-    values under a ``keep`` key (default: the join keys) are left as they are."""
-    keep = frozenset(keep_columns() if keep is None else keep)
+    strings under a key column's name (``ids``) get pseudonyms instead."""
+    ids = frozenset(id_columns() if ids is None else ids)
 
-    def walk(o):
+    def walk(o, as_id=False):
         if isinstance(o, str):
-            return mask_pii(o)
+            return pseudonym(o) if as_id else mask_pii(o)
         if isinstance(o, dict):
-            return {(mask_pii(k) if isinstance(k, str) else k): (v if k in keep else walk(v)) for k, v in o.items()}
+            return {(mask_pii(k) if isinstance(k, str) else k): walk(v, as_id or k in ids) for k, v in o.items()}
         if isinstance(o, (list, tuple)):
-            return [walk(v) for v in o]
+            return [walk(v, as_id) for v in o]
         return o
 
     return walk(obj)
+
+
+def pseudonymize_column(s: pd.Series) -> pd.Series:
+    """A key column as the readers give it: values that are personal data replaced by their pseudonyms. Arrow
+    dictionary and categorical columns keep their type (the mapping runs on their distinct values)."""
+    import pyarrow as pa
+
+    if _is_dictionary(s.dtype):
+        chunks = []
+        for ch in s.array.__arrow_array__().chunks:
+            d = ch.dictionary
+            values = d.to_pylist()
+            flagged = _gate_flags(d.cast(pa.string())) if len(d) else np.zeros(0, dtype=bool)
+            if not flagged.any():
+                chunks.append(ch)
+                continue
+            new = [pseudonym(v) if f and v is not None else v for v, f in zip(values, flagged)]
+            chunks.append(pa.DictionaryArray.from_arrays(ch.indices, pa.array(new, type=d.type)))
+        return pd.Series(pd.arrays.ArrowExtensionArray(pa.chunked_array(chunks, type=s.array.__arrow_array__().type)),
+                         index=s.index, name=s.name)
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        cats = [c for c in s.cat.categories if isinstance(c, str)]
+        new = dict(zip(cats, _PSEUDO.strings(cats)))
+        return s if all(new[c] == c for c in cats) else s.cat.rename_categories(lambda c: new.get(c, c))
+    out = _map_column(s, _PSEUDO)
+    if out is None:
+        return s
+    return out.astype(s.dtype) if pd.api.types.is_string_dtype(s.dtype) and s.dtype != object else out
 
 
 def neutralize_formulas(df: pd.DataFrame) -> pd.DataFrame:

@@ -225,7 +225,16 @@ def planted_corpus(n: int = 90, seed: int = 0) -> Corpus:
             t = _FORMULAS[(i // 14) % len(_FORMULAS)] + t
         texts.append(t)
     corpus.frame["text"] = texts
-    corpus.frame["customer_id"] = [f"U{rng.randint(1, 1600):07d}" for _ in texts]
+    ids = []
+    for _ in texts:  # a fifth of the customers are known by their phone number, as in many telecom exports
+        if rng.random() < 0.2:
+            p = _mobile(rng)
+            p = Planted("customer_id", p.probes[0], p.probes)
+            corpus.planted.append(p)
+            ids.append(p.shown)
+        else:
+            ids.append(f"U{rng.randint(1, 1600):07d}")
+    corpus.frame["customer_id"] = ids
     for j in range(3):  # malformed: an extra field, each with a planted mobile and name
         m, nm = _mobile(rng), _name(rng)
         corpus.planted += [m, nm]

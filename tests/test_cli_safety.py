@@ -90,3 +90,36 @@ def test_usage_errors_are_one_line_with_exit_code_2(argv, code, words):
     res = runner.invoke(app, argv)
     lines = [x for x in res.stderr.splitlines() if x.strip()]
     assert res.exit_code == code and len(lines) == 1 and lines[0].startswith("error: ") and words in lines[0]
+
+
+def test_phone_number_customer_ids_join_across_commands_and_never_appear(tmp_path):
+    """Customer ids that are phone numbers: ivr contacts → churn signal joins exactly as with opaque ids, and no
+    output holds a number (they are keyed pseudonyms, the same when read from the input and from an output)."""
+    import re
+
+    world = tmp_path / "world"
+    assert runner.invoke(app, ["samples", "--out", str(world), "--calls", "400", "--customers", "80",
+                               "--months", "6"]).exit_code == 0
+    phones = {}
+    for name in ("ivr_events.csv", "feedback.csv", "usage.csv"):
+        df = pd.read_csv(world / name, dtype=str)
+        col = "caller_id" if name == "ivr_events.csv" else "customer_id"
+        df[col] = df[col].map(lambda u: u if pd.isna(u) else phones.setdefault(u, f"139{len(phones):08d}"))
+        df.to_csv(tmp_path / name, index=False)
+
+    def chain(data, out):
+        contacts = out / "contacts.csv"
+        r1 = runner.invoke(app, ["ivr", "contacts", str(data / "ivr_events.csv"), "--menu", str(world / "menu.yaml"),
+                                 "--out", str(contacts)])
+        r2 = runner.invoke(app, ["churn", "signal", "--feedback", str(data / "feedback.csv"), "--feedback",
+                                 str(contacts), "--usage", str(data / "usage.csv"), "--out", str(out)])
+        assert r1.exit_code == 0 and r2.exit_code == 0, r1.output + r2.output
+        return re.search(r"customers [\d,]+: usage and feedback [\d,]+", r2.output).group(0)
+
+    assert chain(tmp_path, tmp_path / "phones") == chain(world, tmp_path / "opaque")
+    for path in (tmp_path / "phones").rglob("*"):
+        if path.is_file():
+            text = path.read_text(encoding="utf-8-sig", errors="replace")
+            assert not re.search(r"139\d{8}", text), path
+    warned = pd.read_csv(tmp_path / "phones" / "warnings.csv", dtype=str)
+    assert len(warned) and warned["customer_id"].str.startswith("<PHONE:").all()

@@ -25,10 +25,14 @@ def _frame():
     })
 
 
-def test_mask_frame_masks_text_keeps_keys_numbers_and_dates():
+def test_mask_frame_masks_text_pseudonymises_keys_keeps_numbers_and_dates():
+    from ivr_text.text.pii import pseudonym
+
     df = _frame()
     out = mask_frame(df)
-    assert out["customer_id"].tolist() == df["customer_id"].tolist()
+    assert out["customer_id"].tolist() == [pseudonym("13812345678"), "U2", "U3"]
+    assert out["customer_id"].iloc[0].startswith("<PHONE:") and out["customer_id"].iloc[0] == pseudonym(
+        pseudonym("13812345678"))  # stable, and pseudonymising twice changes nothing
     assert out["text"].tolist()[:2] == ["客户<PHONE>反映", "联系人<NAME>"] and pd.isna(out["text"].iloc[2])
     assert out["cause"].tolist() == ["姓名：<NAME>", "网络", "网络"]
     assert out["examples"].tolist() == [["<NAME>先生来电", "ok"], [], ["<EMAIL>"]]
@@ -76,10 +80,25 @@ def test_write_table_masks_and_guards_csv_but_parquet_keeps_values(tmp_path):
     assert t.data["text"].tolist() == ["=1+1 客户<PHONE>", "ok"]
 
 
-def test_write_json_masks_strings_and_keys_but_not_key_columns(tmp_path):
+def test_write_json_masks_strings_and_keys_and_pseudonymises_key_columns(tmp_path):
+    from ivr_text.text.pii import pseudonym
+
     write_json({"王先生": ["13812345678", 1.5], "customer_id": "13812345678", "n": float("nan")}, tmp_path / "o.json")
     assert json.loads((tmp_path / "o.json").read_text(encoding="utf-8")) == {
-        "<NAME>先生": ["<PHONE>", 1.5], "customer_id": "13812345678", "n": None}
+        "<NAME>先生": ["<PHONE>", 1.5], "customer_id": pseudonym("13812345678"), "n": None}
+
+
+def test_readers_and_writers_give_a_phone_number_id_the_same_pseudonym(tmp_path):
+    """Joins hold across commands: an id read from the user's file and the same id read back from an output."""
+    from ivr_text.text.pii import pseudonym
+
+    src = tmp_path / "f.csv"
+    pd.DataFrame({"customer_id": ["13812345678", "U1"], "ts": ["2024-01-02", "2024-01-03"]}).to_csv(src, index=False)
+    t = read_table(src, "feedback")
+    assert t.data["customer_id"].tolist() == [pseudonym("13812345678"), "U1"]
+    write_table(t.data, tmp_path / "out.csv")
+    assert read_table(tmp_path / "out.csv", "feedback").data["customer_id"].tolist() == t.data["customer_id"].tolist()
+    assert "13812345678" not in (tmp_path / "out.csv").read_text(encoding="utf-8-sig")
 
 
 def test_process_switch_is_the_default_of_the_writers(tmp_path):

@@ -41,7 +41,7 @@ from functools import lru_cache
 from typing import Callable
 
 __all__ = ["mask_pii", "mask_pii_lines", "PLACEHOLDERS", "MASK_RUN", "GATE", "id_checksum_ok", "luhn_ok",
-           "id_number_ok", "output_masking", "set_output_masking", "keep_columns"]
+           "id_number_ok", "output_masking", "set_output_masking", "id_columns", "pseudonym"]
 
 PLACEHOLDERS = ("<PHONE>", "<TEL>", "<ID>", "<CARD>", "<EMAIL>", "<QQ>", "<WECHAT>", "<NAME>", "<ADDR>")
 MASK_RUN = "******"
@@ -241,9 +241,55 @@ def _config() -> dict:
     return read_yaml(dictionary_path("pii.yaml"), "PII word list")
 
 
-def keep_columns() -> frozenset[str]:
-    """Output columns the writers leave unmasked (join keys; ``keep_columns`` in ``dictionaries/pii.yaml``)."""
-    return frozenset(_config().get("keep_columns") or ())
+def id_columns() -> frozenset[str]:
+    """Key columns (``id_columns`` in ``dictionaries/pii.yaml``): personal data there becomes a pseudonym."""
+    return frozenset(_config().get("id_columns") or ())
+
+
+_KEY: dict = {}
+
+
+def _id_key() -> bytes:
+    """The pseudonyms' secret: ``IVR_TEXT_ID_KEY``, else a random key kept in ``~/.config/ivr-text/id.key`` (made
+    on first use, readable by its owner only), else (no writable home) one for this process."""
+    import os
+    import secrets
+    from pathlib import Path
+
+    env = os.environ.get("IVR_TEXT_ID_KEY")
+    if env:
+        return env.encode("utf-8")
+    if "file" not in _KEY:
+        home = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "ivr-text" / "id.key"
+        try:
+            if not home.exists():
+                home.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(home, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "w") as fh:
+                    fh.write(secrets.token_hex(32))
+            _KEY["file"] = home.read_text(encoding="ascii").strip().encode("ascii")
+        except (OSError, UnicodeError, RuntimeError):
+            _KEY["file"] = secrets.token_bytes(32)
+    return _KEY["file"]
+
+
+def pseudonym(value: str) -> str:
+    """A key that is (or holds) personal data → a stable stand-in such as ``<PHONE:kqzhdmwpax>`` (the kind, and 10
+    letters of HMAC-SHA256 under :func:`_id_key`); any other value is returned as it is. Letters only, so the
+    pseudonym is never masked again and pseudonymising twice changes nothing."""
+    import hashlib
+    import hmac
+
+    masked = mask_pii(value)
+    if masked == value:
+        return value
+    kind = re.search(r"<([A-Z]+)>", masked)
+    n = int.from_bytes(hmac.new(_id_key(), value.encode("utf-8", "surrogatepass"), hashlib.sha256).digest()[:8], "big")
+    letters = []
+    for _ in range(10):
+        n, r = divmod(n, 26)
+        letters.append(chr(97 + r))
+    return f"<{kind.group(1) if kind else 'ID'}:{''.join(letters)}>"
 
 
 @lru_cache(maxsize=1)
