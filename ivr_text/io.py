@@ -788,7 +788,7 @@ class _LineMap:
                     return cls()
                 data = np.frombuffer(mm, dtype=np.uint8)
                 nl = np.concatenate([np.flatnonzero(block == 10) + s for s, block in cls._blocks(mm)])
-                unclosed = None
+                unclosed, every_nl = None, nl
                 if has_quotes:
                     q = np.concatenate([np.flatnonzero(block == 34) + s for s, block in cls._blocks(mm)])
                     inside, unclosed = cls._inside_quotes(data, q, nl, sep)
@@ -800,12 +800,12 @@ class _LineMap:
                 cr = (end - begin == 1) & ~blank
                 if cr.any():
                     blank[cr] = data[begin[cr]] == 13
-                physical = np.concatenate([[0], np.flatnonzero(data == 10) + 1]) if has_quotes else None
+                physical = np.concatenate([[0], every_nl + 1])  # where each file line starts
                 del data
         if unclosed is not None:
             raise InputError(f"{path}: line {unclosed}: a quoted field is never closed (an unmatched \")")
         keep = begin < size  # nothing after a final newline
-        starts = np.searchsorted(physical, begin[keep], side="right") if has_quotes else np.flatnonzero(keep) + 1
+        starts = np.searchsorted(physical, begin[keep], side="right")
         return cls(starts.astype(np.int64), ~blank[keep])
 
     @classmethod

@@ -25,7 +25,7 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageErro
 from typer.core import TyperGroup
 
 from ivr_text.errors import InputError, UsageError
-from ivr_text.text.pii import output_masking, set_output_masking
+from ivr_text.text.pii import mask_pii, output_masking, set_output_masking
 
 # ------------------------------------------------------------------ shared options (identical flags everywhere)
 
@@ -72,8 +72,6 @@ def fail(message: str, code: int = 1) -> None:
 
 
 def _one_line(message: str) -> str:
-    from ivr_text.text.pii import mask_pii
-
     line = " ".join(str(message).split()) or "failed"
     return mask_pii(line) if output_masking() else line
 
@@ -238,9 +236,7 @@ def load(path: Path | str, kind: str | None, *, mapping: Iterable[str] | None = 
     kind is passed through as text and never rejects a row. With ``strict`` the first unusable row is an
     error naming file, column and row.
     """
-    from ivr_text.io import first_problem, read_table, write_rejected
-
-    from ivr_text.io import SCHEMAS
+    from ivr_text.io import SCHEMAS, first_problem, read_table, write_rejected
 
     if str(path) == "-":
         raise UsageError("reading a table from stdin is not supported here; pass a file")
