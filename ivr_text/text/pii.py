@@ -8,12 +8,13 @@
            3–6, or any 16–19 digit number right after 卡号/银行卡/账号...
 <PHONE>    mainland mobiles 1[3-9]x xxxx xxxx (with +86/0086/(+86) or a trunk 0, spaces or dashes in any of the
            two places, e.g. 185 9523-8605), also half-masked 138****5678
-<TEL>      landlines with an area code: 010-12345678, 021-6123 4567, (0755)82345678, 0571 8765432, 02112345678
-<QQ>       5–11 digit QQ numbers after QQ/扣扣 (QQ号, QQ群, ...)
+<TEL>      landlines with an area code: 010-12345678, 021-6123 4567, (0755)82345678, 0571 8765432, 02112345678,
+           +86 21 61234567
+<QQ>       5–11 digit QQ numbers after QQ/扣扣/企鹅号 (QQ号, QQ群, ...)
 <WECHAT>   WeChat IDs (6–20 letters, digits, _ or -, starting with a letter; or a number) after 微信/微信号/vx/wx,
            and wxid_... anywhere
-<NAME>     person names after 姓名/联系人/户主/机主/收件人/... and surname + name before 先生/女士/小姐
-           (the honorific stays: 张先生 → <NAME>先生)
+<NAME>     person names after 姓名/联系人/户主/机主/收件人/... (right after the marker a name must start with
+           a surname: 投诉人员工号 holds none) and surname + name before 先生/女士/小姐 (张先生 → <NAME>先生)
 <ADDR>     street addresses: ...路/街/巷...N号[N栋N单元N室], ...小区/花园/村...N栋/N组..., N栋N单元N室
 ******     runs of three or more ``*`` (already-masked text in operator work orders), one canonical token
 =========  ===================================================================================================
@@ -29,7 +30,12 @@ Luhn checks), dates (20240315, 2024-03-15), amounts (59.00元), service numbers 
 texts in bulk (``ivr_text.io`` writers do, with Arrow's vectorised regex; the pattern is RE2-compatible).
 
 ``output_masking()`` is the process-wide default of the writers in :mod:`ivr_text.io` (on; the CLI's
-``--no-mask`` turns it off for one run).
+``--no-mask`` turns it off for one run). :func:`pseudonym` gives a key that is personal data (a phone number used
+as a customer id) a stable keyed stand-in instead of a placeholder, so that joins still hold.
+
+Speed: each detector scans a batch once (``mask_pii_lines``) and only the lines the gate picks; measured in the
+same run on 28k sample and COCC texts, 4.5–6 M chars/s against 11–18 M for the five masks before issue 12 (the
+machine loaded; ``normalize_many`` with masking 2.9 against 3.3 M chars/s).
 """
 
 from __future__ import annotations
