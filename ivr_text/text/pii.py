@@ -42,8 +42,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 from typing import Callable
 
 __all__ = ["mask_pii", "mask_pii_lines", "PLACEHOLDERS", "MASK_RUN", "GATE", "id_checksum_ok", "luhn_ok",
@@ -114,6 +116,9 @@ def luhn_ok(digits: str) -> bool:
 #: the original. (Full-width punctuation such as ，。！ is left alone: no pattern looks at it.)
 _WIDE_CHARS = "０-９Ａ-Ｚａ-ｚ＋－＠（）：＝＊．＿\u3000\u00a0\u2010-\u2014\u2212\ufe63"
 _WIDE = re.compile(f"[{_WIDE_CHARS}]+")
+#: ... of which these can make a text hold PII that the gates on the unfolded text would not see (a full-width
+#: colon or bracket cannot: every gate admits it where it matters)
+_WIDE_GATE = "０-９Ａ-Ｚａ-ｚ＋－＠＊．＿\u3000\u00a0\u2010-\u2014\u2212\ufe63"
 _FOLD = {**{c: c - 0xFEE0 for c in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B),
                                      *map(ord, "＋－＠（）：＝＊．＿")]},
          0x3000: 0x20, 0x00A0: 0x20, **{c: 0x2D for c in (0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2212, 0xFE63)}}
@@ -378,7 +383,7 @@ def _detectors() -> tuple[_Detector, ...]:
 def _gate() -> re.Pattern:
     """The union of the detectors' gates and of full-width characters (which the gates see only once folded): a
     text none of them matches is never changed."""
-    return re.compile("|".join([f"[{_WIDE_CHARS}]"] + [f"(?:{det.gate})" for det in _detectors()]))
+    return re.compile("|".join([f"[{_WIDE_GATE}]"] + [f"(?:{det.gate})" for det in _detectors()]))
 
 
 class _Gate:
@@ -411,9 +416,9 @@ def mask_pii(text: str) -> str:
 
 
 def mask_pii_lines(joined: str) -> list[str]:
-    """``[mask_pii(line) for line in joined.split("\\n")]``, faster: in a large batch, Arrow's vectorised RE2
-    picks the lines that may hold PII (:data:`GATE`, or a full-width character) and each detector runs once
-    over those lines joined (no pattern matches across a newline)."""
+    """``[mask_pii(line) for line in joined.split("\\n")]``, faster on a large batch: Arrow's vectorised RE2 picks
+    the lines that may hold PII (:data:`GATE`), and then, detector by detector, the lines its own gate admits;
+    each detector scans those lines once, joined (no pattern matches across a newline)."""
     lines = joined.split("\n")
     if len(lines) < 64:
         return _mask(joined, _fold(joined)).split("\n")
@@ -421,16 +426,52 @@ def mask_pii_lines(joined: str) -> list[str]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    arr = pa.array(lines, type=pa.string())
-    todo = np.flatnonzero(np.asarray(pc.match_substring_regex(arr, _gate().pattern).fill_null(False)))
+    def flags(arr, pattern):
+        return np.asarray(pc.match_substring_regex(arr, pattern).fill_null(False))
+
+    todo = np.flatnonzero(flags(pa.array(lines, type=pa.string()), _gate().pattern))
     if not len(todo):
         return lines
-    picked = [lines[i] for i in todo]
-    folded = [_fold(t) for t in picked]
-    masked = _mask("\n".join(picked), "\n".join(folded)).split("\n")
-    for i, text in zip(todo, masked):
-        lines[i] = text
+    work = [_fold(lines[i]) for i in todo]
+    folded = pa.array(work, type=pa.string())
+    spans: list[list[Hit]] = [[] for _ in todo]
+    for det in _detectors():
+        rows = np.flatnonzero(flags(folded, det.gate))
+        if not len(rows):
+            continue
+        batch = "\n".join(work[r] for r in rows)
+        hits = _scan(det, batch)
+        if not hits:
+            continue
+        starts = list(accumulate((len(work[r]) + 1 for r in rows[:-1]), initial=0))
+        by_row: dict[int, list[Hit]] = {}
+        for start, end, placeholder in hits:
+            k = bisect_right(starts, start) - 1
+            by_row.setdefault(k, []).append((start - starts[k], end - starts[k], placeholder))
+        for k, local in by_row.items():
+            r = rows[k]
+            work[r] = _blank(work[r], local)
+            spans[r] += local
+    for r, i in enumerate(todo):
+        if spans[r]:
+            lines[i] = _replace(lines[i], sorted(spans[r]))
     return lines
+
+
+def _scan(det: _Detector, work: str) -> list[Hit]:
+    """Every hit of one detector in ``work``, left to right, none overlapping the previous one."""
+    hits: list[Hit] = []
+    pos = floor = 0
+    search, accept = det.pattern.search, det.accept
+    while (m := search(work, pos)) is not None:
+        hit = accept(m, floor)
+        if hit is None:  # a rejected candidate must not hide a later one that overlaps it
+            pos = m.start() + 1
+            continue
+        hits.append(hit)
+        floor = hit[1]
+        pos = max(m.end(), hit[0] + 1)
+    return hits
 
 
 def _mask(text: str, folded: str) -> str:
@@ -438,17 +479,7 @@ def _mask(text: str, folded: str) -> str:
     spans: list[Hit] = []
     work = folded
     for det in _detectors():
-        hits: list[Hit] = []
-        pos = floor = 0
-        search, accept = det.pattern.search, det.accept
-        while (m := search(work, pos)) is not None:
-            hit = accept(m, floor)
-            if hit is None:  # a rejected candidate must not hide a later one that overlaps it
-                pos = m.start() + 1
-                continue
-            hits.append(hit)
-            floor = hit[1]
-            pos = max(m.end(), hit[0] + 1)
+        hits = _scan(det, work)
         if hits:
             work = _blank(work, hits)
             spans += hits
