@@ -97,10 +97,11 @@ def _arrow_text(s: pd.Series):
         t = s.dtype.pyarrow_dtype
         if pa.types.is_dictionary(t):
             return None
-        return s.array._pa_array if (pa.types.is_string(t) or pa.types.is_large_string(t)) else None
+        return s.array.__arrow_array__() if (pa.types.is_string(t) or pa.types.is_large_string(t)) else None
     if isinstance(s.dtype, pd.StringDtype):
-        arr = getattr(s.array, "_pa_array", None)
-        return arr if arr is not None else pa.array(s.array, type=pa.string(), from_pandas=True)
+        if hasattr(s.array, "__arrow_array__"):
+            return s.array.__arrow_array__()
+        return pa.array(s.to_numpy(dtype=object, na_value=None), type=pa.string(), from_pandas=True)
     if s.dtype != object or pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty"):
         return None
     try:
