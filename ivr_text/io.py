@@ -31,12 +31,35 @@ from typing import Iterable, Iterator, Mapping
 import numpy as np
 import pandas as pd
 
-from ivr_text.errors import InputError
+from ivr_text.errors import InputError, UsageError
+from ivr_text.text.pii import output_masking
 
 # --------------------------------------------------------------------------------------------- schemas
 
-#: Column types understood by the converters.
-TYPES = ("str", "text", "datetime", "float", "int", "period", "bool")
+#: Column types understood by the converters. ``keep``: a column the caller passes through without using it
+#: (read as text, never a reason to reject a row).
+TYPES = ("str", "text", "datetime", "float", "int", "period", "bool", "keep")
+
+#: Reading conventions of this process (the CLI sets them from ``--decimal`` and ``--date-window``):
+#: the decimal separator of numbers in text files, and the dates that are plausible at all (others are
+#: rejected with a reason: a year 1900 or 9999 is a typo or a placeholder, not a complaint date).
+READING = {"decimal": ".", "date_window": (pd.Timestamp("1990-01-01"), pd.Timestamp("2100-01-01"))}
+
+#: Largest magnitude accepted as a number (larger values are data errors that overflow sums and models).
+MAX_NUMBER = 1e15
+
+
+def set_reading(decimal: str | None = None, date_window: tuple | None = None) -> None:
+    """Set this process's reading conventions: ``decimal`` "." or ","; ``date_window`` (first, end) dates."""
+    if decimal is not None:
+        if decimal not in (".", ","):
+            raise InputError(f"--decimal {decimal!r}: use . or ,")
+        READING["decimal"] = decimal
+    if date_window is not None:
+        lo, hi = (pd.Timestamp(d) for d in date_window)
+        if not lo < hi:
+            raise InputError(f"--date-window: {lo.date()} is not before {hi.date()}")
+        READING["date_window"] = (lo, hi)
 
 
 @dataclass(frozen=True)
@@ -54,6 +77,13 @@ class Schema:
     @property
     def columns(self) -> dict[str, str]:
         return {**self.required, **self.optional}
+
+    def using(self, columns: Iterable[str]) -> "Schema":
+        """This schema for a caller that uses only ``columns`` of the optional ones: the others are passed through
+        as text (type ``keep``), so a bad value there never rejects a row."""
+        used = set(columns)
+        return Schema(self.kind, self.required, {c: t if c in used else "keep" for c, t in self.optional.items()},
+                      self.extra_numeric)
 
 
 SCHEMAS: dict[str, Schema] = {
@@ -195,11 +225,16 @@ def detect_encoding(path: str | Path, sample_bytes: int = 1 << 20) -> str:
 
 
 _SURROGATES = re.compile("[\udc80-\udcff]")
+_ANY_SURROGATE = re.compile("[\ud800-\udfff]")  # also lone surrogates from JSON escapes (\\ud800)
 
 
 def _repair_cell(value: str) -> str | None:
-    """Re-decode a cell whose bytes were not valid in the file's encoding (GBK inside UTF-8); None if hopeless."""
-    raw = value.encode("utf-8", errors="surrogateescape")
+    """Re-decode a cell whose bytes were not valid in the file's encoding (GBK inside UTF-8); None if hopeless
+    (also for a lone surrogate that stands for no byte at all)."""
+    try:
+        raw = value.encode("utf-8", errors="surrogateescape")
+    except UnicodeEncodeError:
+        return None
     for enc in ("gb18030", "utf-8"):
         try:
             return raw.decode(enc)
@@ -221,13 +256,15 @@ def _arrow_strings(s: pd.Series):
         return None
 
 
-def _repair_encoding(df: pd.DataFrame, reasons: "_Reasons", text_columns: Iterable[str] = ()) -> None:
-    """Re-decode cells with undecodable bytes (GBK inside UTF-8) and reject the hopeless ones.
+def _repair_encoding(df: pd.DataFrame, reasons: "_Reasons", text_columns: Iterable[str] = (),
+                     lenient: Iterable[str] = ()) -> None:
+    """Re-decode cells with undecodable bytes (GBK inside UTF-8) and reject the hopeless ones (in ``lenient``
+    columns, which the caller does not use, they become U+FFFD instead: such a column never rejects a row).
 
     Columns in ``text_columns`` that are clean strings are replaced by their Arrow string form (what
     :func:`_to_str` makes of them anyway), so the check costs nothing extra.
     """
-    text_columns = set(text_columns)
+    text_columns, lenient = set(text_columns), set(lenient)
     for col in df.columns:
         s = df[col]
         if s.dtype != object:
@@ -243,20 +280,52 @@ def _repair_encoding(df: pd.DataFrame, reasons: "_Reasons", text_columns: Iterab
             if col in text_columns:
                 df[col] = pd.Series(pd.arrays.ArrowStringArray(arr), index=s.index, name=col)
             continue
-        bad = s.map(lambda v: isinstance(v, str) and _SURROGATES.search(v) is not None).astype(bool)
+        bad = s.map(lambda v: isinstance(v, str) and _ANY_SURROGATE.search(v) is not None).astype(bool)
         fixed = s[bad].map(_repair_cell)
-        df.loc[bad, col] = fixed
-        reasons.add(fixed.isna().reindex(s.index, fill_value=False), f"column '{col}': undecodable bytes")
+        hopeless = fixed.isna()
+        df.loc[bad, col] = fixed.fillna(s[bad].map(lambda v: _ANY_SURROGATE.sub("\ufffd", v)))  # shown as �
+        if col not in lenient:
+            reasons.add(hopeless.reindex(s.index, fill_value=False), f"column '{col}': undecodable bytes")
 
 
 # --------------------------------------------------------------------------------------------- reading
+
+
+def check_input_file(path: str | Path, what: str = "file") -> Path:
+    """``path`` if it is a readable regular file, else an :class:`InputError` saying why in the OS's words
+    (not found, a symbolic link loop, permission denied, a directory, a device or pipe)."""
+    import errno
+    import os
+    import stat
+
+    path = Path(path)
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        why = {errno.ENOENT: "not found", errno.ELOOP: "is a symbolic link loop", errno.ENOTDIR: "not found",
+               errno.EACCES: "permission denied", errno.ENAMETOOLONG: "name too long"}.get(exc.errno)
+        raise InputError(f"{path}: {what} {why or exc.strerror or 'cannot be read'}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError(f"{path}: is a directory, expected a {what}")
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(f"{path}: not a regular {what} (a device, pipe or socket cannot be read as a table)")
+    if not os.access(path, os.R_OK):
+        raise InputError(f"{path}: {what} permission denied")
+    return path
+
+
+def _check_encoding(path, encoding: str) -> None:
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise UsageError(f"--encoding '{encoding}': unknown encoding for {path}") from None
 
 
 def resolve_format(path: str | Path, fmt: str | None = None) -> str:
     if fmt:
         fmt = fmt.lower().lstrip(".")
         if fmt not in set(FORMATS.values()):
-            raise InputError(f"{path}: unknown format '{fmt}' (use csv, tsv, parquet, jsonl or json)")
+            raise UsageError(f"--format '{fmt}': unknown format for {path} (use csv, tsv, parquet, jsonl or json)")
         return fmt
     suffixes = [s.lower() for s in Path(path).suffixes]
     if suffixes and suffixes[-1] in (".gz", ".bz2", ".zip", ".xz") and len(suffixes) > 1:
@@ -283,8 +352,10 @@ def parse_mapping(items: Iterable[str] | Mapping[str, str] | None) -> dict[str, 
 
 def read_header(path: str | Path, fmt: str | None = None, encoding: str | None = None) -> list[str]:
     """Column names of a file, as written in it."""
-    path = Path(path)
+    path = check_input_file(path)
     fmt = resolve_format(path, fmt)
+    if encoding:
+        _check_encoding(path, encoding)
     if fmt == "parquet":
         import pyarrow.parquet as pq
 
@@ -302,7 +373,7 @@ def read_header(path: str | Path, fmt: str | None = None, encoding: str | None =
                         return []
                     try:
                         return list(json.loads(line).keys())
-                    except (json.JSONDecodeError, AttributeError):
+                    except (json.JSONDecodeError, AttributeError, RecursionError):
                         raise InputError(f"{path}: line 1 is not a JSON object") from None
             return []
         first = fh.readline()
@@ -424,19 +495,19 @@ def iter_table(
     columns: Iterable[str] | None = None,
     chunksize: int = 500_000,
     dictionary: Iterable[str] = (),
+    decimal: str | None = None,
 ) -> Iterator[Table]:
     """Read ``path`` in chunks of ``chunksize`` rows; each chunk is a checked, typed :class:`Table`.
 
     ``kind`` names a schema in :data:`SCHEMAS` (or is a :class:`Schema`); ``columns`` adds columns beyond
     it (e.g. a user-chosen text column) or, without a kind, selects the columns to read. Text columns named
     in ``dictionary`` may come back as pyarrow dictionary columns (``pd.ArrowDtype``) instead of strings:
-    the same values, stripped and checked, for a fraction of the time and memory on large logs.
+    the same values, stripped and checked, for a fraction of the time and memory on large logs. ``decimal``:
+    the decimal separator of numbers in text ("." or ","; default :data:`READING`); a number that does not
+    fit it (``12,5`` for ".") is rejected as ambiguous, never guessed. Dates outside
+    ``READING["date_window"]`` and numbers that are infinite or beyond :data:`MAX_NUMBER` are rejected too.
     """
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: file not found")
-    if path.is_dir():
-        raise InputError(f"{path}: is a directory, expected a file")
+    path = check_input_file(path)
     schema = SCHEMAS[kind] if isinstance(kind, str) else kind
     if isinstance(kind, str) and kind not in SCHEMAS:
         raise ValueError(f"unknown input kind {kind!r}")
@@ -444,17 +515,14 @@ def iter_table(
     mapping = parse_mapping(mapping)
     enc = None if fmt == "parquet" else (encoding or detect_encoding(path))
     if enc:
-        try:
-            codecs.lookup(enc)
-        except LookupError:
-            raise InputError(f"{path}: unknown encoding '{enc}'") from None
+        _check_encoding(path, enc)
     header = read_header(path, fmt, enc)
     for i, name in enumerate(header, start=1):
-        if re.search("[\udc80-\udcff]", name):
+        if _ANY_SURROGATE.search(name):
             raise InputError(f"{path}: header column {i} has bytes that are not {enc} text; "
                              f"fix the header row or pass --encoding")
     if fmt == "json" and not header:  # a JSON array of records
-        yield from _json_array_tables(path, schema, mapping, columns, enc)
+        yield from _json_array_tables(path, schema, mapping, columns, enc, decimal)
         return
     wanted = list(columns) if columns else None
     user_mapping = dict(mapping)
@@ -470,11 +538,14 @@ def iter_table(
     elif fmt in ("jsonl", "json"):
         raw_chunks = _jsonl_chunks(path, list(selected), chunksize, enc)
     else:
-        raw_chunks = _text_chunks(path, header, list(selected), chunksize, enc, "\t" if fmt == "tsv" else ",",
-                                  codes)
+        lines = _LineMap.of(path, enc, "\t" if fmt == "tsv" else ",")
+        raw_chunks = lines.physical_chunks(
+            _text_chunks(path, header, list(selected), chunksize, enc, "\t" if fmt == "tsv" else ",", codes, lines),
+            path, enc)
     for raw, source_rows, bad_lines in raw_chunks:
         raw = raw.rename(columns=selected)
-        table = _typed_table(raw, source_rows, bad_lines, types, schema, str(path), enc)
+        table = _typed_table(raw, source_rows, bad_lines, types, schema, str(path), enc,
+                             guarded=fmt in ("csv", "tsv"), decimal=decimal)
         table.guessed = guessed
         yield table
 
@@ -514,7 +585,7 @@ def concat_tables(parts: list[Table]) -> Table:
 _ARROW_ENCODINGS = {"utf-8", "utf8", "utf-8-sig", "ascii"}
 
 
-def _text_chunks(path, header, usecols, chunksize, encoding, sep, codes=frozenset()):
+def _text_chunks(path, header, usecols, chunksize, encoding, sep, codes=frozenset(), lines=None):
     """CSV/TSV chunks: the Arrow reader for UTF-8 files, pandas from the first row Arrow cannot take.
 
     Arrow parses in parallel and checks UTF-8 natively; a malformed row (wrong number of fields), invalid
@@ -531,7 +602,7 @@ def _text_chunks(path, header, usecols, chunksize, encoding, sep, codes=frozense
             return
         except _ArrowFallback:
             pass
-    for chunk, lines, bad in _csv_chunks(path, usecols, chunksize, encoding, sep):
+    for chunk, lines, bad in _csv_chunks(path, usecols, chunksize, encoding, sep, lines):
         if given and given >= len(chunk):
             given -= len(chunk)
             if bad:  # lines skipped after the rows already given out
@@ -599,8 +670,9 @@ def _dictionary_dtype(t):
     return pd.ArrowDtype(t) if pa.types.is_dictionary(t) else None
 
 
-def _csv_chunks(path, usecols, chunksize, encoding, sep):
-    """Yield (raw frame of strings, source line numbers, bad-line rows) chunk by chunk."""
+def _csv_chunks(path, usecols, chunksize, encoding, sep, line_map=None):
+    """Yield (raw frame of strings, record numbers, bad-line rows) chunk by chunk (numbers count the records
+    of the file, header = 1; see :class:`_LineMap`)."""
     reader_kwargs = dict(
         sep=sep, dtype=object, chunksize=chunksize, encoding=encoding, index_col=False,  # never an implicit index
         encoding_errors="surrogateescape", on_bad_lines="warn", skip_blank_lines=True,
@@ -618,6 +690,8 @@ def _csv_chunks(path, usecols, chunksize, encoding, sep):
             for chunk in reader:
                 produced = True
                 bad = _bad_lines_from(caught)
+                if line_map is not None:  # pandas counts blank lines: make them record numbers
+                    bad = [(line_map.record_of_logical(b[0]), b[1]) for b in bad]
                 if first_bad:
                     bad, first_bad = sorted([first_bad, *bad]), None
                 caught.clear()
@@ -677,6 +751,152 @@ def _shift_for_bad_lines(lines: np.ndarray, bad: list[int]) -> np.ndarray:
     return lines
 
 
+class _LineMap:
+    """Record numbers (header = 1, blank lines not counted, a record with quoted newlines counted once) →
+    the file line where the record starts, as the README promises for ``source_row``.
+
+    :meth:`of` reads no further than needed: a file without quotes and blank lines has one record per line
+    (identity map, two vectorised byte scans). Otherwise the newlines inside quoted fields are found from the
+    runs of quote characters, vectorised (64 MB blocks): outside a field a run at a field's start opens it when
+    its length is odd, a run inside a field is a character; inside, a run of odd length closes the field
+    (doubled quotes are characters) — as pandas, Arrow and Python's ``csv`` read quotes.
+    """
+
+    _BLOCK = 64 << 20
+
+    def __init__(self, starts: np.ndarray | None = None, nonblank: np.ndarray | None = None):
+        self.starts, self.nonblank = starts, nonblank
+        self._records = None if nonblank is None else np.flatnonzero(nonblank)
+        self._ordinal = None if nonblank is None else np.cumsum(nonblank)
+
+    @classmethod
+    def of(cls, path, encoding: str | None, sep: str = ",") -> "_LineMap":
+        """The map of a CSV/TSV file; an :class:`InputError` naming the line when a quoted field is never
+        closed (the parsers would read the rest of the file into it, or fail without saying where)."""
+        import mmap
+
+        if encoding and codecs.lookup(encoding).name.startswith(("utf-16", "utf-32")):
+            return cls()  # quotes and newlines are not single bytes there
+        with open(path, "rb") as fh:
+            try:
+                mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+            except ValueError:  # an empty file
+                return cls()
+            with mm:
+                has_quotes = mm.find(b'"') >= 0
+                if not has_quotes and not cls._blank_lines(mm):
+                    return cls()
+                data = np.frombuffer(mm, dtype=np.uint8)
+                nl = np.concatenate([np.flatnonzero(block == 10) + s for s, block in cls._blocks(mm)])
+                unclosed, every_nl = None, nl
+                if has_quotes:
+                    q = np.concatenate([np.flatnonzero(block == 34) + s for s, block in cls._blocks(mm)])
+                    inside, unclosed = cls._inside_quotes(data, q, nl, sep)
+                    nl = nl[~inside]
+                size = len(data)
+                begin = np.concatenate([[0], nl + 1])
+                end = np.concatenate([nl, [size]])
+                blank = end - begin == 0
+                cr = (end - begin == 1) & ~blank
+                if cr.any():
+                    blank[cr] = data[begin[cr]] == 13
+                physical = np.concatenate([[0], every_nl + 1])  # where each file line starts
+                del data
+        if unclosed is not None:
+            raise InputError(f"{path}: line {unclosed}: a quoted field is never closed (an unmatched \")")
+        keep = begin < size  # nothing after a final newline
+        starts = np.searchsorted(physical, begin[keep], side="right")
+        return cls(starts.astype(np.int64), ~blank[keep])
+
+    @classmethod
+    def _blocks(cls, mm):
+        for start in range(0, len(mm), cls._BLOCK):
+            yield start, np.frombuffer(mm, dtype=np.uint8, count=min(cls._BLOCK, len(mm) - start), offset=start)
+
+    @staticmethod
+    def _inside_quotes(data: np.ndarray, q: np.ndarray, nl: np.ndarray, sep: str) -> tuple[np.ndarray, int | None]:
+        """For each newline: is it inside a quoted field? And the line of a field never closed (None if none).
+
+        Each run of quotes maps the state (0 outside, 1 inside) by one of three functions — toggle (a run of odd
+        length at a field's start), reset to outside (odd, not at a field's start) or identity (even) — so the
+        state after every run is the parity of the toggles since the last reset."""
+        if not len(q):
+            return np.zeros(len(nl), dtype=bool), None
+        first = np.concatenate([[True], np.diff(q) != 1])
+        pos = q[first]
+        length = np.diff(np.concatenate([np.flatnonzero(first), [len(q)]]))
+        before = data[np.maximum(pos - 1, 0)]
+        at_start = (pos == 0) | (before == ord(sep)) | (before == 10) | (before == 13)
+        odd = length % 2 == 1
+        toggles = np.cumsum(at_start & odd)
+        reset = np.maximum.accumulate(np.where(~at_start & odd, np.arange(len(pos)), -1))
+        state = (toggles - np.where(reset >= 0, toggles[np.maximum(reset, 0)], 0)) % 2
+        unclosed = None
+        if state[-1]:
+            opened = pos[np.flatnonzero(np.diff(np.concatenate([[0], state])) == 1)[-1]]
+            unclosed = int(np.searchsorted(nl, opened)) + 1
+        run = np.searchsorted(pos, nl) - 1  # the last run of quotes before each newline
+        return np.where(run >= 0, state[np.maximum(run, 0)], 0).astype(bool), unclosed
+
+    @classmethod
+    def _blank_lines(cls, mm) -> bool:
+        """True if the file has an empty line (``\\n\\n`` or ``\\n\\r\\n``, or one at the start): vectorised byte
+        comparisons over overlapping blocks (``bytes.find`` of a two-byte pattern stops at every newline)."""
+        if mm[:1] in (b"\n", b"\r"):
+            return True
+        for start in range(0, len(mm), cls._BLOCK):
+            block = np.frombuffer(mm, dtype=np.uint8, offset=start, count=min(cls._BLOCK + 2, len(mm) - start))
+            nl = block == 10
+            if (nl[1:] & nl[:-1]).any() or (nl[2:] & (block[1:-1] == 13) & nl[:-2]).any():
+                return True
+        return False
+
+    @property
+    def identity(self) -> bool:
+        return self.starts is None
+
+    def record_of_logical(self, logical: int) -> int:
+        """pandas' line number (it counts blank lines, not quoted newlines) → record number."""
+        if self.identity or logical < 1:
+            return logical
+        return int(self._ordinal[min(logical, len(self._ordinal)) - 1])
+
+    def physical(self, records: np.ndarray) -> np.ndarray:
+        """Record numbers → file lines (numbers past the end are left as they are)."""
+        records = np.asarray(records, dtype=np.int64)
+        if self.identity or not len(records):
+            return records
+        ok = (records >= 1) & (records <= len(self._records))
+        out = records.copy()
+        out[ok] = self.starts[self._records[records[ok] - 1]]
+        return out
+
+    def physical_chunks(self, chunks, path, encoding):
+        """The chunks with file lines for record numbers, and each malformed row's raw text added."""
+        for raw, rows, bad in chunks:
+            if bad:
+                lines = self.physical(np.array([b[0] for b in bad]))
+                texts = _raw_lines(path, encoding, lines)
+                bad = [(int(line), b[1], texts.get(int(line), "")) for line, b in zip(lines, bad)]
+            yield raw, self.physical(rows), bad
+
+
+def _raw_lines(path, encoding, lines) -> dict[int, str]:
+    """{line: text} of the given file lines (undecodable bytes replaced)."""
+    wanted = set(int(x) for x in lines)
+    out: dict[int, str] = {}
+    if not wanted:
+        return out
+    last = max(wanted)
+    with open(path, encoding=encoding or "utf-8", errors="replace", newline="") as fh:
+        for number, text in enumerate(fh, start=1):
+            if number in wanted:
+                out[number] = text.rstrip("\r\n")
+            if number >= last:
+                break
+    return out
+
+
 def _parquet_chunks(path, columns, chunksize, codes=frozenset()):
     """Parquet chunks; string columns in ``codes`` come as dictionary columns (``read_dictionary``)."""
     import pyarrow as pa
@@ -712,34 +932,36 @@ def _jsonl_chunks(path, columns, chunksize, encoding):
                 obj = json.loads(line)
                 if not isinstance(obj, dict):
                     raise ValueError
-            except ValueError:
-                bad.append((lineno, "invalid JSON object"))
+            except (ValueError, RecursionError):  # RecursionError: nested thousands of levels deep
+                bad.append((lineno, "invalid JSON object", line.rstrip("\r\n")))
                 continue
             rows.append([obj.get(c) for c in columns])
             lines.append(lineno)
             if len(rows) >= chunksize:
-                yield pd.DataFrame(rows, columns=columns), np.array(lines), bad
+                yield pd.DataFrame(rows, columns=columns, dtype=object), np.array(lines), bad
                 rows, lines, bad = [], [], []
-    yield pd.DataFrame(rows, columns=columns), np.array(lines, dtype=int), bad
+    yield pd.DataFrame(rows, columns=columns, dtype=object), np.array(lines, dtype=int), bad
 
 
-def _json_array_tables(path, schema, mapping, columns, encoding):
+def _json_array_tables(path, schema, mapping, columns, encoding, decimal=None):
     with open(path, encoding=encoding, errors="surrogateescape") as fh:
         try:
             records = json.load(fh)
         except json.JSONDecodeError as exc:
             raise InputError(f"{path}: invalid JSON at line {exc.lineno}: {exc.msg}") from None
+        except RecursionError:
+            raise InputError(f"{path}: JSON nested too deeply to read") from None
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise InputError(f"{path}: expected a JSON array of objects or JSON Lines")
     header = list(dict.fromkeys(k for r in records for k in r))
     user_mapping = dict(mapping)
     selected = _check_columns(path, header, schema, mapping, list(columns) if columns else None)
-    raw = pd.DataFrame([[r.get(c) for c in selected] for r in records], columns=list(selected))
+    raw = pd.DataFrame([[r.get(c) for c in selected] for r in records], columns=list(selected), dtype=object)
     types = dict(schema.columns) if schema else {}
     for c in columns or []:
         types.setdefault(c, "str")
     table = _typed_table(raw.rename(columns=selected), np.arange(len(raw)) + 1, [], types, schema,
-                         str(path), encoding)
+                         str(path), encoding, decimal=decimal)
     table.guessed = {k: v for k, v in mapping.items() if k not in user_mapping}
     yield table
 
@@ -867,7 +1089,8 @@ def _to_period(s: pd.Series) -> pd.Series:
     m = text.str.extract(r"^(\d{4})\s*[-/年.]?\s*(\d{1,2})\s*月?(?:[-/.]\d{1,2}.*)?$")
     year = pd.to_numeric(m[0], errors="coerce")
     month = pd.to_numeric(m[1], errors="coerce")
-    ok = year.between(1900, 2200) & month.between(1, 12)
+    lo, hi = READING["date_window"]
+    ok = year.between(lo.year, hi.year - (hi.month == 1 and hi.day == 1)) & month.between(1, 12)
     out = pd.Series(None, index=s.index, dtype=object)
     out[ok] = (year[ok].astype(int).astype(str) + "-" + month[ok].astype(int).astype(str).str.zfill(2))
     return out
@@ -881,31 +1104,68 @@ def _to_bool(s: pd.Series) -> pd.Series:
     return out
 
 
-#: Decoration around numbers in exported sheets: thousands separators, currency and unit suffixes, percent.
-_NUMBER_DECOR = re.compile(r"^\s*[¥￥$]?\s*([-+]?[\d,，]*\.?\d+)\s*(?:元|块|%|％)?\s*$")
+#: Decoration around numbers in exported sheets: currency, unit suffixes, percent (kept as the number).
+_NUMBER_DECOR = re.compile(r"^\s*[¥￥$]?\s*([-+]?)([\d,，.]*\d)\s*(?:元|块|%|％)?\s*$")
+#: the digits of a number with "." or "," as decimal separator and the other one grouping thousands
+_GRAMMAR = {".": re.compile(r"^(?:\d{1,3}(?:[,，]\d{3})+|\d+)(?:\.\d+)?$|^\.\d+$"),
+            ",": re.compile(r"^(?:\d{1,3}(?:\.\d{3})+|\d+)(?:[,，]\d+)?$")}
 
 
-def _to_number(s: pd.Series) -> pd.Series:
-    """Numbers, also from ``1,234``, ``¥59``, ``59元``, ``12%`` (kept as 12); anything else is missing."""
-    num = pd.to_numeric(s, errors="coerce")
-    retry = (num.isna() & s.notna()).to_numpy()
-    if retry.any() and not pd.api.types.is_numeric_dtype(s):
-        digits = s[retry].astype("string").str.extract(_NUMBER_DECOR, expand=False)
-        fixed = pd.to_numeric(digits.str.replace(r"[,，]", "", regex=True), errors="coerce")
+def _numbers(s: pd.Series, decimal: str | None = None) -> tuple[pd.Series, pd.Series]:
+    """``(numbers, problems)``: numbers, also from ``1,234``, ``¥59``, ``59元``, ``12%`` (kept as 12), NaN where
+    there is none; ``problems`` names why a value is not used although it looks like a number: ``ambiguous``
+    (``12,5`` with decimal ".", ``1.5`` with decimal ","), ``not finite`` (inf, Infinity), ``out of range``."""
+    decimal = decimal or READING["decimal"]
+    problems = pd.Series(None, index=s.index, dtype=object)
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        num = s.astype(float)
+    else:
+        num = pd.to_numeric(s, errors="coerce") if decimal == "." else pd.Series(np.nan, index=s.index)
         num = num.astype(float)
-        num.iloc[np.flatnonzero(retry)] = fixed.to_numpy(dtype=float, na_value=np.nan)
-    return num
+        retry = (num.isna() & s.notna()).to_numpy()
+        if retry.any():
+            parts = s[retry].astype("string").str.extract(_NUMBER_DECOR)
+            body = parts[1]
+            ok = body.str.match(_GRAMMAR[decimal]).fillna(False).astype(bool)
+            if decimal == ".":
+                digits = body.str.replace(r"[,，]", "", regex=True)
+            else:
+                digits = body.str.replace(".", "", regex=False).str.replace(r"[,，]", ".", regex=True)
+            fixed = pd.to_numeric((parts[0].fillna("") + digits).where(ok), errors="coerce")
+            num.iloc[np.flatnonzero(retry)] = fixed.to_numpy(dtype=float, na_value=np.nan)
+            ambiguous = body.notna() & ~ok
+            problems.iloc[np.flatnonzero(retry)[ambiguous.to_numpy()]] = "ambiguous"
+    values = num.to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        infinite = np.isinf(values)
+        huge = np.abs(values) > MAX_NUMBER
+    problems[infinite] = "not finite"
+    problems[huge & ~infinite] = "out of range"
+    num = num.mask(infinite | huge)
+    return num, problems
 
 
-def _convert(s: pd.Series, typ: str) -> pd.Series:
-    if typ in ("str", "text"):
+def _to_number(s: pd.Series, decimal: str | None = None) -> pd.Series:
+    """Numbers as :func:`_numbers` reads them (NaN where there is none)."""
+    return _numbers(s, decimal)[0]
+
+
+_PROBLEM_TEXT = {
+    "ambiguous": "ambiguous number (a decimal comma? pass --decimal , if commas separate decimals)",
+    "not finite": "not a finite number",
+    "out of range": f"number out of range (|x| > {MAX_NUMBER:.0e})",
+}
+
+
+def _convert(s: pd.Series, typ: str, decimal: str | None = None) -> pd.Series:
+    if typ in ("str", "text", "keep"):
         return _to_str(s)
     if typ == "datetime":
         return _to_datetime(s)
     if typ == "float":
-        return _to_number(s).astype(float)
+        return _to_number(s, decimal).astype(float)
     if typ == "int":
-        num = _to_number(s)
+        num = _to_number(s, decimal)
         return num.where(num.isna() | (num == np.floor(num))).astype("Int64")
     if typ == "period":
         return _to_period(s)
@@ -914,36 +1174,79 @@ def _convert(s: pd.Series, typ: str) -> pd.Series:
     raise ValueError(f"unknown column type {typ!r}")
 
 
+def snippet(s: pd.Series, chars: int = 40) -> pd.Series:
+    """Values shortened for a reason message: the first ``chars`` characters, and the rest of a number or word
+    cut there (a phone or ID number is shown whole, so the writers' masks still recognise it)."""
+    return s.astype("string").str.extract(rf"^(.{{0,{chars}}}[0-9A-Za-z０-９ \-*]{{0,30}})", flags=re.S,
+                                          expand=False)
+
+
 def _typed_table(raw: pd.DataFrame, source_rows: np.ndarray, bad_lines, types: dict[str, str],
-                 schema: Schema | None, source: str, encoding: str | None) -> Table:
+                 schema: Schema | None, source: str, encoding: str | None, guarded: bool = False,
+                 decimal: str | None = None) -> Table:
+    """Convert ``raw`` to ``types`` and reject the unusable rows; ``guarded``: text read from a CSV the toolkit
+    may have written, whose formula guards (see :mod:`ivr_text.sanitize`) are taken off again."""
     reasons = _Reasons(raw.index)
     extra = "float" if schema is not None and schema.extra_numeric else "str"
-    _repair_encoding(raw, reasons, [c for c in raw.columns if types.get(c, extra) in ("str", "text")])
+    text_columns = [c for c in raw.columns if types.get(c, extra) in ("str", "text", "keep")]
+    _repair_encoding(raw, reasons, text_columns, [c for c in raw.columns if types.get(c) == "keep"])
+    if guarded:
+        from ivr_text.sanitize import restore_formulas
+
+        for col in text_columns:
+            if not _is_arrow_dictionary(raw[col].dtype):
+                raw[col] = restore_formulas(raw[col])
     required = set(schema.required) if schema else set()
+    lo, hi = READING["date_window"]
     data = {}
     for col in raw.columns:
         typ = types.get(col)
+        problems = None
         if typ is None:
             if schema is not None and schema.extra_numeric:
-                conv = _to_number(raw[col])
-                if conv.notna().sum() == 0 and raw[col].notna().any():
+                conv, problems = _numbers(raw[col], decimal)
+                if conv.notna().sum() == 0 and problems.isna().all() and raw[col].notna().any():
                     continue  # not a numeric column: not a measure
                 typ = "float"
             else:
                 typ = "str"
-        if typ in ("str", "text"):
+        if typ in ("str", "text", "keep"):
             conv = _to_str(raw[col])
             present = conv.notna()
         else:  # CSV empties are already missing; a blank that is not shows up as unparseable
-            conv = _convert(raw[col], typ)
+            if typ in ("float", "int"):
+                if problems is None:
+                    conv, problems = _numbers(raw[col], decimal)
+                if typ == "int":
+                    conv = conv.where(conv.isna() | (conv == np.floor(conv))).astype("Int64")
+                for problem, text in _PROBLEM_TEXT.items():
+                    hit = (problems == problem).to_numpy()
+                    if hit.any():
+                        reasons.add(hit, f"column '{col}': {text} '" + snippet(raw[col]).fillna("") + "'")
+            else:
+                conv = _convert(raw[col], typ, decimal)
             present = raw[col].notna()
+            if typ == "datetime":
+                outside = (conv < lo) | (conv >= hi)
+                if outside.any():
+                    reasons.add(outside.to_numpy(), f"column '{col}': date outside {lo.date()}..{hi.date()} "
+                                "(a typo or a placeholder; --date-window FROM..TO to change) '"
+                                + snippet(raw[col]).fillna("") + "'")
+                    conv = conv.mask(outside)
         if col in required:
             reasons.add(~present, f"missing value in required column '{col}'")
         unparseable = present & conv.isna()
         if unparseable.any():
-            shown = raw[col].astype("string").str.slice(0, 40)
+            shown = snippet(raw[col])
             reasons.add(unparseable, f"column '{col}': unparseable {typ} '" + shown.fillna("") + "'")
         data[col] = conv
+    if output_masking():  # a key that is personal data (a phone number as customer id) → its pseudonym
+        from ivr_text.sanitize import pseudonymize_column
+        from ivr_text.text.pii import id_columns
+
+        for col in id_columns() & set(data):
+            if types.get(col, "str") in ("str", "text", "keep"):
+                data[col] = pseudonymize_column(data[col])
     typed = pd.DataFrame(data, index=raw.index)
     bad = reasons.has
     rejected = raw.loc[bad].copy()
@@ -954,7 +1257,8 @@ def _typed_table(raw: pd.DataFrame, source_rows: np.ndarray, bad_lines, types: d
     rejected["reason"] = reasons.values[bad]
     if bad_lines:
         skipped = pd.DataFrame({"source_row": [b[0] for b in bad_lines],
-                                "reason": [f"malformed row: {b[1]}" for b in bad_lines]})
+                                "reason": [f"malformed row: {b[1]}" for b in bad_lines],
+                                "raw_record": [b[2] if len(b) > 2 else None for b in bad_lines]})
         rejected = _concat([rejected, skipped])
     used = typed.loc[~bad].reset_index(drop=True)
     used.attrs["source_rows"] = source_rows[~bad]
@@ -974,13 +1278,22 @@ def first_problem(table: Table) -> str | None:
 # --------------------------------------------------------------------------------------------- writing
 
 
-def write_table(df: pd.DataFrame, path: str | Path, fmt: str | None = None) -> Path:
-    """Write ``df`` to ``path`` as CSV, TSV, Parquet, JSON (array of records) or JSON Lines."""
+def write_table(df: pd.DataFrame, path: str | Path, fmt: str | None = None, *, mask: bool | None = None) -> Path:
+    """Write ``df`` to ``path`` as CSV, TSV, Parquet, JSON (array of records) or JSON Lines.
+
+    Text is PII-masked unless ``mask`` is False (None: the process default, on unless the CLI's ``--no-mask``;
+    key columns stay as they are, see :mod:`ivr_text.sanitize`); CSV/TSV cells a spreadsheet would run as
+    a formula get a leading ``'`` (Parquet and JSON keep the values).
+    """
+    from ivr_text.sanitize import mask_frame, neutralize_formulas
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fmt = resolve_format(path, fmt) if (fmt or path.suffix) else "csv"
+    if output_masking() if mask is None else mask:
+        df = mask_frame(df)
     if fmt in ("csv", "tsv"):
-        df.to_csv(path, index=False, encoding="utf-8-sig", sep="\t" if fmt == "tsv" else ",")
+        neutralize_formulas(df).to_csv(path, index=False, encoding="utf-8-sig", sep="\t" if fmt == "tsv" else ",")
     elif fmt == "parquet":
         df.to_parquet(path, index=False)
     elif fmt == "json":
@@ -1005,11 +1318,16 @@ def write_rejected(tables: Table | Iterable[Table], out_dir: str | Path, name: s
     return write_table(rejected, Path(out_dir) / f"rejected_{name}.csv")
 
 
-def write_json(obj, path: str | Path) -> Path:
-    """Write a JSON document (UTF-8, Chinese kept readable, NaN as null)."""
+def write_json(obj, path: str | Path, *, mask: bool | None = None) -> Path:
+    """Write a JSON document (UTF-8, Chinese kept readable, NaN as null), PII-masked as :func:`write_table`."""
+    from ivr_text.sanitize import mask_object
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(_jsonable(obj), ensure_ascii=False, indent=2), encoding="utf-8")
+    obj = _jsonable(obj)
+    if output_masking() if mask is None else mask:
+        obj = mask_object(obj)
+    path.write_text(json.dumps(obj, ensure_ascii=False, indent=2), encoding="utf-8")
     return path
 
 
@@ -1032,5 +1350,6 @@ def _jsonable(obj):
 __all__ = [
     "SCHEMAS", "Schema", "Table", "detect_encoding", "iter_table", "read_table", "read_header",
     "parse_mapping", "write_table", "write_rejected", "write_json", "first_problem", "resolve_format",
-    "column_aliases", "guess_columns", "concat_tables",
+    "column_aliases", "guess_columns", "concat_tables", "snippet", "check_input_file", "set_reading",
+    "READING", "MAX_NUMBER",
 ]

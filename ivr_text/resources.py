@@ -27,22 +27,33 @@ def dictionary_path(name: str) -> Path:
     return path
 
 
+#: Config files (menus, taxonomies, rules, settings) are small; a larger one is refused before parsing.
+MAX_CONFIG_BYTES = 64 << 20
+
+
 def read_yaml(path: str | Path, what: str = "YAML file", *, mapping: bool = True):
-    """Parse a YAML (or JSON) config file; a missing, unreadable or malformed file is one clear InputError.
+    """Parse a YAML (or JSON) config file; a missing, unreadable, malformed, oversized or absurdly nested
+    file is one clear InputError naming it.
 
     With ``mapping`` the top level must be a mapping.
     """
     import yaml
 
     from ivr_text.errors import InputError
+    from ivr_text.io import check_input_file
 
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: {what} not found")
+    path = check_input_file(path, what)
+    if path.stat().st_size > MAX_CONFIG_BYTES:
+        raise InputError(f"{path}: {what} of {path.stat().st_size / 1e6:,.0f} MB is too large "
+                         f"(limit {MAX_CONFIG_BYTES >> 20} MB)")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+    except (yaml.YAMLError, UnicodeDecodeError, ValueError) as exc:
         raise InputError(f"{path}: not a readable {what} ({str(exc).splitlines()[0]})") from None
+    except RecursionError:
+        raise InputError(f"{path}: {what} nested too deeply to read") from None
+    if _has_surrogates(data):
+        raise InputError(f"{path}: {what} holds a lone surrogate (an invalid \\ud800-style escape)")
     if mapping and not isinstance(data, dict):
         raise InputError(f"{path}: expected a mapping at the top level of the {what}")
     return data
@@ -59,3 +70,18 @@ def deep_merge(base: dict, override: dict) -> dict:
         else:
             out[key] = copy.deepcopy(value)
     return out
+
+
+def _has_surrogates(obj, depth: int = 0) -> bool:
+    """True if a string anywhere in ``obj`` holds a lone surrogate (they cannot be written as UTF-8)."""
+    import re
+
+    if isinstance(obj, str):
+        return re.search("[\ud800-\udfff]", obj) is not None
+    if depth > 200:
+        return False
+    if isinstance(obj, dict):
+        return any(_has_surrogates(k, depth + 1) or _has_surrogates(v, depth + 1) for k, v in obj.items())
+    if isinstance(obj, (list, tuple)):
+        return any(_has_surrogates(v, depth + 1) for v in obj)
+    return False

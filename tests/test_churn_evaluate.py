@@ -166,7 +166,7 @@ def test_cli_bad_input(tmp_path):
     assert r.exit_code == 1 and "no customer_id matches" in r.output
     r = runner.invoke(app, ["churn", "signal", "--feedback", str(p["feedback"]), "--usage", str(p["usage"]),
                             "--out", str(tmp_path / "o"), "--as-of", "2030-01"])
-    assert r.exit_code == 1 and "outside the usage periods" in r.output
+    assert r.exit_code == 2 and "outside the usage periods" in r.output  # an option value: usage error
     r = runner.invoke(app, ["churn", "quality", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "o")])
     assert r.exit_code == 1 and "file not found" in r.output
     r = runner.invoke(app, ["churn", "signal", "--usage", str(p["usage"])])

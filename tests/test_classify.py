@@ -370,7 +370,7 @@ def test_cli_bad_inputs(tmp_path):
     res = runner.invoke(app, ["classify", "predict", nolabel, "--top-k", "0"])
     assert res.exit_code == 2
     res = runner.invoke(app, ["classify", "evaluate", mixed, "--tune"])
-    assert res.exit_code == 1 and "--tune needs --cv" in res.output
+    assert res.exit_code == 2 and "--tune needs --cv" in res.output  # usage error
 
 
 # ------------------------------------------------------------------ real data (skips without ../shared)
@@ -486,7 +486,7 @@ def test_cli_taxonomy_errors(tmp_path):
     assert res.exit_code == 1 and "fewer than 5 texts" in res.output and "Traceback" not in res.output
     res = runner.invoke(app, ["classify", "taxonomy", str(data), "--label-column", "cause",
                               "--out", str(tmp_path / "x.csv")])
-    assert res.exit_code == 1 and "ending in .yaml" in res.output
+    assert res.exit_code == 2 and "ending in .yaml" in res.output  # usage error
 
 
 def test_mined_rules_cross_validated_on_cocc():

@@ -33,4 +33,6 @@ def test_demo_fails_loudly_on_a_broken_world(tmp_path):
     (world / "ivr_events.csv").write_text("wrong,header\n1,2\n", encoding="utf-8")
     result = runner.invoke(app, ["demo", "--data", str(world), "--out", str(tmp_path / "out")])
     assert result.exit_code == 1
-    assert "demo step 1 failed" in result.output
+    assert "demo stopped at step 1" in result.output
+    assert [line for line in result.stderr.splitlines() if line.startswith("error:")] == [
+        line for line in result.stderr.splitlines() if line.strip()]  # one error line: the step's own

@@ -55,3 +55,41 @@ def test_huge_field_and_truncation(n):
     text = HEADER + "\nc1,2024-01-01 10:00:00,root," + "x" * n + "\nc2,2024-01-01"
     t = _read_bytes(text.encode())
     assert t is not None and t.read == 2
+
+
+# ------------------------------------------------------------------ issue 12: source_row is the file line
+
+_cell = st.sampled_from(["a", "", "x y", '"q"', '"multi\nline"', '"a,b"', '"say ""hi"""', '5"', 'ab"c', "中文"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(_cell, min_size=2, max_size=2), max_size=8), st.lists(st.booleans(), max_size=8))
+def test_line_map_matches_the_csv_module(rows, blanks):
+    """Record number → the line where the record starts, against Python's csv module on the same text."""
+    import csv
+    import io as std_io
+    import tempfile
+    from pathlib import Path
+
+    import numpy as np
+
+    from ivr_text.io import _LineMap
+
+    lines = ["h1,h2"]
+    for i, row in enumerate(rows):
+        if i < len(blanks) and blanks[i]:
+            lines.append("")
+        lines.append(",".join(row))
+    text = "\n".join(lines) + "\n"
+    expected, reader = [], csv.reader(std_io.StringIO(text))
+    line = 1
+    for record in reader:
+        if record:
+            expected.append(line)
+        line = reader.line_num + 1
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "f.csv"
+        path.write_text(text, encoding="utf-8")
+        lm = _LineMap.of(path, "utf-8")
+    got = list(range(1, len(expected) + 1)) if lm.identity else list(lm.physical(np.arange(1, len(expected) + 1)))
+    assert got == expected

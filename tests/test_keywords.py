@@ -107,7 +107,7 @@ def test_cli_keywords_expand(tmp_path):
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "kw2.csv"), ranked)
     assert out.with_suffix(".json").exists()
     bad = runner.invoke(app, ["keywords", "expand", str(src), "--model", "glove", "--out", str(out)])
-    assert bad.exit_code == 1 and "word2vec or fasttext" in bad.output
+    assert bad.exit_code == 2 and "word2vec or fasttext" in bad.output  # an option value: usage error
 
 
 def test_labels_give_cause_share_of_suggestions():

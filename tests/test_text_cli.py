@@ -58,9 +58,9 @@ def test_errors(tmp_path):
                               "--user-dict", str(tmp_path / "missing.txt")])
     assert res.exit_code == 1 and "missing.txt" in res.output
     res = runner.invoke(app, ["tokenize", str(path), "-c", "content"])
-    assert res.exit_code == 1 and "--out" in res.output
+    assert res.exit_code == 2 and "--out" in res.output  # a bad command line: usage error
     res = runner.invoke(app, ["tokenize", str(path), "-c", "content", "-o", str(tmp_path / "o"), "--engine", "x"])
-    assert res.exit_code == 1
+    assert res.exit_code == 2
     res = runner.invoke(app, ["tokenize", str(path), "--bogus"])
     assert res.exit_code == 2
 

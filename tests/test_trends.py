@@ -176,7 +176,7 @@ def test_cli_trends_bad_options(tmp_path):
     assert r.exit_code == 1 and "column 'nope'" in r.output
     r = runner.invoke(app, ["trends", str(src), "--date-column", "created", "--text-column", "内容",
                             "--period", "hour", "--out", str(tmp_path)])
-    assert r.exit_code == 1 and "period must be one of" in r.output
+    assert r.exit_code == 2 and "period must be one of" in r.output  # an option value: usage error
 
 
 @pytest.mark.skipif(not (DATA / "car_complaints_12365").exists(), reason="shared real data not present")

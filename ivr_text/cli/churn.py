@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from ivr_text.cli import common
-from ivr_text.errors import InputError
+from ivr_text.errors import InputError, UsageError
 
 churn_app = typer.Typer(help="Churn warning from feedback and usage: quality checks, signal, features, evaluation."
                              "\n\nExample: ivr-text churn signal --feedback sample_logs/feedback.csv "
@@ -50,8 +50,7 @@ def _read(path, kind, mapping, encoding, strict, out_dir, name, dedupe_keys=None
     if strict and (problem := first_problem(table)):
         raise InputError(problem)
     common.report_rows(table)
-    if out_dir is not None:
-        write_rejected(table, out_dir, name)
+    common.require_rows(table, write_rejected(table, out_dir, name) if out_dir is not None else None)
     return table
 
 
@@ -63,14 +62,21 @@ def _usage(path, mapping, encoding, strict, out_dir, aggregate="mean", dedupe=Tr
     """
     from ivr_text.churn.monthly import describe, duplicate_sub_periods, to_months
     from ivr_text.churn.periods import parse_raw_periods
-    from ivr_text.io import Schema, first_problem, read_table, write_rejected
+    import numpy as np
+
+    from ivr_text.io import READING, Schema, first_problem, read_table, snippet, write_rejected
 
     schema = Schema("usage", {"customer_id": "str", "period": "str"}, {}, extra_numeric=True)
     table = read_table(path, schema, mapping=mapping, encoding=encoding)
     month, sub, grain = parse_raw_periods(table.data["period"])
+    lo, hi = READING["date_window"]
+    outside = (month >= 0) & ((month < lo.year * 12 + lo.month - 1) | (month > hi.year * 12 + hi.month - 1))
+    if outside.any():  # a year 1900 or 9999 would stretch every customer's series over centuries
+        table.reject(outside, f"column 'period': outside {lo.date()}..{hi.date()} (--date-window FROM..TO to change)")
+        month, sub, grain = month[~outside], sub[~outside], grain[~outside]
     bad = month < 0
     if bad.any():
-        shown = table.data["period"].astype("string").str.slice(0, 40).fillna("")
+        shown = snippet(table.data["period"]).fillna("")
         table.reject(bad, ("column 'period': unparseable period '" + shown + "' (expected YYYY-MM, YYYYMM, "
                            "2024年3月, a date or a week such as 2024-W05)").to_numpy(dtype=object))
         month, sub, grain = month[~bad], sub[~bad], grain[~bad]
@@ -384,7 +390,7 @@ def evaluate_table_cmd(
     if as_json:
         common.set_quiet(True)
     if (usage_change_column is None) == (usage_column is None):
-        raise InputError("name exactly one of --usage-change-column or --usage-column")
+        raise UsageError("name exactly one of --usage-change-column or --usage-column")
     extra = _columns(feature_columns) or []
     usage_col = usage_change_column or usage_column
     cols = list(dict.fromkeys([feedback_column, usage_col, *extra]))

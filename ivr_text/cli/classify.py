@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from ivr_text.cli import common
-from ivr_text.errors import InputError
+from ivr_text.errors import InputError, UsageError
 
 classify_app = typer.Typer(
     help="Complaint cause classification: keyword rules (cold start), trained models, honest evaluation."
@@ -53,7 +53,8 @@ def _labelled(table, taxonomy, out, label_column: str = "label"):
                          "'families' and one entry under 'classes' per label (format: dictionaries/taxonomy.yaml)")
     n = table.reject(bad.to_numpy(), "label " + labels.where(bad, "") .map(repr) + " not in the taxonomy")
     if n:
-        common.echo(f"  rejected {n:,} rows whose label is not in the taxonomy (see rejected_complaints.csv)")
+        common.echo(f"  rejected {n:,} rows whose label is not in the taxonomy (see rejected_complaints.csv); "
+                    f"now {table.summary()}")
         if out is not None:
             write_rejected(table, out, "complaints")
     table.data = table.data.assign(label=table.data["label"].astype(str).str.strip())
@@ -117,8 +118,13 @@ def _write_taxonomy(mined, path: Path, source: str) -> Path:
               f"{source}.\n# Keywords and weights were mined from the data (log-odds with an informative Dirichlet "
               "prior): review them,\n# and give every class a root-cause family (see dictionaries/taxonomy.yaml). "
               "Use it with --taxonomy.\n")
-    path.write_text(header + yaml.safe_dump(mined.raw, allow_unicode=True, sort_keys=False, width=120),
-                    encoding="utf-8")
+    from ivr_text.sanitize import mask_object
+    from ivr_text.text.pii import mask_pii, output_masking
+
+    raw = mined.raw
+    if output_masking():  # PII masked as by every writer
+        header, raw = mask_pii(header), mask_object(raw)
+    path.write_text(header + yaml.safe_dump(raw, allow_unicode=True, sort_keys=False, width=120), encoding="utf-8")
     return path
 
 
@@ -281,7 +287,7 @@ def evaluate(
     from ivr_text.io import write_json, write_table
 
     if model is not None and cv is not None:
-        raise InputError("use either --model (evaluate a trained model) or --cv K (cross-validate training)")
+        raise UsageError("use either --model (evaluate a trained model) or --cv K (cross-validate training)")
     if tune and cv is None:
         raise InputError("--tune needs --cv K (nested cross-validation)")
     was_quiet = common.is_quiet()

@@ -1,20 +1,31 @@
 """What every command shares: option types, error handling, loading inputs with row accounting, printing.
 
 Commands stay thin: ``load()`` the inputs (prints ``read = used + rejected``), call one library function,
-write outputs with ``ivr_text.io`` and ``done()``. Wrap each command with ``@friendly_errors`` so bad input
-ends in one clear line and exit code 1, never a traceback.
+write outputs with ``ivr_text.io`` and ``done()``. Wrap each command with ``@friendly_errors``; the root
+group (:class:`SafeGroup`) is the last guard. Any failure ends in one line on stderr, never a traceback:
+exit code 1 for bad input (a file, a column, a value), 2 for a bad command line (usage errors, and
+:class:`~ivr_text.errors.UsageError`: messages about an option's value start with the option's name).
+
+``--no-mask``, ``--decimal ,`` and ``--date-window FROM..TO`` belong to the whole run and are accepted anywhere on
+the command line of every command (:func:`take_global_options`): ``--no-mask`` turns the writers' PII masking
+off (:func:`ivr_text.text.pii.set_output_masking`), and the run says so when it reports its files.
 """
 
 from __future__ import annotations
 
+import errno
 import functools
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Iterable, Optional
 
 import typer
+from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError as ClickUsageError
+from typer.core import TyperGroup
 
-from ivr_text.errors import InputError
+from ivr_text.errors import InputError, UsageError
+from ivr_text.text.pii import mask_pii, output_masking, set_output_masking
 
 # ------------------------------------------------------------------ shared options (identical flags everywhere)
 
@@ -54,27 +65,166 @@ def echo(message: str = "", err: bool = False) -> None:
         typer.echo(message, err=err)
 
 
-def fail(message: str) -> None:
-    """Print a one-line error and exit with code 1."""
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code=1)
+def fail(message: str, code: int = 1) -> None:
+    """Print a one-line error (PII masked unless --no-mask) and exit with ``code``."""
+    typer.echo(f"error: {_one_line(message)}", err=True)
+    raise typer.Exit(code=code)
+
+
+def _one_line(message: str) -> str:
+    line = " ".join(str(message).split()) or "failed"
+    return mask_pii(line) if output_masking() else line
+
+
+#: OS errors about the shape of an output path (a file where a directory must be, or the reverse)
+_PATH_SHAPE = {errno.ENOTDIR, errno.EEXIST, errno.EISDIR}
+
+
+def error_exit(exc: BaseException) -> None:
+    """Turn an exception a command raised into one line and an exit code (re-raise what is not ours)."""
+    if isinstance(exc, (typer.Exit, typer.Abort, ClickException, KeyboardInterrupt, SystemExit)):
+        raise exc
+    if isinstance(exc, UsageError) or (isinstance(exc, InputError) and str(exc).startswith("--")):
+        fail(str(exc), code=2)
+    if isinstance(exc, InputError):
+        fail(str(exc))
+    if os.environ.get("IVR_TEXT_DEBUG"):
+        raise exc
+    if isinstance(exc, RecursionError):
+        fail("input nested too deeply to read (a YAML/JSON structure hundreds of levels deep); flatten it")
+    if isinstance(exc, MemoryError):
+        fail("out of memory; read the input in parts or use Parquet with fewer columns")
+    if isinstance(exc, OSError):
+        where = exc.filename or ""
+        what = exc.strerror or exc.__class__.__name__
+        if exc.errno in _PATH_SHAPE:
+            fail(f"{where}: cannot write there: {what} (is a parent of --out/--model an existing file?)", code=2)
+        fail(f"{where}: {what}" if where else what)
+    if isinstance(exc, UnicodeError):
+        fail(f"text that cannot be encoded or decoded ({exc.__class__.__name__}: {getattr(exc, 'reason', exc)}); "
+             "the input holds undecodable bytes or a lone surrogate")
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    fail(f"unexpected {exc.__class__.__name__}{': ' + first if first else ''} (a bug: please report it with the "
+         "command line; IVR_TEXT_DEBUG=1 shows the traceback)")
+
+
+#: an --out ending in one of these names a file; any other --out names a directory
+FILE_SUFFIXES = (".csv", ".tsv", ".parquet", ".pq", ".json", ".jsonl", ".ndjson", ".yaml", ".yml", ".model")
+
+
+def check_output_path(value, option: str = "--out", kind: bool = True) -> None:
+    """Refuse, before any work, an output path that cannot be written: one under an existing file, a directory
+    where a file is meant (``--out x.csv``) or a file where a directory is meant (``kind``: check that too)."""
+    if value is None or str(value) == "-":
+        return
+    p = Path(value)
+    for parent in p.parents:
+        if os.path.lexists(parent):
+            if not parent.is_dir():
+                raise UsageError(f"{option} {p}: '{parent}' is a file, not a directory")
+            break
+    if kind and os.path.lexists(p):
+        if p.suffix.lower() in FILE_SUFFIXES and p.is_dir():
+            raise UsageError(f"{option} {p}: is a directory; give a file name")
+        if p.suffix.lower() not in FILE_SUFFIXES and not p.is_dir():
+            raise UsageError(f"{option} {p}: is a file; give a directory (or a name ending in .csv, .parquet, …)")
 
 
 def friendly_errors(func):
-    """Turn :class:`InputError` and unreadable files into one line on stderr and exit code 1."""
+    """Any exception of the command becomes one line on stderr with exit code 1 (bad input) or 2 (usage).
+
+    Output paths (``out``, and the parents of ``model``) are checked before the command runs."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
+            check_output_path(kwargs.get("out"))
+            check_output_path(kwargs.get("model"), "--model", kind=False)
             return func(*args, **kwargs)
-        except InputError as exc:
-            fail(str(exc))
-        except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
-            fail(f"{getattr(exc, 'filename', '') or ''}: {exc.strerror or exc}")
-        except MemoryError:
-            fail("out of memory; read the input in parts or use Parquet with fewer columns")
+        except Exception as exc:  # noqa: BLE001 - every failure must end in one clear line
+            error_exit(exc)
 
     return wrapper
+
+
+class OneLineUsageError(ClickUsageError):
+    """A usage error shown as one line, ``error: …  (see 'ivr-text CMD --help')``, exit code 2."""
+
+    def show(self, file=None) -> None:
+        typer.echo(f"error: {self.format_message()}", err=True)
+
+
+#: Options of the whole run, accepted anywhere on the command line (before a ``--``): name → takes a value
+GLOBAL_OPTIONS = {"--no-mask": False, "--decimal": True, "--date-window": True}
+_DEFAULT_WINDOW = ("1990-01-01", "2100-01-01")
+
+
+def take_global_options(args: list[str]) -> list[str]:
+    """``args`` without the :data:`GLOBAL_OPTIONS`, which are applied to this run (and reset when absent):
+    ``--no-mask`` (writers' PII masking off), ``--decimal ,`` and ``--date-window FROM..TO`` (reading)."""
+    from ivr_text.io import set_reading
+
+    end = args.index("--") if "--" in args else len(args)
+    found: dict[str, str | bool] = {}
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        name, eq, value = a.partition("=")
+        if i < end and name in GLOBAL_OPTIONS:
+            if GLOBAL_OPTIONS[name] and not eq:
+                if i + 1 >= end:
+                    raise OneLineUsageError(f"{name} needs a value")
+                value, i = args[i + 1], i + 1
+            found[name] = value if GLOBAL_OPTIONS[name] else True
+        else:
+            rest.append(a)
+        i += 1
+    set_output_masking("--no-mask" not in found)
+    window = found.get("--date-window")
+    if window is not None:
+        lo, sep, hi = str(window).partition("..")
+        if not sep:
+            raise OneLineUsageError(f"--date-window {window!r}: expected FROM..TO, e.g. 2015-01-01..2031-01-01")
+        window = (lo, hi)
+    try:
+        set_reading(decimal=str(found.get("--decimal", ".")), date_window=window or _DEFAULT_WINDOW)
+    except (InputError, ValueError) as exc:
+        raise OneLineUsageError(str(exc).splitlines()[0]) from None
+    if "--no-mask" in found:
+        typer.echo("warning: --no-mask: the files written hold unmasked personal data (phones, IDs, names, …)",
+                   err=True)
+    return rest
+
+
+class SafeGroup(TyperGroup):
+    """The root command group: takes the :data:`GLOBAL_OPTIONS` from anywhere on the command line, shows usage
+    errors in one line, and turns any exception a command let through into one line (see :func:`error_exit`)."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        if parent is None:
+            args = take_global_options(list(args))
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except ClickUsageError as exc:
+            raise _usage_line(exc) from None
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except ClickUsageError as exc:
+            raise _usage_line(exc) from None
+        except Exception as exc:  # noqa: BLE001 - a command without @friendly_errors
+            error_exit(exc)
+
+
+def _usage_line(exc: ClickUsageError) -> ClickUsageError:
+    if isinstance(exc, (OneLineUsageError, NoArgsIsHelpError)):
+        return exc
+    hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+    out = OneLineUsageError(_one_line(exc.format_message()) + hint)
+    out.exit_code = exc.exit_code
+    return out
 
 
 def load(path: Path | str, kind: str | None, *, mapping: Iterable[str] | None = None, fmt: str | None = None,
@@ -82,19 +232,31 @@ def load(path: Path | str, kind: str | None, *, mapping: Iterable[str] | None = 
          out_dir: Path | None = None, name: str | None = None):
     """Read an input with ``ivr_text.io.read_table``, print its row accounting, write its rejected rows.
 
-    With ``strict`` the first unusable row is an error naming file, column and row.
+    Only the required columns and the optional ones named in ``columns`` are checked: any other column of the
+    kind is passed through as text and never rejects a row. With ``strict`` the first unusable row is an
+    error naming file, column and row.
     """
-    from ivr_text.io import first_problem, read_table, write_rejected
+    from ivr_text.io import SCHEMAS, first_problem, read_table, write_rejected
 
     if str(path) == "-":
-        raise InputError("reading a table from stdin is not supported here; pass a file")
+        raise UsageError("reading a table from stdin is not supported here; pass a file")
+    if kind is not None:  # optional columns the command does not ask for are passed through, never checked
+        kind = (SCHEMAS[kind] if isinstance(kind, str) else kind).using(columns or ())
     table = read_table(path, kind, mapping=mapping, fmt=fmt, encoding=encoding, columns=columns)
     if strict and (problem := first_problem(table)):
         raise InputError(problem)
     report_rows(table)
-    if out_dir is not None:
-        write_rejected(table, out_dir, name or table.kind or Path(path).stem)
+    written = write_rejected(table, out_dir, name or table.kind or Path(path).stem) if out_dir is not None else None
+    require_rows(table, written)
     return table
+
+
+def require_rows(table, rejected_file: Path | None = None) -> None:
+    """An input of which no row is usable is an error naming the file (and where the reasons are)."""
+    if table.used == 0:
+        where = f"; reasons in {rejected_file}" if rejected_file is not None and len(table.rejected) else ""
+        raise InputError(f"{table.source}: no usable rows (read {table.read:,} = used 0 + rejected "
+                         f"{len(table.rejected):,}{where})")
 
 
 def prefer_jemalloc() -> None:
@@ -148,9 +310,11 @@ def progress(items, description: str):
 
 
 def done(*paths: Path | str) -> None:
-    """Report what a command wrote."""
+    """Report what a command wrote (and, with --no-mask, that it is unmasked)."""
     for p in paths:
         echo(f"wrote {p}")
+    if paths and not output_masking():
+        echo("PII masking OFF (--no-mask): these files hold the raw text, personal data included")
 
 
 def print_table(df, title: str | None = None, max_rows: int = 20) -> None:
@@ -160,6 +324,10 @@ def print_table(df, title: str | None = None, max_rows: int = 20) -> None:
     from rich.console import Console
     from rich.table import Table as RichTable
 
+    if output_masking():
+        from ivr_text.sanitize import mask_frame
+
+        df = mask_frame(df.head(max_rows))
     table = RichTable(title=title, show_lines=False)
     for col in df.columns:
         table.add_column(str(col), overflow="fold")

@@ -62,7 +62,11 @@ def run_command(argv: list[str]) -> int:
     """Run one ``ivr-text`` command in this process; return its exit code."""
     from ivr_text.cli.main import app
 
+    from ivr_text.text.pii import output_masking
+
     command = typer.main.get_command(app)
+    if not output_masking():  # each step is a new command line: it keeps this run's --no-mask
+        argv = [*argv, "--no-mask"]
     try:
         result = command.main(argv, prog_name="ivr-text", standalone_mode=False)
     except typer.Exit as exc:
@@ -112,8 +116,9 @@ def register(app: typer.Typer) -> None:
             seconds = time.perf_counter() - t0
             manifest["steps"].append({"command": "ivr-text " + shlex.join(argv), "seconds": round(seconds, 2),
                                       "exit_code": code})
-            if code != 0:
-                common.fail(f"demo step {i} failed (exit {code}): ivr-text {shlex.join(argv)}")
+            if code != 0:  # the step printed its one error line; the demo only says where it stopped
+                common.echo(f"demo stopped at step {i} (exit {code}): ivr-text {shlex.join(argv)}")
+                raise typer.Exit(code=code)
         import pandas as pd
 
         common.print_table(pd.DataFrame(manifest["steps"]), title="demo steps")

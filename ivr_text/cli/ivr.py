@@ -32,6 +32,18 @@ MinCallsOpt = Annotated[Optional[int], typer.Option("--min-calls", min=1, help="
 TopPathsOpt = Annotated[Optional[int], typer.Option("--top-paths", min=1, help="Paths written to paths.csv.")]
 
 
+def _date_option(value: Optional[str], option: str):
+    """A --since/--until value as a timestamp; a value that is not a date is a usage error naming the option."""
+    if value is None:
+        return None
+    import pandas as pd
+
+    try:
+        return pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise InputError(f"{option} {value!r}: not a date (use YYYY-MM-DD)") from None
+
+
 def _config(config: Optional[Path], min_calls: Optional[int]):
     from ivr_text.ivr.config import load_config
 
@@ -89,6 +101,7 @@ def analyze(
 
     from ivr_text.ivr.memory import reused_memory
 
+    since, until = _date_option(since, "--since"), _date_option(until, "--until")
     cfg = _config(config, min_calls)
     menu_obj = load_menu(menu) if menu else None
     with reused_memory():  # large temporaries reuse freed memory (ivr_text.ivr.memory)
@@ -118,7 +131,9 @@ def _account(table, positions, rejected, strict: bool, out: Path) -> Path:
     if strict and (problem := first_problem(table)):
         raise InputError(problem)
     common.report_rows(table)
-    return write_rejected(table, out, "ivr_events")
+    written = write_rejected(table, out, "ivr_events")
+    common.require_rows(table, written)
+    return written
 
 
 @app.command("contacts")
@@ -206,6 +221,7 @@ def analyze_records(
     from ivr_text.ivr.reading import read_chunked
     from ivr_text.ivr.records import analyze_records, records_schema
 
+    since, until = _date_option(since, "--since"), _date_option(until, "--until")
     cfg = _config(config, min_calls)
     table = read_chunked(records, records_schema(time_of_day=date_column is not None), mapping=mapping, fmt=fmt,
                        encoding=encoding, columns=[date_column] if date_column else None)
@@ -216,12 +232,14 @@ def analyze_records(
     if strict and (problem := first_problem(table)):
         raise InputError(problem)
     common.report_rows(table)
+    rejected_file = write_rejected(table, out, "call_records")
+    common.require_rows(table, rejected_file)
     event_rows = analysis.kpis.pop("rows")
     rejected_by = table.rejected["reason"].astype(str).value_counts() if len(table.rejected) else {}
     extra = {"rows": {"read": table.read, "used": table.used, "rejected": len(table.rejected),
                       "rejected_by_reason": {str(a): int(b) for a, b in dict(rejected_by).items()}},
              "event_rows_derived": event_rows}
-    written = [write_rejected(table, out, "call_records")] + analysis.write(out, extra)
+    written = [rejected_file] + analysis.write(out, extra)
     _summary(analysis)
     common.done(*written)
 

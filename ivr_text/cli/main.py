@@ -1,6 +1,7 @@
 """The ``ivr-text`` command: one Typer app with a sub-app or command per analysis.
 
-Exit codes: 0 ok, 1 bad input (one clear line on stderr), 2 usage error.
+Exit codes: 0 ok, 1 bad input (one clear line on stderr), 2 usage error. ``--no-mask``, ``--decimal`` and
+``--date-window`` apply to the whole run and may also be given after the command (``common.GLOBAL_OPTIONS``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    cls=common.SafeGroup,
 )
 
 
@@ -35,6 +37,15 @@ def _main(
     version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True,
                                                     help="Show the version and exit.")] = None,
     quiet: common.QuietOpt = False,
+    no_mask: Annotated[bool, typer.Option(
+        "--no-mask", help="Write raw text: do NOT mask phones, IDs, cards, e-mails, QQ/WeChat, names and addresses "
+                          "in the output files (masking is the default). Accepted before or after the command.")] = False,
+    decimal: Annotated[str, typer.Option(
+        "--decimal", help="Decimal separator of numbers in the input files: . (default; 1,234 groups thousands) or , "
+                          "(12,5 = 12.5). Numbers that do not fit are rejected, never guessed.")] = ".",
+    date_window: Annotated[str, typer.Option(
+        "--date-window", metavar="FROM..TO", help="Plausible dates; others are rejected as typos or placeholders.")]
+    = "1990-01-01..2100-01-01",
 ) -> None:
     common.set_quiet(quiet)
     common.prefer_jemalloc()

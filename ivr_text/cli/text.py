@@ -29,8 +29,6 @@ def tokenize(
         "--synonyms", help="Extra synonym file ('variant, variant => canonical'); repeatable.")] = None,
     config: Annotated[Optional[Path], typer.Option(
         "--config", help="YAML file with tokenizer options (user_dicts, stopwords, synonyms, ...).")] = None,
-    no_mask: Annotated[bool, typer.Option(
-        "--no-mask", help="Do NOT mask phone, ID, card numbers and e-mails (masking is the default).")] = False,
     keep_stopwords: Annotated[bool, typer.Option("--keep-stopwords", help="Keep stopwords in the tokens.")] = False,
     social: Annotated[Optional[str], typer.Option(
         "--social", help="@handles, #topics#, URLs, emoji, repost markers, signatures: drop (default), mask "
@@ -45,7 +43,8 @@ def tokenize(
 ) -> None:
     """Normalise (Traditional→Simplified, width, punctuation, case), mask PII and tokenise Chinese text.
 
-    Adds columns text_norm and tokens (space-separated) and replaces the text column by its masked form.
+    Adds columns text_norm and tokens (space-separated) and replaces the text column by its masked form
+    (--no-mask, a flag of every command, keeps the raw text and tokens).
     Rows without usable text are rejected (counted, written to rejected_tokenize.csv). With FILE "-" it is a
     filter: one line in, space-separated tokens out.
 
@@ -53,7 +52,9 @@ def tokenize(
     """
     from ivr_text.errors import InputError
 
-    tok = _make_tokenizer(user_dict, stopwords, synonyms, config, no_mask, keep_stopwords, engine, social)
+    from ivr_text.text.pii import output_masking
+
+    tok = _make_tokenizer(user_dict, stopwords, synonyms, config, not output_masking(), keep_stopwords, engine, social)
     if file == "-":
         _filter_stdin(tok, jobs)
         return
@@ -137,7 +138,7 @@ def _tokenize_file(tok, path: Path, column, out: Path, jobs, mapping, fmt, encod
             row = data["source_row"].iloc[empty.index(True)] if "source_row" in data else "?"
             raise InputError(f"{path}: line {row}: column {column!r}: no text left after normalisation")
         n = table.reject(empty, f"column {column!r}: no text left after normalisation")
-        common.echo(f"  rejected {n:,} more: no text left after normalisation")
+        common.echo(f"  rejected {n:,} more: no text left after normalisation; now {table.summary()}")
         normalized = [t for t, e in zip(normalized, empty) if not e]
         data = table.data
     tokens = tok.tokenize_many(normalized, n_jobs=jobs, normalized=True)
@@ -154,6 +155,10 @@ def _tokenize_file(tok, path: Path, column, out: Path, jobs, mapping, fmt, encod
     result["tokens"] = [" ".join(t) for t in tokens]
     if column != "text":
         result = result.rename(columns={"text": column})
+    if tok.mask:  # masked here already: the writer need not mask them again
+        from ivr_text.sanitize import MASKED
+
+        result.attrs[MASKED] = [column, "text_norm", "tokens"]
     common.echo(f"{path}: tokenised {len(result):,} texts, {sum(map(len, tokens)):,} tokens "
                 f"(engine {tok.engine.name}, masking {'on' if tok.mask else 'OFF'})")
     written = [write_table(result, target)]

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from ivr_text.cli import common
-from ivr_text.errors import InputError
+from ivr_text.errors import InputError, UsageError
 
 keywords_app = typer.Typer(
     help="Grow the cause taxonomy and dictionaries from your own complaints."
@@ -37,14 +37,21 @@ def _config(cls, path: Path | None, **options):
         if unknown:
             raise InputError(f"{path}: unknown parameter '{unknown[0]}' (known: {', '.join(sorted(known))})")
         values.update(raw)
-    values.update({k: v for k, v in options.items() if v is not None})
+    given = {k: v for k, v in options.items() if v is not None}
+    values.update(given)
     for key in ("k_range", "k_range_by"):
         if key in values:
             values[key] = tuple(values[key])
     try:
         return cls(**values)
     except TypeError as exc:
-        raise InputError(f"bad parameters: {exc}") from None
+        raise InputError(f"{path or 'options'}: bad parameters: {exc}") from None
+    except (InputError, ValueError) as exc:  # a value the config rejects: name the option or the file it came from
+        msg = str(exc)
+        option = next((k for k in given if msg.startswith(k)), None)
+        if option is not None:
+            raise UsageError(f"--{option.replace('_', '-')} {given[option]!r}: {msg}") from None
+        raise InputError(f"{path or 'options'}: {msg}") from None
 
 
 def _mapping(mapping, **canonical_to_source) -> list[str]:
@@ -232,6 +239,11 @@ def trends(
     if data.empty:
         raise InputError(f"{file}: no row with a usable date and text")
     periods = to_periods(data["ts"], cfg.period)
+    span = (periods.max() - periods.min()).n + 1
+    if span > cfg.max_periods:
+        raise InputError(f"{file}: the dates span {span:,} {cfg.period}s ({data['ts'].min().date()} .. "
+                         f"{data['ts'].max().date()}), more than max_periods {cfg.max_periods:,}; check the dates, "
+                         "use a longer --period or narrow --date-window")
     texts = data["text"].tolist()
     name = by or "group"
     paths = []

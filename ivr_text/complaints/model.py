@@ -346,12 +346,25 @@ _ALLOWED_TYPES = {"builtins.dict", "builtins.str", "builtins.list", "builtins.in
                   "numpy.ndarray"}
 
 
+#: A model is JSON and NumPy arrays of a few MB; an archive that would expand beyond this (a zip bomb) is refused
+MAX_MODEL_BYTES = 1 << 30
+MAX_MODEL_MEMBERS = 1000
+
+
 def _stored_types(path: Path) -> set[str]:
-    """``module.Class`` of every node in the skops archive's schema (raises on a damaged archive)."""
+    """``module.Class`` of every node in the skops archive's schema (raises on a damaged archive, ValueError on
+    one that would expand beyond :data:`MAX_MODEL_BYTES` or whose schema is not a skops schema)."""
     import zipfile
 
     with zipfile.ZipFile(path) as zf:
+        infos = zf.infolist()
+        size = sum(i.file_size for i in infos)
+        if len(infos) > MAX_MODEL_MEMBERS or size > MAX_MODEL_BYTES:
+            raise _TooLarge(f"{path}: refusing a model archive of {len(infos):,} files expanding to {size / 1e6:,.0f} MB "
+                            f"(limit {MAX_MODEL_BYTES / 1e6:,.0f} MB): not an ivr-text model")
         schema = json.loads(zf.read("schema.json"))
+    if not isinstance(schema, dict) or not isinstance(schema.get("protocol"), int) or "__class__" not in schema:
+        raise ValueError("not a skops schema")
     found: set[str] = set()
     stack = [schema]
     while stack:
@@ -396,14 +409,16 @@ def load_model(path: str | Path, taxonomy: Taxonomy | None = None) -> CauseModel
 
     import skops.io as sio
 
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: model file not found")
+    from ivr_text.io import check_input_file
+
+    path = check_input_file(path, "model file")
     what = f"{path}: not an ivr-text cause model (or the file is truncated)"
     try:
         types = _stored_types(path)
         untrusted = sio.get_untrusted_types(file=path)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, json.JSONDecodeError, EOFError, RuntimeError):
+    except _TooLarge as exc:
+        raise InputError(str(exc)) from None
+    except Exception:  # zipfile, json and skops raise many types on damaged or foreign archives
         raise InputError(what) from None
     foreign = sorted((types | set(untrusted)) - _ALLOWED_TYPES)
     if foreign:
@@ -455,6 +470,10 @@ def load_model(path: str | Path, taxonomy: Taxonomy | None = None) -> CauseModel
     model = CauseModel(stored_tax, config, vectorizers, coef, intercept, temperature, meta, shift)
     model.classes_ = np.array(meta["classes"], dtype=object)
     return model
+
+
+class _TooLarge(ValueError):
+    """A model archive beyond the size limits."""
 
 
 def _minor(version: str) -> str:

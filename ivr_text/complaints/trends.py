@@ -70,6 +70,7 @@ class TrendConfig:
     top_terms: int = 20        # per period
     alert_terms: int = 5       # terms shown per alert (what changed)
     boilerplate: bool = True   # keep corpus boilerplate out of emerging terms
+    max_periods: int = 5000    # a longer calendar is refused (dates decades apart are data errors, not trends)
 
     def __post_init__(self):
         if self.period not in PERIODS:

@@ -65,24 +65,28 @@ def build_graph(nodes: pd.DataFrame, edges: pd.DataFrame, node_names: list[str],
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def _xml_safe(g):
-    """The graph with every string (node names, attribute values) made XML-safe: a stray control character
-    from a log is written as its escape (``\\x01``), so names stay distinct. The graph itself is returned when
-    nothing needs changing."""
+def _mapped(g, fix):
+    """The graph with ``fix`` applied to every string (node names, attribute values); the graph itself when
+    nothing changes."""
     import networkx as nx
 
-    fix = lambda v: _NOT_XML.sub(lambda m: f"\\x{ord(m[0]):02x}", v) if isinstance(v, str) else v  # noqa: E731
     strings = [n for n in g.nodes if isinstance(n, str)]
     strings += [v for _, d in g.nodes(data=True) for v in d.values() if isinstance(v, str)]
     strings += [v for _, _, d in g.edges(data=True) for v in d.values() if isinstance(v, str)]
-    if not any(_NOT_XML.search(v) for v in strings):
+    if all(fix(v) == v for v in dict.fromkeys(strings)):
         return g
-    safe = nx.relabel_nodes(g, {n: fix(n) for n in g.nodes}, copy=True)
+    safe = nx.relabel_nodes(g, {n: fix(n) if isinstance(n, str) else n for n in g.nodes}, copy=True)
     for _, d in safe.nodes(data=True):
-        d.update({k: fix(v) for k, v in d.items()})
+        d.update({k: fix(v) if isinstance(v, str) else v for k, v in d.items()})
     for _, _, d in safe.edges(data=True):
-        d.update({k: fix(v) for k, v in d.items()})
+        d.update({k: fix(v) if isinstance(v, str) else v for k, v in d.items()})
     return safe
+
+
+def _xml_safe(g):
+    """The graph with every string made XML-safe: a stray control character from a log is written as its
+    escape (``\\x01``), so names stay distinct."""
+    return _mapped(g, lambda v: _NOT_XML.sub(lambda m: f"\\x{ord(m[0]):02x}", v))
 
 
 def write_graph(g, out_dir: str | Path) -> list[Path]:
@@ -92,6 +96,10 @@ def write_graph(g, out_dir: str | Path) -> list[Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = [out_dir / "graph.graphml", out_dir / "graph.gexf", out_dir / "graph.json"]
+    from ivr_text.text.pii import mask_pii, output_masking
+
+    if output_masking():  # PII masked as by every writer (ivr_text.sanitize)
+        g = _mapped(g, mask_pii)
     xml_g = _xml_safe(g)
     nx.write_graphml(xml_g, paths[0], encoding="utf-8")
     nx.write_gexf(xml_g, paths[1], encoding="utf-8")

@@ -32,7 +32,8 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def esc(value: object) -> str:
-    """HTML/XML-escape any value for element text or a quoted attribute; None and NaN become ''."""
+    """HTML/XML-escape any value for element text or a quoted attribute; None and NaN become ''. Text is
+    PII-masked first (unless --no-mask): every value a page shows passes here, so nothing unmasked reaches HTML."""
     if value is None:
         return ""
     if isinstance(value, float) and math.isnan(value):
@@ -42,7 +43,13 @@ def esc(value: object) -> str:
             return ""
     except TypeError:  # pragma: no cover
         pass
-    return html.escape(_CONTROL.sub("", str(value)), quote=True)
+    text = str(value)
+    if isinstance(value, str):
+        from ivr_text.text.pii import mask_pii, output_masking
+
+        if output_masking():
+            text = mask_pii(text)
+    return html.escape(_CONTROL.sub("", text), quote=True)
 
 
 def is_missing(value: object) -> bool:

@@ -46,18 +46,14 @@ def guarded(title: str, question: str, build: Callable[[], str], *, anchor: str 
 
 
 def masked(text: object, max_chars: int = 140) -> str:
-    """User text for display: PII masked (phones, IDs, cards, e-mails), shortened. Escape it when rendering."""
+    """User text for display: PII masked (unless --no-mask), shortened. Escape it when rendering."""
     from ivr_text.report.html import is_missing
 
     if is_missing(text):
         return ""
-    s = str(text)
-    try:
-        from ivr_text.text import mask_pii
-    except ImportError:  # pragma: no cover - the text package ships with ivr_text
-        mask_pii = None
-    if mask_pii is not None:
-        s = mask_pii(s)
+    from ivr_text.text.pii import mask_pii, output_masking
+
+    s = mask_pii(str(text)) if output_masking() else str(text)
     s = " ".join(s.split())
     return s if len(s) <= max_chars else s[: max_chars - 1] + "…"
 

@@ -20,14 +20,14 @@ def _load_manifest(out_dir: Path, manifest):
             path = Path(manifest)
             try:
                 return json.loads(path.read_text(encoding="utf-8-sig"))
-            except (OSError, ValueError) as exc:
+            except (OSError, ValueError, RecursionError) as exc:
                 return {"inputs": [], "notes": [f"manifest {path.name} not readable: {exc}"]}
         return manifest
     path = out_dir / "manifest.json"
     if path.is_file():
         try:
             return json.loads(path.read_text(encoding="utf-8-sig"))
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             return {"inputs": [], "notes": [f"manifest.json not readable: {exc}"]}
     return None
 

@@ -101,7 +101,7 @@ class OutputDir:
             raise not_found(names, self.path)
         try:
             obj = json.loads(path.read_text(encoding="utf-8-sig"))
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RecursionError) as exc:  # (RecursionError: nested hundreds of levels deep)
             raise MissingData(f"{path.name}: not readable JSON ({exc})") from None
         if not isinstance(obj, dict):
             raise MissingData(f"{path.name}: expected a JSON object")

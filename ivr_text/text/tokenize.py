@@ -169,17 +169,11 @@ class Tokenizer:
     @staticmethod
     def read_config(path: str | Path) -> dict:
         """Constructor options from YAML (top level or under ``tokenizer:``); file paths relative to the YAML."""
-        import yaml
-
         from ivr_text.errors import InputError
+        from ivr_text.resources import read_yaml
 
         path = Path(path)
-        try:
-            conf = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except FileNotFoundError:
-            raise InputError(f"{path}: config file not found") from None
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            raise InputError(f"{path}: not a valid YAML file ({str(exc).splitlines()[0]})") from None
+        conf = read_yaml(path, "config file", mapping=False) or {}  # (missing, malformed, nested too deeply: one line)
         if isinstance(conf, dict) and isinstance(conf.get("tokenizer"), dict):
             conf = conf["tokenizer"]
         if not isinstance(conf, dict):
