@@ -125,4 +125,4 @@ def test_compare_cli(tmp_path):
     bad = CliRunner().invoke(app, ["ivr", "compare", str(src), "--out", str(tmp_path / "x")])
     assert bad.exit_code == 2 and "either --groups or --periods" in bad.output
     bad = CliRunner().invoke(app, ["ivr", "compare", str(src), "--groups", "segment=A,Z", "--out", str(tmp_path)])
-    assert bad.exit_code == 1 and "segment 'Z' is not in the log" in bad.output and "Traceback" not in bad.output
+    assert bad.exit_code == 2 and "segment 'Z' is not in the log" in bad.output and "Traceback" not in bad.output

@@ -105,4 +105,4 @@ def test_cli_tokenize_social_option():
     masked = runner.invoke(app, ["tokenize", "-", "--social", "mask"], input=text)
     assert masked.output.split() == ["<AT>", "我家", "宽带", "未网络", "<TOPIC>"]
     bad = runner.invoke(app, ["tokenize", "-", "--social", "erase"], input=text)
-    assert bad.exit_code == 1 and "--social: choose drop, mask or keep" in bad.output
+    assert bad.exit_code == 2 and "--social: choose drop, mask or keep" in bad.output
