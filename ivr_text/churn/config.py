@@ -38,8 +38,10 @@ def check_keys(user: dict, default: dict, source: str, where: str = "") -> None:
             raise InputError(f"{source}: unknown setting '{name}'{hint}")
         ref = default[key]
         if isinstance(ref, dict):
-            if value is not None:
+            if value is not None and ref:
                 check_keys(value, ref, source, name)
+            elif value is not None and not isinstance(value, dict):   # an open mapping such as usage.weights
+                raise InputError(f"{source}: '{name}' must be a mapping, e.g. {{bill: 0.6, minutes: 0.4}}")
         elif isinstance(ref, (int, float)) and not isinstance(ref, bool):
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise InputError(f"{source}: '{name}' must be a number, got {value!r}")
