@@ -227,3 +227,19 @@ def test_evaluate_table_one_class_names_the_counts(tmp_path):
     r = runner.invoke(app, ["churn", "evaluate-table", str(path), "--feedback-column", "care",
                             "--usage-change-column", "chg", "--label-column", "churn"])
     assert r.exit_code == 1 and "got 0 churners and 4 non-churners" in r.output
+
+
+def test_reweighted_lift_hand_checked_and_equal_to_the_real_population():
+    from ivr_text.churn.evaluate import reweighted_top_decile_lift
+
+    rng = np.random.default_rng(3)
+    n = 200_000
+    y = rng.random(n) < 0.02
+    s = y * 1.0 + rng.normal(size=n)
+    real = ranking_metrics(y, s)["top_decile_lift"]
+    # an oversampled 50/50 sample of the same population, reweighted back to 2 %
+    pos, neg = np.flatnonzero(y), rng.choice(np.flatnonzero(~y), y.sum(), replace=False)
+    idx = np.r_[pos, neg]
+    assert reweighted_top_decile_lift(y[idx], s[idx], y.mean()) == pytest.approx(real, rel=0.05)
+    # hand-checked: 1 churner, 1 non-churner standing for 9 customers; the top 10 % is the churner alone
+    assert reweighted_top_decile_lift(np.array([True, False]), np.array([1.0, 0.0]), 0.1) == pytest.approx(10.0)

@@ -351,16 +351,108 @@ def evaluate(
                     write_table(scored, out / "scores.csv"))
 
 
+def _customer_table(path, label, encoding, strict, out):
+    """Read a customer table as text, type it (numbers, text, bool label) and reject rows without a label."""
+    from ivr_text.churn.learn import typed_customer_table
+    from ivr_text.io import first_problem, read_table, write_rejected
+
+    table = read_table(path, None, encoding=encoding)
+    if label is not None and label not in table.data.columns:
+        raise InputError(f"{path}: no label column '{label}' (columns: {', '.join(map(str, table.data.columns[:12]))})")
+    data, bad, notes = typed_customer_table(table.data, label)
+    if label is not None:
+        table.reject(bad, f"column '{label}': missing or not a churn label (0/1, yes/no, true/false)")
+        data = data[~bad].reset_index(drop=True)
+    if strict and (problem := first_problem(table)):
+        raise InputError(problem)
+    common.report_rows(table)
+    for note in notes:
+        common.echo(f"  {note}")
+    if out is not None:
+        write_rejected(table, out, "table")
+    return table, data
+
+
+ModelOpt = Annotated[Path, typer.Option("--model", help="Churn model file (.skops).")]
+PopRateOpt = Annotated[Optional[float], typer.Option(
+    "--population-churn-rate", help="Churn rate of the population the table was sampled from (e.g. 0.0196 for a "
+                                    "sample with churners oversampled): also report the top-decile lift at that rate.")]
+
+
+@churn_app.command("train-table")
+@common.friendly_errors
+def train_table_cmd(
+    table: Annotated[Path, typer.Argument(help="Customer-level table: one row per customer.")],
+    label_column: Annotated[str, typer.Option("--label-column", help="Churn label column (0/1, yes/no).")],
+    model: ModelOpt,
+    feature_columns: Annotated[Optional[list[str]], typer.Option("--feature-column", help="Use only these columns (repeatable or comma-separated; default every column but the label).")] = None,
+    exclude_columns: Annotated[Optional[list[str]], typer.Option("--exclude-column", help="Columns to leave out (repeatable or comma-separated).")] = None,
+    cv: Annotated[int, typer.Option("--cv", help="Also cross-validate with K folds: the model beside default gradient boosting and logistic.")] = 0,
+    population_rate: PopRateOpt = None,
+    as_json: JsonOpt = False,
+    out: OptOutOpt = None,
+    encoding: common.EncodingOpt = None,
+    strict: common.StrictOpt = False,
+) -> None:
+    """Train the churn model (gradient boosting, calibrated, logistic beside it) on a customer-level table.
+
+    Missing values are kept (the trees route them natively); text columns with few values are one-hot
+    encoded; constant and identifier columns are dropped and named. --cv K prints the cross-validated AUC and
+    top-decile lift of the model beside scikit-learn's default gradient boosting and a logistic model.
+
+    Example: ivr-text churn train-table cell2cell_train.csv --label-column churn --model reports/churn/c2c.skops --cv 5
+    """
+    from ivr_text.churn.learn import train_table
+    from ivr_text.churn.model import save_model
+    from ivr_text.io import write_json
+
+    if as_json:
+        common.set_quiet(True)
+    t, data = _customer_table(table, label_column, encoding, strict, out)
+    fitted, report = train_table(data, label_column, _columns(feature_columns), _columns(exclude_columns), cv,
+                                 population_rate=population_rate)
+    report["rows_read"] = {"read": t.read, "used": t.used, "rejected": len(t.rejected)}
+    path = save_model(fitted, model, {"kind": "table", "label_column": label_column, "source": str(table)})
+    if as_json:
+        from ivr_text.io import _jsonable
+
+        typer.echo(json.dumps(_jsonable(report), ensure_ascii=False, indent=2))
+    else:
+        common.echo(f"trained on {report['rows']:,} customers ({report['churners']:,} churners), "
+                    f"{len(report['features_used'])} features, {report['n_iter']} boosting iterations; hold-out AUC "
+                    f"{report['holdout']['auc_gradient_boosting']:.3f} (logistic {report['holdout']['auc_logistic']:.3f})")
+        for col, why in report["columns_dropped"].items():
+            common.echo(f"  column '{col}' not used: {why}")
+        if "cv_methods" in report:
+            _print_methods(report["cv_methods"], f"{cv}-fold cross-validation")
+    paths = [path]
+    if out is not None:
+        paths.append(write_json(report, out / "training.json"))
+    common.done(*paths)
+
+
+def _print_methods(methods: dict, title: str) -> None:
+    import pandas as pd
+
+    rows = [{"method": name, "auc": m["auc"], "auc 95% CI": f"{m['auc_ci95'][0]:.3f}–{m['auc_ci95'][1]:.3f}",
+             "top_decile_lift": m["top_decile_lift"],
+             **({"lift at population rate": m["top_decile_lift_at_population_rate"]}
+                if "top_decile_lift_at_population_rate" in m else {})} for name, m in methods.items()]
+    common.print_table(pd.DataFrame(rows), title=title)
+
+
 @churn_app.command("evaluate-table")
 @common.friendly_errors
 def evaluate_table_cmd(
     table: Annotated[Path, typer.Argument(help="Customer-level table: one row per customer.")],
-    label_column: Annotated[str, typer.Option("--label-column", help="Churn label column (0/1, yes/no).")],
-    feedback_column: Annotated[str, typer.Option("--feedback-column", help="Feedback column, e.g. care calls or a complaints flag.")],
+    label_column: Annotated[Optional[str], typer.Option("--label-column", help="Churn label column (0/1, yes/no); with --model default the one it was trained on.")] = None,
+    feedback_column: Annotated[Optional[str], typer.Option("--feedback-column", help="Feedback column, e.g. care calls or a complaints flag.")] = None,
     usage_change_column: Annotated[Optional[str], typer.Option("--usage-change-column", help="Usage change column (e.g. changem).")] = None,
     usage_column: Annotated[Optional[str], typer.Option("--usage-column", help="Usage level column when no change is available.")] = None,
     usage_change_unit: Annotated[str, typer.Option("--usage-change-unit", help="percent, fraction or auto.")] = "auto",
-    feature_columns: Annotated[Optional[list[str]], typer.Option("--feature-column", help="Extra numeric columns for the logistic model (repeatable or comma-separated).")] = None,
+    feature_columns: Annotated[Optional[list[str]], typer.Option("--feature-column", help="Extra columns for the learned models (repeatable or comma-separated).")] = None,
+    model: Annotated[Optional[Path], typer.Option("--model", help="Score this trained model (churn train-table) on the table instead.")] = None,
+    population_rate: PopRateOpt = None,
     out: OptOutOpt = None,
     rules: RulesOpt = None,
     k: KOpt = None,
@@ -371,33 +463,71 @@ def evaluate_table_cmd(
 ) -> None:
     """Evaluate on a customer-level table (e.g. Cell2Cell, Iranian churn): what the data says, side by side.
 
-    Reports the sign and strength of each column's association with churn (never assumed) and compares
-    usage-only, feedback-only, the signal and a cross-validated logistic model. Rows with a missing or
-    unparseable value in a named column are rejected (rejected_table.csv).
+    With --model: scores that trained model on this table (customers it has not seen) and reports its AUC
+    (95% CI) and top-decile lift, with its logistic companion. Otherwise: the sign and strength of each
+    column's association with churn (never assumed) and usage-only, feedback-only, the signal, and
+    cross-validated logistic and gradient-boosted models. Missing values are kept (the trees route them;
+    the logistic model imputes); rows without a label are rejected (rejected_table.csv).
 
     Example: ivr-text churn evaluate-table cell2cell.csv --feedback-column custcare --usage-change-column changem --label-column churn
     """
     from ivr_text.churn.config import churn_config
-    from ivr_text.churn.table_eval import evaluate_table
-    from ivr_text.io import Schema, write_json, write_table
+    from ivr_text.io import write_json, write_table
 
     if as_json:
         common.set_quiet(True)
+    config = churn_config(rules)
+    ks, n_folds, seed = _eval_settings(config, k, folds)
+    if model is not None:
+        from ivr_text.churn.learn import score_table
+        from ivr_text.churn.model import load_model
+
+        fitted, meta = load_model(model)
+        label = label_column or meta.get("label_column")
+        t, data = _customer_table(table, label, encoding, strict, out)
+        result, scores = score_table(data, fitted, label, ks, population_rate)
+        result["rows"] = {"read": t.read, "used": t.used, "rejected": len(t.rejected)}
+        result["model_file"] = {"path": str(model), "trained_on": meta.get("source"), "n_train": meta.get("n_train")}
+        if as_json:
+            from ivr_text.io import _jsonable
+
+            typer.echo(json.dumps(_jsonable(result), ensure_ascii=False, indent=2))
+        elif "model" in result:
+            _print_methods({"model": result["model"], "logistic": result["logistic"]},
+                           f"{model.name} on {table.name} (customers not seen in training)")
+        if result["features_missing_in_table"]:
+            common.echo(f"columns the model uses but the table lacks (scored as missing): "
+                        f"{', '.join(result['features_missing_in_table'])}")
+        if out is not None:
+            common.done(write_json(result, out / "evaluation.json"), write_table(scores, out / "scores.csv"))
+        return
+    from ivr_text.churn.table_eval import evaluate_table
+
+    if label_column is None or feedback_column is None:
+        raise InputError("name --label-column and --feedback-column (or score a trained model with --model)")
     if (usage_change_column is None) == (usage_column is None):
         raise InputError("name exactly one of --usage-change-column or --usage-column")
     extra = _columns(feature_columns) or []
+    t, data = _customer_table(table, label_column, encoding, strict, out)
     usage_col = usage_change_column or usage_column
-    cols = list(dict.fromkeys([feedback_column, usage_col, *extra]))
-    schema = Schema("customer_table", {label_column: "bool", **{c: "float" for c in cols}})
-    config = churn_config(rules)
-    t = _read(table, schema, None, encoding, strict, out, "table")
-    ks, n_folds, seed = _eval_settings(config, k, folds)
-    result, lift = evaluate_table(t.data, label_column, feedback_column, config, usage_change_column, usage_column,
-                                  extra, usage_change_unit, ks=ks, folds=n_folds, seed=seed)
+    for c in (feedback_column, usage_col, *extra):
+        if c not in data.columns:
+            raise InputError(f"{table}: no column '{c}' (columns: {', '.join(map(str, data.columns[:12]))})")
+        if not pd_numeric(data[c]):
+            raise InputError(f"{table}: column '{c}' is not numeric")
+    result, lift = evaluate_table(data, label_column, feedback_column, config, usage_change_column, usage_column,
+                                  extra, usage_change_unit, ks=ks, folds=n_folds, seed=seed,
+                                  population_rate=population_rate)
     result["rows"] = {"read": t.read, "used": t.used, "rejected": len(t.rejected)}
     _print_eval(result, as_json)
     if out is not None:
         common.done(write_json(result, out / "evaluation.json"), write_table(lift, out / "lift.csv"))
+
+
+def pd_numeric(s) -> bool:
+    import pandas as pd
+
+    return pd.api.types.is_numeric_dtype(s)
 
 
 def register(app) -> None:
