@@ -95,7 +95,7 @@ def test_operator_rules(sig):
     assert "repeated_faults" in cp.loc[("B", "2024-07"), "rules_fired"]        # 3 network faults
     assert "bill_decline" not in cp.loc[("B", "2024-10"), "rules_fired"]       # only 2 months down
     assert "bill_decline" in cp.loc[("B", "2024-11"), "rules_fired"]           # Sep–Nov ≤ 85 % of 50
-    assert cp.loc[("B", "2024-11"), "bill_change"] == pytest.approx(-0.6)
+    assert cp.loc[("B", "2024-11"), "bill_rule_change"] == pytest.approx(-0.6)
 
 
 def test_score_bounded_and_monotone_in_evidence(sig):
@@ -191,7 +191,7 @@ def test_every_quoted_percentage_recomputes_from_the_quoted_figures(overrides):
             checked += 1
         for m in bill_re.finditer(row["reasons"]):
             v, b = float(m[2].replace(",", "")), float(m[3].replace(",", ""))
-            assert int(m[4]) == round((v / b - 1) * 100) and (m[2], m[3]) == (shown(row["bill"]), shown(row["bill_baseline"]))
+            assert int(m[4]) == round((v / b - 1) * 100) and (m[2], m[3]) == (shown(row["bill"]), shown(row["bill_rule_baseline"]))
             checked += 1
         if row["phase"] == "silent_decline":
             assert row["complaints_recent"] < 2 and row["feedback_recent"] < 2        # silent means silent

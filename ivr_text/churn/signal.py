@@ -254,7 +254,7 @@ def customer_periods(sig: Signal, include_all: bool = False) -> pd.DataFrame:
         "usage_change": flat(sig.usage_change),
     })
     if sig.bill_change is not None:
-        out["bill_change"] = flat(sig.bill_change)
+        out["bill_rule_change"] = flat(sig.bill_change)
     out["phase"] = cat(flat(sig.phase), PHASES)
     out["signal_score"] = flat(sig.score).round(4)
     out["warning_level"] = cat(flat(sig.level), LEVELS)
@@ -337,8 +337,8 @@ def customer_figures(sig: Signal, codes: np.ndarray, col: int) -> pd.DataFrame:
         column = next(c for c in _names(sig.config["rules"]["bill_decline"].get("column", "bill")) if c in p.measures)
         out["bill_measure"] = column
         out["bill"] = p.measures[column][codes, col].astype(np.float32)
-        out["bill_baseline"] = sig.bill_baseline[codes, col]
-        out["bill_change"] = sig.bill_change[codes, col].round(4)
+        out["bill_rule_baseline"] = sig.bill_baseline[codes, col]
+        out["bill_rule_change"] = sig.bill_change[codes, col].round(4)
     cfg = sig.config.get("rules", {})
     if "complaints_recent" in sig.rules:
         m = int(cfg["complaints_recent"].get("months", 3))
@@ -416,7 +416,7 @@ def reason_texts(sig: Signal, warn: pd.DataFrame, col: int) -> np.ndarray:
             if name not in fired:
                 continue
             if name == "bill_decline":
-                v, b = shown(float(r["bill"])), shown(float(r["bill_baseline"]))
+                v, b = shown(float(r["bill"])), shown(float(r["bill_rule_baseline"]))
                 parts.append(f"{desc[name]}（{r['bill_measure']} {v}，基线{b}，{shown_change([v], [b], [1.0]):+.0%}）")
             elif name == "complaints_recent":
                 parts.append(f"{desc[name]}（{int(r['complaints_recent'])}次）")

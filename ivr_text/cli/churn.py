@@ -179,6 +179,7 @@ def signal(
     usage_columns: UsageColsOpt = None,
     as_of: AsOfOpt = None,
     min_level: Annotated[Optional[str], typer.Option("--min-level", help="Lowest level in warnings.csv: low, medium, high.")] = None,
+    model: Annotated[Optional[Path], typer.Option("--model", help="Rank with this learned model (churn train) and explain each warned customer.")] = None,
     feedback_map: FeedbackMapOpt = None,
     usage_map: UsageMapOpt = None,
     encoding: common.EncodingOpt = None,
@@ -186,6 +187,10 @@ def signal(
     strict: common.StrictOpt = False,
 ) -> None:
     """Feedback–usage churn signal: phase, score, warning level and reasons per customer and period.
+
+    With --model the warning list is ranked by the learned model's calibrated churn probability; every warned
+    customer gets the operator rules and phase as named reasons with their figures and, in Chinese, the
+    features that moved the model's score most (explanation; model_factors holds the contributions).
 
     Writes warnings.csv (流失预警名单, ranked, with rules fired and top complaint causes), customer_periods.csv,
     phase_summary.csv, unmatched_customers.csv (customers on one side only) and signal_summary.json.
@@ -203,9 +208,23 @@ def signal(
     sig = compute_signal(panel, config)
     at = _as_of(as_of)
     _check_as_of(panel, at)
-    warn = warning_list(sig, at, min_level)
     summary = signal_summary(sig, at)
+    if model is not None:
+        from ivr_text.churn.model import load_model
+        from ivr_text.churn.panel_model import model_warnings
+
+        fitted, meta = load_model(model)
+        if meta.get("kind") != "panel":
+            raise InputError(f"{model}: a customer-table model (churn train-table); rank panels with a model from "
+                             "'ivr-text churn train'")
+        warn = model_warnings(sig, fitted, meta, at, min_level)
+        summary["model"] = {"path": str(model), "trained_at": meta.get("trained_at"),
+                            "training_churn_rate": meta.get("training_churn_rate")}
+    else:
+        warn = warning_list(sig, at, min_level)
     summary["warnings"] = int(len(warn))
+    if sig.windows_note:
+        common.echo(sig.windows_note)
     paths = [write_table(warn, out / "warnings.csv"),
              _write_big(customer_periods(sig), out, "customer_periods", table_format),
              write_table(phase_summary(sig), out / "phase_summary.csv"),
@@ -220,8 +239,10 @@ def signal(
         common.echo(f"rule {name} skipped: {why}")
     common.echo(f"as of {summary['as_of']}: {len(warn):,} customers warned "
                 f"({', '.join(f'{k} {v:,}' for k, v in summary['warning_levels_at_as_of'].items() if k != 'none')})")
-    common.print_table(warn[["rank", "customer_id", "signal_score", "warning_level", "phase", "usage_change",
-                             "feedback_in_peak_window", "reasons"]], title="流失预警名单 (top 10)", max_rows=10)
+    shown_cols = ["rank", "customer_id", "churn_probability", "model_level", "phase", "explanation"] if model else \
+        ["rank", "customer_id", "signal_score", "warning_level", "phase", "usage_change", "feedback_in_peak_window",
+         "reasons"]
+    common.print_table(warn[shown_cols], title="流失预警名单 (top 10)", max_rows=10)
     common.done(*paths)
 
 
@@ -303,6 +324,68 @@ KOpt = Annotated[Optional[list[float]], typer.Option("--k", help="k for precisio
 FoldsOpt = Annotated[Optional[int], typer.Option("--folds", help="Cross-validation folds (default 5).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the evaluation as JSON.")]
 OptOutOpt = Annotated[Optional[Path], typer.Option("--out", "-o", help="Write evaluation.json, lift.csv (and scores.csv) here.")]
+
+
+@churn_app.command("train")
+@common.friendly_errors
+def train(
+    feedback: FeedbackOpt,
+    usage: Annotated[Path, typer.Option("--usage", help="Usage per customer and period.")],
+    labels: Annotated[Path, typer.Option("--labels", help="Churn labels: customer_id, churned, churn_period.")],
+    model: ModelOpt,
+    out: OptOutOpt = None,
+    rules: RulesOpt = None,
+    usage_columns: UsageColsOpt = None,
+    horizon: Annotated[Optional[int], typer.Option("--horizon", help="Periods after each as-of in which churn counts (default 3).")] = None,
+    as_json: JsonOpt = False,
+    feedback_map: FeedbackMapOpt = None,
+    usage_map: UsageMapOpt = None,
+    labels_map: LabelsMapOpt = None,
+    encoding: common.EncodingOpt = None,
+    strict: common.StrictOpt = False,
+) -> None:
+    """Learn the churn model from labelled history: features at several as-of points, churn in the horizon after.
+
+    Gradient-boosted trees (monotone where the direction is known, calibrated) with a logistic model beside
+    them; first back-tested on the latest as-of point (trained only on points whose outcome was known by then,
+    beside usage-only and the prior signal), then fitted on every point. Use the model with
+    `churn signal --model`.
+
+    Example: ivr-text churn train --feedback sample_logs/feedback.csv --usage sample_logs/usage.csv --labels sample_logs/churn_labels.csv --model reports/churn/churn_model.skops
+    """
+    from ivr_text.churn.model import save_model
+    from ivr_text.churn.panel_model import train_panel
+    from ivr_text.churn.signal import compute_signal
+    from ivr_text.io import write_json
+
+    if as_json:
+        common.set_quiet(True)
+    config, u, f, panel = _signal_inputs(feedback, usage, feedback_map, usage_map, encoding, strict, out, rules,
+                                         usage_columns)
+    lab = _labels(labels, labels_map, encoding, strict, out)
+    sig = compute_signal(panel, config)
+    fitted, report = train_panel(sig, lab.data, config, horizon)
+    path = save_model(fitted, model, {"kind": "panel", "windows_used": report["windows_used"],
+                                      "training_churn_rate": report["training_churn_rate"], "horizon": report["horizon"]})
+    if as_json:
+        from ivr_text.io import _jsonable
+
+        typer.echo(json.dumps(_jsonable(report), ensure_ascii=False, indent=2))
+    else:
+        if sig.windows_note:
+            common.echo(sig.windows_note)
+        pts = report["as_of_points"]
+        common.echo(f"learned from {report['rows']:,} customer-months ({report['churners']:,} churned within "
+                    f"{report['horizon']} periods) at as-of {min(pts)}..{max(pts)}; {len(report['features'])} "
+                    f"features, {report['n_iter']} boosting iterations")
+        if "backtest" in report:
+            b = report["backtest"]
+            _print_methods(b["methods"], f"back-test: trained on {b['trained_on'][0]}..{b['trained_on'][-1]}, "
+                                         f"scored at {b['scored_at']} ({b['customers']:,} customers)")
+        else:
+            common.echo(report["backtest_note"])
+    paths = [path] + ([write_json(report, out / "training.json")] if out is not None else [])
+    common.done(*paths)
 
 
 @churn_app.command("evaluate")

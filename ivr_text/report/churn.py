@@ -270,12 +270,12 @@ def warnings_section(src: OutputDir) -> str:
         shown["warning_level"] = shown["warning_level"].map(lambda v: LEVEL_LABELS.get(str(v), v))
     cols = {"rank": "#", "customer_id": "客户 customer", "signal_score": "信号分", "warning_level": "等级",
             "phase_label": "阶段", "periods_warned": "连续预警期", "feedback_in_peak_window": "近期投诉",
-            "usage_change": "用量变化", "bill_change": "账单变化", "top_causes": "主要投诉原因",
+            "usage_change": "用量变化", "bill_rule_change": "账单较规则基线变化", "top_causes": "主要投诉原因",
             "rules_fired": "触发规则", "reasons": "原因 reasons"}
     if "phase_label" not in shown.columns and "phase" in shown.columns:
         shown["phase_label"] = shown["phase"].map(lambda v: PHASE_LABELS.get(str(v), v))
     return table(shown, cols, formats={"signal_score": lambda v: fmt_float(v, 3), "usage_change": "pct",
-                                       "bill_change": "pct"}, max_rows=30, bars={"signal_score": COLORS["bad"]})
+                                       "bill_rule_change": "pct"}, max_rows=30, bars={"signal_score": COLORS["bad"]})
 
 
 # ------------------------------------------------------------------------------------------ evaluation
