@@ -278,9 +278,19 @@ def _customer_ids(n: int, prefix: str = "U") -> np.ndarray:
     return (prefix + pd.Series(np.arange(1, n + 1)).astype(str).str.zfill(width)).to_numpy(dtype=object)
 
 
+#: Worlds: ``default`` (sample_logs/) and ``curve``, built on the operators' feedback–usage curve: after the
+#: complaint rise, churn-pattern customers fall silent while usage still holds for ``silence_gap`` months
+#: (uniform, inclusive) before usage declines — so their complaint peak lies well before the decline.
+WORLDS = {"default": {}, "curve": {"silence_gap": (1, 6)}}
+
+
 def customers_frame(n_customers: int, seed: int = 0, *, months: int = 12, start: str = "2024-01",
-                    shares: dict[str, float] | None = None) -> Customers:
-    """Draw customers, their segment, lifecycle and the per-month rates of complaints, calls and usage."""
+                    shares: dict[str, float] | None = None, silence_gap: tuple[int, int] | None = None) -> Customers:
+    """Draw customers, their segment, lifecycle and the per-month rates of complaints, calls and usage.
+
+    ``silence_gap`` (see :data:`WORLDS`) inserts silent months with steady usage between a churn-pattern
+    customer's complaint rise and the decline; drawn from its own random stream, so without it nothing changes.
+    """
     if n_customers < 1:
         raise ValueError("customers must be at least 1")
     shares = shares or LIFECYCLE_SHARES
@@ -325,7 +335,15 @@ def customers_frame(n_customers: int, seed: int = 0, *, months: int = 12, start:
     # churn pattern: complaints rise 2-4 months before the decline, usage holds
     rise_len = rng.integers(2, 5, n)[:, None]
     pat = (life == "churn_pattern")[:, None]
-    in_rise = pat & (rel > len(decline)) & (rel <= len(decline) + rise_len)
+    gap = np.zeros((n, 1), dtype=np.int64)
+    if silence_gap:
+        gap = _rng(seed, "curve").integers(silence_gap[0], silence_gap[1] + 1, n)[:, None]
+        in_gap = pat & (rel > len(decline)) & (rel <= len(decline) + gap)
+        complaint[in_gap] = cr["silence"]
+        agent[in_gap] = ar["silence"]
+        weight[in_gap] = cw["silence"]
+        phase[in_gap] = 2
+    in_rise = pat & (rel > len(decline) + gap) & (rel <= len(decline) + gap + rise_len)
     complaint = np.where(in_rise, cr["rise"] * person_rise, complaint)
     agent[in_rise] = ar["rise"]
     weight[in_rise] = cw["rise"]
@@ -1107,11 +1125,12 @@ def complaints_frame(events: pd.DataFrame, cust: Customers, seed: int = 0) -> tu
 
 
 def churn_world(n_customers: int, seed: int = 0, *, months: int = 12, start: str = "2024-01",
-                calls: int = 0) -> dict:
+                calls: int = 0, world: str = "default") -> dict:
     """In-memory churn inputs for benchmarks: ``{"usage", "feedback", "labels": DataFrame, "customers":
     Customers, "usage_quality": dict}`` — the same frames :func:`generate_world` writes for that seed.
-    ``calls`` > 0 also simulates IVR calls so that feedback holds ``ivr_transfer`` events."""
-    cust = customers_frame(n_customers, seed, months=months, start=start)
+    ``calls`` > 0 also simulates IVR calls so that feedback holds ``ivr_transfer`` events; ``world`` one of
+    :data:`WORLDS`."""
+    cust = customers_frame(n_customers, seed, months=months, start=start, **_world(world))
     world = simulate_ivr(calls, seed, customers=cust, start=start, months=months) if calls > 0 else None
     usage, quality = usage_frame(cust, seed)
     feedback = feedback_frame(cust, complaint_events(cust, seed), world.calls if world else None, seed)
@@ -1123,9 +1142,15 @@ FILES = {"menu": "menu.yaml", "ivr": "ivr_events", "complaints": "complaints", "
          "usage": "usage", "labels": "churn_labels"}
 
 
+def _world(name: str) -> dict:
+    if name not in WORLDS:
+        raise ValueError(f"unknown world {name!r}; choose from {', '.join(WORLDS)}")
+    return WORLDS[name]
+
+
 def generate_world(out_dir: str | Path, *, seed: int = 0, calls: int = 7000, customers: int = 1600,
                    months: int = 12, start: str = "2024-01", fmt: str = "csv",
-                   parts: Iterable[str] | None = None) -> dict[str, Path]:
+                   parts: Iterable[str] | None = None, world: str = "default") -> dict[str, Path]:
     """Write one consistent synthetic world into ``out_dir``; return ``{name: path}``.
 
     ``parts`` selects among ``menu, ivr, complaints, feedback, usage, labels`` (default all); README.md and
@@ -1144,9 +1169,12 @@ def generate_world(out_dir: str | Path, *, seed: int = 0, calls: int = 7000, cus
     out.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
     ext = ".csv" if fmt == "csv" else ".parquet"
-    cust = customers_frame(customers, seed, months=months, start=start)
-    truth: dict = {"seed": seed, "options": dict(calls=calls, customers=customers, months=months, start=start,
-                                                   fmt=fmt, parts=sorted(wanted)),
+    cust = customers_frame(customers, seed, months=months, start=start, **_world(world))
+    options = dict(calls=calls, customers=customers, months=months, start=start, fmt=fmt, parts=sorted(wanted))
+    if world != "default":   # the default world's truth.json stays byte-identical
+        options["world"] = world
+        options["silence_gap"] = list(WORLDS[world]["silence_gap"])
+    truth: dict = {"seed": seed, "options": options,
                    "params": copy.deepcopy(PARAMS), "lifecycle_shares": dict(LIFECYCLE_SHARES),
                    "segments": copy.deepcopy(SEGMENTS)}
 
@@ -1337,7 +1365,11 @@ def _write_readme(path: Path, truth: dict, written: dict[str, Path]) -> Path:
         f"({P['complaint_rate']['silence']}/month) while usage and bill fall to ×"
         + "/".join(f"{x:g}" for x in P["decline_multipliers"])
         + " (±0.05) of normal over the last 3 months; then churn (no usage from the churn month on). "
-        "Churn months are drawn from month 8 of the window on (earlier if the window is short).",
+        "Churn months are drawn from month 8 of the window on (earlier if the window is short)."
+        + (f" World '{truth['options']['world']}': between the rise and the decline, "
+           f"{truth['options']['silence_gap'][0]}–{truth['options']['silence_gap'][1]} silent months while usage "
+           "still holds (the operators' curve: the complaint peak lies well before the decline)."
+           if truth["options"].get("world") else ""),
         "- silent_churn: the same decline and churn without complaints. resolved: a 2–3-month complaint rise, "
         f"usage holds, complaints back to {P['complaint_rate']['resolved_low']}/month. noise: "
         f"{P['complaint_rate']['noise']} complaints/month and one or two one-off usage dips to "

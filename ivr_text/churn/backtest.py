@@ -15,6 +15,8 @@ import pandas as pd
 
 from ivr_text.churn.evaluate import associations, compare, lift_table, oof_logistic
 from ivr_text.churn.features import customer_features, model_columns
+from ivr_text.churn.learn import cross_validate
+from ivr_text.churn.model import ModelConfig
 from ivr_text.churn.panel import build_panel
 from ivr_text.churn.periods import month_index, period_index, period_label
 from ivr_text.churn.signal import compute_signal
@@ -64,8 +66,11 @@ def backtest(usage: pd.DataFrame, feedback: pd.DataFrame, labels: pd.DataFrame, 
     f_pidx = month_index(feedback["ts"]) if len(feedback) else np.array([], dtype=np.int64)
     panel = build_panel(usage[u_pidx <= as_of], feedback[f_pidx <= as_of], config, measures)
     sig = compute_signal(panel, config)
+    if not np.isfinite(sig.usage_change[:, -1]).any():   # never a silent 0.5: say what is missing
+        raise InputError(sig.windows_note or f"no customer has a usage baseline at as-of {period_label(as_of)}: "
+                         f"set --as-of later or windows.min_baseline lower in the rules file")
     feats = customer_features(sig, as_of)
-    recent = int(config["windows"]["recent"])
+    recent = int(sig.windows["recent"])
     active = feats["periods_since_last_usage"].le(recent - 1).to_numpy()
     y, counts = label_outcome(labels, feats["customer_id"].reset_index(drop=True), as_of, horizon)
     keep = active & ~np.isnan(y.to_numpy())
@@ -80,6 +85,16 @@ def backtest(usage: pd.DataFrame, feedback: pd.DataFrame, labels: pd.DataFrame, 
     }
     cols = model_columns(data)
     scores["logistic_cv"], model = oof_logistic(data[cols], target, folds=folds, seed=seed)
+    from ivr_text.churn.history import feature_columns   # history builds on label_outcome here
+
+    settings = ModelConfig.from_dict(config.get("model", {}).get("settings"))
+    gb_note = None
+    try:
+        scores["gradient_boosting_cv"] = cross_validate(data[feature_columns(data)], target, folds, config=settings,
+                                                        monotone=config.get("model", {}).get("monotone"),
+                                                        methods=("model",), seed=seed)["model"]
+    except InputError as exc:   # too few churners per fold for the trees: say so, compare the rest
+        gb_note = f"gradient_boosting_cv not run: {exc}"
     result = compare(target, scores, ks)
     notes = [f"features use only periods up to as-of {period_label(as_of)}; data after it was removed before "
              f"computing anything; outcome = churn in the {horizon} period(s) after as-of",
@@ -89,6 +104,12 @@ def backtest(usage: pd.DataFrame, feedback: pd.DataFrame, labels: pd.DataFrame, 
     if counts["churners_without_churn_period"]:
         notes.append(f"{counts['churners_without_churn_period']} churners have no churn_period: their timing could "
                      "not be checked against as-of, so leakage cannot be ruled out for them")
+    if gb_note:
+        notes.append(gb_note)
+    result["windows_used"] = {k: sig.windows[k] for k in ("recent", "baseline", "min_baseline", "peak")}
+    if sig.windows_note:
+        result["windows_note"] = sig.windows_note
+        notes.insert(0, sig.windows_note)
     result.update({"as_of": period_label(as_of), "horizon": horizon, "population": counts, "notes": notes,
                    "logistic_model": model, "associations": associations(data[cols], target).to_dict("records")})
     scored = data[["customer_id"]].assign(churned=target, **{f"score_{k}": v for k, v in scores.items()})

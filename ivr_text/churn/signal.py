@@ -97,7 +97,8 @@ def compute_signal(panel: Panel, config: dict) -> Signal:
     problem_min = float(ph["problem_min_feedback"])
     drop = usage_change <= -float(ph["decline_threshold"])
     elevated_now = fb_recent >= problem_min
-    elevated_history = effective >= problem_min
+    peak_min = remembered_peak_min(fb_recent, panel.has_usage, problem_min, float(ph.get("peak_surprise", 0) or 0))
+    elevated_history = effective >= peak_min
     fallen_back = fb_recent <= float(ph["fall_ratio"]) * effective
     silent = elevated_history & fallen_back & ~elevated_now & drop
     if "complaints_recent" in rules:
@@ -114,9 +115,11 @@ def compute_signal(panel: Panel, config: dict) -> Signal:
     comp = [
         (float(sc["usage_decline"]["weight"]),
          np.clip(-np.nan_to_num(usage_change) / float(sc["usage_decline"]["full_at"]), 0, 1)),
+        # complaints behind a usage drop (the curve); complaints while usage holds are only the precursor
         (float(sc["feedback_history"]["weight"]),
-         np.clip(fb_window / float(sc["feedback_history"]["full_at"]), 0, 1)),
+         np.clip(fb_window / float(sc["feedback_history"]["full_at"]), 0, 1) * drop),
         (float(sc["silent_decline"]["weight"]), silent),
+        (float(sc.get("problem", {}).get("weight", 0.0)), elevated_now & ~drop),
     ]
     rule_cfg = config.get("rules", {})
     comp += [(float(rule_cfg[name].get("weight", 0.0)), fired) for name, fired in rules.items()]
@@ -136,6 +139,21 @@ def compute_signal(panel: Panel, config: dict) -> Signal:
                   usage_index=usage_index, usage_change=usage_change, bill_change=bill_change,
                   bill_baseline=bill_base, phase=phase, score=score, level=level, rules=rules, rules_skipped=skipped,
                   primary=primary, weights=weights, bases=bases)
+
+
+def remembered_peak_min(fb_recent: np.ndarray, observed: np.ndarray, problem_min: float, surprise: float) -> float:
+    """Smallest remembered peak that counts as a complaint rise: at least ``problem_min`` and, with ``surprise``
+    > 0, a window count that customers at the population's mean rate reach by chance in at most that share of
+    windows (Poisson tail) — so a panel whose feedback includes routine contacts needs a larger peak."""
+    if not surprise or not observed.any():
+        return problem_min
+    from scipy.stats import poisson
+
+    lam = float(fb_recent[observed].mean())
+    k = max(int(np.ceil(problem_min)), 1)
+    while poisson.sf(k - 1, lam) > surprise:
+        k += 1
+    return float(k)
 
 
 def _rules(panel: Panel, config: dict, w: dict):

@@ -20,6 +20,8 @@ def samples(
     fmt: Annotated[str, typer.Option("--format", help="Table format: csv or parquet.")] = "csv",
     parts: Annotated[Optional[list[str]], typer.Option(
         "--part", help="Write only these parts (repeatable): menu, ivr, complaints, feedback, usage, labels.")] = None,
+    world: Annotated[str, typer.Option("--world", help="default (sample_logs/) or curve: churners fall silent "
+                                                       "for 1-6 months with steady usage before the decline.")] = "default",
 ) -> None:
     """Generate a synthetic 10086-like world: menu.yaml, ivr_events, complaints, feedback, usage, churn_labels,
     README.md (every assumption and rate) and truth.json (planted facts, for tests only).
@@ -33,7 +35,7 @@ def samples(
         raise typer.BadParameter("use csv or parquet", param_hint="--format")
     try:
         written = generate_world(out, seed=seed, calls=calls, customers=customers, months=months, start=start,
-                                 fmt=fmt.lower(), parts=parts)
+                                 fmt=fmt.lower(), parts=parts, world=world)
     except ValueError as exc:
         raise InputError(str(exc)) from None
     common.done(*written.values())
