@@ -25,27 +25,33 @@ from ivr_text.errors import InputError
 
 def label_outcome(labels: pd.DataFrame, customers: pd.Series, as_of: int, horizon: int) -> tuple[pd.Series, dict]:
     """Outcome per customer (True/False; NaN = excluded) and the counts behind it."""
-    lab = labels.drop_duplicates("customer_id", keep="first").set_index("customer_id")
-    matched = customers[customers.isin(lab.index)]
-    if len(matched) == 0:
+    lab = labels.drop_duplicates("customer_id", keep="first")
+    lab_ids = pd.Index(np.asarray(lab["customer_id"], dtype=object))
+    cust = np.asarray(customers, dtype=object)
+    pos = lab_ids.get_indexer(cust)            # one hash lookup per customer (-1: no label)
+    found = pos >= 0
+    if not found.any():
         raise InputError("labels: no customer_id matches a customer in usage/feedback "
-                         f"(labels e.g. {', '.join(map(str, lab.index[:3]))}; data e.g. "
-                         f"{', '.join(map(str, customers[:3]))})")
-    churned = lab["churned"].reindex(customers).astype("boolean")
+                         f"(labels e.g. {', '.join(map(str, lab_ids[:3]))}; data e.g. "
+                         f"{', '.join(map(str, cust[:3]))})")
+    flag = lab["churned"].astype("boolean").to_numpy(dtype=float, na_value=np.nan)
+    churned = np.where(found, flag[np.maximum(pos, 0)], np.nan)
     has_period = "churn_period" in lab.columns and lab["churn_period"].notna().any()
-    cp = (pd.Series(period_index(lab["churn_period"].reindex(customers).to_numpy()), index=customers)
-          if has_period else pd.Series(-1, index=customers))
-    timed = churned.fillna(False).to_numpy(dtype=bool) & (cp.to_numpy() >= 0)
-    already = timed & (cp.to_numpy() <= as_of)
-    later = timed & (cp.to_numpy() > as_of + horizon)
-    y = churned.astype("Float64").to_numpy(dtype=float, na_value=np.nan).copy()
-    y[timed] = ((cp.to_numpy() > as_of) & (cp.to_numpy() <= as_of + horizon))[timed].astype(float)
+    cp_lab = period_index(lab["churn_period"]) if has_period else np.full(len(lab), -1)
+    cp = np.where(found, cp_lab[np.maximum(pos, 0)], -1)
+    is_churner = np.nan_to_num(churned, nan=0.0) > 0
+    timed = is_churner & (cp >= 0)
+    already = timed & (cp <= as_of)
+    later = timed & (cp > as_of + horizon)
+    y = churned.copy()
+    y[timed] = ((cp > as_of) & (cp <= as_of + horizon))[timed].astype(float)
     y[already] = np.nan
-    counts = {"customers_with_label": int(churned.notna().sum()), "customers_without_label": int(churned.isna().sum()),
+    counts = {"customers_with_label": int(found.sum() - np.isnan(churned[found]).sum()),
+              "customers_without_label": int(len(cust) - found.sum() + np.isnan(churned[found]).sum()),
               "excluded_churned_at_or_before_as_of": int(already.sum()),
               "churned_after_horizon_counted_as_stayed": int(later.sum()),
-              "churners_without_churn_period": int((churned.fillna(False).to_numpy(dtype=bool) & ~timed).sum()),
-              "labels_not_matching_any_customer": int((~lab.index.isin(customers)).sum())}
+              "churners_without_churn_period": int((is_churner & ~timed).sum()),
+              "labels_not_matching_any_customer": int(len(lab_ids) - len(np.unique(pos[found])))}
     return pd.Series(y, index=customers), counts
 
 

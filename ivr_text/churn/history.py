@@ -45,19 +45,29 @@ def as_of_points(sig: Signal, labels: pd.DataFrame, horizon: int, count: int) ->
     return list(range(max(first, latest - count + 1), latest + 1))
 
 
-def training_rows(sig: Signal, labels: pd.DataFrame, horizon: int, points: list[int]
-                  ) -> tuple[pd.DataFrame, np.ndarray, dict]:
-    """Stacked rows (features at each as-of point) and outcomes; ``info`` counts rows per as-of point."""
+def training_rows(sig: Signal, labels: pd.DataFrame, horizon: int, points: list[int], max_rows: int | None = None,
+                  seed: int = 0) -> tuple[pd.DataFrame, np.ndarray, dict]:
+    """Stacked rows (features at each as-of point) and outcomes; ``info`` counts rows per as-of point.
+
+    With ``max_rows``, each point keeps a uniform random sample of ``max_rows / len(points)`` of its rows
+    (before stacking, so memory stays bounded; the churn rate is kept, so calibration is unaffected).
+    """
     recent = int(sig.windows["recent"])
+    rng = np.random.default_rng(seed)
+    per_point = int(max_rows // len(points)) if max_rows else None
     parts, ys, info = [], [], {"horizon": horizon, "as_of_points": {}}
     for t in points:
         feats = customer_features(sig, t)
         active = feats["periods_since_last_usage"].le(recent - 1).to_numpy()
         y, counts = label_outcome(labels, feats["customer_id"].reset_index(drop=True), t, horizon)
-        keep = active & ~np.isnan(y.to_numpy())
-        parts.append(feats[keep])
+        keep = np.flatnonzero(active & ~np.isnan(y.to_numpy()))
+        available = len(keep)
+        if per_point and available > per_point:
+            keep = np.sort(rng.choice(keep, per_point, replace=False))
+        parts.append(feats.iloc[keep])
         ys.append(y.to_numpy()[keep].astype(bool))
-        info["as_of_points"][period_label(t)] = {"rows": int(keep.sum()), "churners": int(ys[-1].sum())}
+        info["as_of_points"][period_label(t)] = {"rows": int(len(keep)), "rows_available": int(available),
+                                                 "churners": int(ys[-1].sum())}
         if counts["churners_without_churn_period"]:
             info["churners_without_churn_period"] = counts["churners_without_churn_period"]
     X = pd.concat(parts, ignore_index=True)

@@ -37,7 +37,8 @@ def train_panel(sig: Signal, labels: pd.DataFrame, config: dict, horizon: int | 
     m = config.get("model", {})
     horizon = int(horizon or config.get("evaluation", {}).get("horizon", 3))
     points = as_of_points(sig, labels, horizon, int(m.get("as_of_points", 6)))
-    X, y, info = training_rows(sig, labels, horizon, points)
+    settings = ModelConfig.from_dict(m.get("settings"))
+    X, y, info = training_rows(sig, labels, horizon, points, settings.max_train_rows, settings.seed)
     cols = feature_columns(X)
     report = {"horizon": horizon, "windows_used": {k: sig.windows[k] for k in ("recent", "baseline", "min_baseline")},
               "rows": int(len(y)), "churners": int(y.sum()), **info}

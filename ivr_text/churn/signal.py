@@ -100,9 +100,10 @@ def compute_signal(panel: Panel, config: dict) -> Signal:
     peak_min = remembered_peak_min(fb_recent, panel.has_usage, problem_min, float(ph.get("peak_surprise", 0) or 0))
     elevated_history = effective >= peak_min
     fallen_back = fb_recent <= float(ph["fall_ratio"]) * effective
-    silent = elevated_history & fallen_back & ~elevated_now & drop
+    quiet = elevated_history & fallen_back & ~elevated_now      # fell silent after a complaint rise
     if "complaints_recent" in rules:
-        silent &= ~rules["complaints_recent"]          # silent means no complaint rule firing either
+        quiet &= ~rules["complaints_recent"]          # silent means no complaint rule firing either
+    silent = quiet & drop
     phase = np.full_like(panel.has_usage, PHASES.index("stable"), dtype=np.int8)
     phase[np.isnan(usage_change)] = PHASES.index("insufficient_history")
     phase[drop] = PHASES.index("usage_decline")
