@@ -279,17 +279,22 @@ def _customer_ids(n: int, prefix: str = "U") -> np.ndarray:
 
 
 #: Worlds: ``default`` (sample_logs/) and ``curve``, built on the operators' feedback–usage curve: after the
-#: complaint rise, churn-pattern customers fall silent while usage still holds for ``silence_gap`` months
-#: (uniform, inclusive) before usage declines — so their complaint peak lies well before the decline.
-WORLDS = {"default": {}, "curve": {"silence_gap": (1, 6)}}
+#: complaint rise, churn-pattern customers fall silent while their usage declines gradually over
+#: ``silent_decline`` months (uniform, inclusive; linearly down to ``silent_floor`` ± 0.05 of normal: a slow
+#: erosion, smaller than a downgrader's step) — so their
+#: complaint peak lies well before the warning — and churners churn up to ``churn_after`` months after the
+#: last written month (labels then hold future churn, as an operator's extract does).
+WORLDS = {"default": {}, "curve": {"silent_decline": (3, 9), "silent_floor": 0.55, "churn_after": 3,
+                                   "shares": {**LIFECYCLE_SHARES, "stable": 0.41, "downgrade": 0.14}}}
 
 
 def customers_frame(n_customers: int, seed: int = 0, *, months: int = 12, start: str = "2024-01",
-                    shares: dict[str, float] | None = None, silence_gap: tuple[int, int] | None = None) -> Customers:
+                    shares: dict[str, float] | None = None, silent_decline: tuple[int, int] | None = None,
+                    silent_floor: float = 0.55, churn_after: int = 0) -> Customers:
     """Draw customers, their segment, lifecycle and the per-month rates of complaints, calls and usage.
 
-    ``silence_gap`` (see :data:`WORLDS`) inserts silent months with steady usage between a churn-pattern
-    customer's complaint rise and the decline; drawn from its own random stream, so without it nothing changes.
+    ``silent_decline``, ``silent_floor`` and ``churn_after``: see :data:`WORLDS`; drawn from their own random stream, so without
+    them nothing changes.
     """
     if n_customers < 1:
         raise ValueError("customers must be at least 1")
@@ -321,6 +326,9 @@ def customers_frame(n_customers: int, seed: int = 0, *, months: int = 12, start:
     is_churn = np.isin(life, ["churn_pattern", "silent_churn"])
     lo = min(7, M - 1)
     churn[is_churn] = rng.integers(lo, M, is_churn.sum()) if M > 1 else 0
+    crng = _rng(seed, "curve")
+    if churn_after:
+        churn[is_churn] = crng.integers(lo, M + churn_after, is_churn.sum())
     c = churn[:, None]
     decline = np.array(PARAMS["decline_multipliers"])
     rel = c - month  # months until churn
@@ -335,15 +343,17 @@ def customers_frame(n_customers: int, seed: int = 0, *, months: int = 12, start:
     # churn pattern: complaints rise 2-4 months before the decline, usage holds
     rise_len = rng.integers(2, 5, n)[:, None]
     pat = (life == "churn_pattern")[:, None]
-    gap = np.zeros((n, 1), dtype=np.int64)
-    if silence_gap:
-        gap = _rng(seed, "curve").integers(silence_gap[0], silence_gap[1] + 1, n)[:, None]
-        in_gap = pat & (rel > len(decline)) & (rel <= len(decline) + gap)
-        complaint[in_gap] = cr["silence"]
-        agent[in_gap] = ar["silence"]
-        weight[in_gap] = cw["silence"]
-        phase[in_gap] = 2
-    in_rise = pat & (rel > len(decline) + gap) & (rel <= len(decline) + gap + rise_len)
+    quiet = np.full((n, 1), len(decline))          # months of silence (and decline) before churn
+    if silent_decline:
+        quiet = crng.integers(silent_decline[0], silent_decline[1] + 1, n)[:, None]
+        slow = pat & (rel >= 1) & (rel <= quiet)
+        step = (quiet - rel + 1) / quiet           # 1/quiet .. 1 along the decline
+        mult = np.where(slow, 1 - (1 - silent_floor - jitter) * step, mult)
+        complaint[slow] = cr["silence"]
+        agent[slow] = ar["silence"]
+        weight[slow] = cw["silence"]
+        phase[slow] = 2
+    in_rise = pat & (rel > quiet) & (rel <= quiet + rise_len)
     complaint = np.where(in_rise, cr["rise"] * person_rise, complaint)
     agent[in_rise] = ar["rise"]
     weight[in_rise] = cw["rise"]
@@ -908,7 +918,9 @@ def _usage_errors(cust, who, mon, cols, rng, truth):
 def churn_labels_frame(cust: Customers) -> pd.DataFrame:
     """``customer_id, churned (0/1), churn_period`` (empty when the customer stayed)."""
     churned = cust.churn_month >= 0
-    period = np.where(churned, np.array(cust.periods + [""])[np.where(churned, cust.churn_month, -1)], "")
+    first = np.datetime64(cust.periods[0], "M")
+    months = np.array([str(first + k) for k in range(int(max(cust.churn_month.max(), 0)) + 1)] + [""])
+    period = np.where(churned, months[np.where(churned, cust.churn_month, -1)], "")
     return pd.DataFrame({"customer_id": cust.ids, "churned": churned.astype(np.int8), "churn_period": period})
 
 
@@ -1173,7 +1185,7 @@ def generate_world(out_dir: str | Path, *, seed: int = 0, calls: int = 7000, cus
     options = dict(calls=calls, customers=customers, months=months, start=start, fmt=fmt, parts=sorted(wanted))
     if world != "default":   # the default world's truth.json stays byte-identical
         options["world"] = world
-        options["silence_gap"] = list(WORLDS[world]["silence_gap"])
+        options.update({k: list(v) if isinstance(v, tuple) else v for k, v in WORLDS[world].items()})
     truth: dict = {"seed": seed, "options": options,
                    "params": copy.deepcopy(PARAMS), "lifecycle_shares": dict(LIFECYCLE_SHARES),
                    "segments": copy.deepcopy(SEGMENTS)}
@@ -1366,10 +1378,12 @@ def _write_readme(path: Path, truth: dict, written: dict[str, Path]) -> Path:
         + "/".join(f"{x:g}" for x in P["decline_multipliers"])
         + " (±0.05) of normal over the last 3 months; then churn (no usage from the churn month on). "
         "Churn months are drawn from month 8 of the window on (earlier if the window is short)."
-        + (f" World '{truth['options']['world']}': between the rise and the decline, "
-           f"{truth['options']['silence_gap'][0]}–{truth['options']['silence_gap'][1]} silent months while usage "
-           "still holds (the operators' curve: the complaint peak lies well before the decline)."
-           if truth["options"].get("world") else ""),
+        + (f" World '{truth['options']['world']}': after the rise, churn_pattern customers fall silent while "
+           f"usage declines gradually over {truth['options']['silent_decline'][0]}–"
+           f"{truth['options']['silent_decline'][1]} months to ×{truth['options']['silent_floor']} (±0.05) of "
+           "normal (the operators' curve: a slow erosion, and the complaint peak lies well "
+           f"before the warning); churners churn up to {truth['options']['churn_after']} months after the last "
+           "written month (the labels hold that future churn)." if truth["options"].get("world") else ""),
         "- silent_churn: the same decline and churn without complaints. resolved: a 2–3-month complaint rise, "
         f"usage holds, complaints back to {P['complaint_rate']['resolved_low']}/month. noise: "
         f"{P['complaint_rate']['noise']} complaints/month and one or two one-off usage dips to "

@@ -1,6 +1,7 @@
 """Back-test the signal on labelled history without leakage: cut off at ``as_of``, label the horizon after.
 
-``as_of`` defaults to the last usage period minus ``horizon``. Usage rows and feedback events after
+``as_of`` defaults to the last usage period minus ``horizon`` (the last usage period itself when the labels'
+churn periods reach ``horizon`` past it). Usage rows and feedback events after
 ``as_of`` are dropped *before* anything is computed, so no feature can see the outcome period. The
 population is customers with usage in the last ``windows.recent`` periods up to ``as_of`` and a label;
 those whose ``churn_period`` is at or before ``as_of`` had already left and are excluded (counted).
@@ -66,7 +67,10 @@ def backtest(usage: pd.DataFrame, feedback: pd.DataFrame, labels: pd.DataFrame, 
     horizon = int(horizon if horizon is not None else ev_cfg.get("horizon", 3))
     u_pidx = period_index(usage["period"].to_numpy())
     last = int(u_pidx.max())
-    as_of = last - horizon if as_of is None else int(as_of)
+    if as_of is None:   # the latest cut-off whose horizon the labels cover (labels may reach past the usage)
+        cp = period_index(labels["churn_period"]) if "churn_period" in labels.columns else np.array([-1])
+        as_of = min(last, max(last - horizon, int(cp.max()) - horizon))
+    as_of = int(as_of)
     if as_of < u_pidx.min():
         raise InputError(f"as-of {period_label(as_of)} is before the first usage period {period_label(int(u_pidx.min()))}")
     f_pidx = month_index(feedback["ts"]) if len(feedback) else np.array([], dtype=np.int64)
@@ -105,8 +109,8 @@ def backtest(usage: pd.DataFrame, feedback: pd.DataFrame, labels: pd.DataFrame, 
     notes = [f"features use only periods up to as-of {period_label(as_of)}; data after it was removed before "
              f"computing anything; outcome = churn in the {horizon} period(s) after as-of",
              "usage_only ranks by usage decline (-usage_change); feedback_only by feedback events in the peak "
-             "window; signal by signal_score (prior weights from churn_rules.yaml); logistic_cv by out-of-fold "
-             "probabilities (weights learned from the labels)"]
+             "window; signal by signal_score (prior weights from churn_rules.yaml); logistic_cv and "
+             "gradient_boosting_cv by out-of-fold probabilities (learned from the labels)"]
     if counts["churners_without_churn_period"]:
         notes.append(f"{counts['churners_without_churn_period']} churners have no churn_period: their timing could "
                      "not be checked against as-of, so leakage cannot be ruled out for them")
