@@ -201,7 +201,7 @@ def test_phases_and_reasons_on_hand_built_customers():
     assert phases.loc["C", "2024-05":"2024-07"].tolist() == ["problem"] * 3
     # the peak is remembered over the whole history: silent from Aug to the end
     assert phases.loc["C", "2024-08":"2024-12"].tolist() == ["silent_decline"] * 5
-    short = churn_config(overrides={"windows": {"peak_memory": 4}})   # a peak window ended > 4 periods ago is forgotten
+    short = churn_config(overrides={"windows": {"peak_memory": 4}, "phases": {"peak_surprise": 0}})  # forgotten > 4 back
     ph6 = customer_periods(compute_signal(build_panel(usage, feedback, short), short)).pivot(
         index="customer_id", columns="period", values="phase").astype(str)
     assert ph6.loc["C", "2024-08":"2024-12"].tolist() == ["silent_decline"] * 4 + ["usage_decline"]

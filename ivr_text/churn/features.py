@@ -1,8 +1,9 @@
 """A per-customer feature table for external churn models, computed as of one period.
 
 Every feature uses only periods up to and including ``as_of`` (trailing windows), so labels observed after
-``as_of`` can be joined without leakage. Columns: usage level, baseline and change (composite and per
-measure), feedback totals, recent count, baseline, trend, peak and months since the peak, complaint and
+``as_of`` can be joined without leakage. Columns: usage level, baseline and change (the usage index and per
+measure: the month and the recent window's mean against the baseline), feedback totals, recent count,
+baseline, trend, the remembered peak's size and the periods since it, the silent-decline flag, complaint and
 fault counts, distinct causes, operator-rule flags, phase, signal score and warning level.
 """
 

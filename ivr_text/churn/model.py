@@ -40,7 +40,8 @@ _NODE_FIELDS = ("value", "count", "feature_idx", "num_threshold", "missing_go_to
 
 @dataclass
 class ModelConfig:
-    """Fixed defaults (chosen on Cell2Cell's calibration sample against scikit-learn's defaults, see README)."""
+    """Fixed defaults (chosen on Cell2Cell's calibration sample against scikit-learn's defaults, see README;
+    ``min_samples_leaf`` shrinks on small tables, see :func:`min_leaf`)."""
 
     learning_rate: float = 0.04
     max_leaf_nodes: int = 15
@@ -63,12 +64,17 @@ class ModelConfig:
         return cls(**{k: type(getattr(cls, k))(v) for k, v in d.items()})
 
 
+def min_leaf(configured: int, n: int) -> int:
+    """Customers a leaf needs: the configured number on large tables, n/200 (at least 10) on small ones."""
+    return int(min(configured, max(10, n // 200)))
+
+
 def _hgb(cfg: ModelConfig, n: int, monotone: np.ndarray | None, iterations: int | None = None):
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     return HistGradientBoostingClassifier(
         learning_rate=cfg.learning_rate, max_leaf_nodes=cfg.max_leaf_nodes,
-        min_samples_leaf=int(max(5, min(cfg.min_samples_leaf, n // 50))), l2_regularization=cfg.l2_regularization,
+        min_samples_leaf=min_leaf(cfg.min_samples_leaf, n), l2_regularization=cfg.l2_regularization,
         max_iter=iterations or cfg.max_iter, early_stopping=iterations is None, n_iter_no_change=cfg.n_iter_no_change,
         validation_fraction=cfg.validation_fraction, monotonic_cst=monotone, random_state=cfg.seed)
 

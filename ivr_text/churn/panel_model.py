@@ -79,6 +79,10 @@ def model_warnings(sig: Signal, model: ChurnModel, meta: dict, as_of: int | None
                          f"{ {k: sig.windows[k] for k in meta['windows_used']} }: score a panel like the training one "
                          "or retrain with 'ivr-text churn train'")
     feats = customer_features(sig, p.first_period + col)
+    missing = [c for c in model.encoder_.columns_ if c not in feats.columns]
+    if missing:
+        raise InputError(f"the model uses features this usage cannot give: {', '.join(missing[:5])} (a usage column "
+                         "it was trained with is absent); score usage with the training columns or retrain")
     recent = int(sig.windows["recent"])
     active = feats["periods_since_last_usage"].le(recent - 1).to_numpy()
     feats = feats[active].reset_index(drop=True)

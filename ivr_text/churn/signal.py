@@ -1,14 +1,16 @@
 """The feedback–usage churn signal: per customer and period, phase, score, warning level and reasons.
 
 Phases follow the operators' feedback–usage curve: ``stable`` (few complaints, steady usage) →
-``problem`` (complaints rise, usage holds) → ``silent_decline`` (complaints fall back after a peak while
-usage drops: the warning phase). ``usage_decline`` is a drop without a complaint history;
-``insufficient_history`` lacks a usage baseline; ``no_usage`` has no usage row in the period.
+``problem`` (complaints rise, usage holds) → ``silent_decline`` (complaints fell silent after a remembered peak
+— anywhere in the history, or within ``windows.peak_memory`` — while usage drops: the warning phase).
+``usage_decline`` is a drop without such a history; ``insufficient_history`` lacks a usage baseline;
+``no_usage`` has no usage row in the period. The usage index is per measure with stated weights
+(:mod:`ivr_text.churn.usage_index`); windows shrink to fit short panels (:func:`~ivr_text.churn.windows.fit_windows`).
 The operator rules (bill down ≥ 15 % three months running, ≥ 2 complaints in 3 months, ≥ 3 repeated fault
 reports) and every threshold come from ``churn_rules.yaml``. ``signal_score`` = 1 − ∏(1 − wᵢ·cᵢ) over
 components cᵢ ∈ [0, 1], so it stays in [0, 1] and rises with each piece of evidence; the weights are prior
-assumptions (``churn evaluate`` fits evidence-based weights). Everything is computed on dense
-(customers × periods) arrays: 1 M customers × 12 months + 3 M events in about 15 s (benchmarks/bench_churn.py).
+assumptions (``churn train`` learns a model from labelled history). Everything is computed on dense
+(customers × periods) arrays: 1 M customers × 12 months + 3 M events in about 15–20 s (benchmarks/bench_churn.py).
 """
 
 from __future__ import annotations
@@ -98,7 +100,7 @@ def compute_signal(panel: Panel, config: dict) -> Signal:
     drop = usage_change <= -float(ph["decline_threshold"])
     elevated_now = fb_recent >= problem_min
     peak_min = remembered_peak_min(fb_recent, panel.has_usage, problem_min, float(ph.get("peak_surprise", 0) or 0))
-    elevated_history = effective >= peak_min
+    elevated_history = effective >= peak_min[None, :]
     fallen_back = fb_recent <= float(ph["fall_ratio"]) * effective
     quiet = elevated_history & fallen_back & ~elevated_now      # fell silent after a complaint rise
     if "complaints_recent" in rules:
@@ -142,19 +144,26 @@ def compute_signal(panel: Panel, config: dict) -> Signal:
                   primary=primary, weights=weights, bases=bases)
 
 
-def remembered_peak_min(fb_recent: np.ndarray, observed: np.ndarray, problem_min: float, surprise: float) -> float:
-    """Smallest remembered peak that counts as a complaint rise: at least ``problem_min`` and, with ``surprise``
-    > 0, a window count that customers at the population's mean rate reach by chance in at most that share of
-    windows (Poisson tail) — so a panel whose feedback includes routine contacts needs a larger peak."""
-    if not surprise or not observed.any():
-        return problem_min
+def remembered_peak_min(fb_recent: np.ndarray, observed: np.ndarray, problem_min: float, surprise: float) -> np.ndarray:
+    """Per period, the smallest remembered peak that counts as a complaint rise: at least ``problem_min`` and,
+    with ``surprise`` > 0, a window count that customers at the population's mean rate (over the periods up to
+    this one only, so no later data moves it) reach by chance in at most that share of windows (Poisson tail) —
+    so a panel whose feedback includes routine contacts needs a larger peak."""
+    P = fb_recent.shape[1]
+    out = np.full(P, float(problem_min))
+    if not surprise:
+        return out
     from scipy.stats import poisson
 
-    lam = float(fb_recent[observed].mean())
-    k = max(int(np.ceil(problem_min)), 1)
-    while poisson.sf(k - 1, lam) > surprise:
-        k += 1
-    return float(k)
+    total = np.cumsum(np.where(observed, fb_recent, 0).sum(axis=0, dtype=np.float64))
+    count = np.cumsum(observed.sum(axis=0))
+    for t in range(P):
+        lam = total[t] / count[t] if count[t] else 0.0
+        k = max(int(np.ceil(problem_min)), 1)
+        while poisson.sf(k - 1, lam) > surprise:
+            k += 1
+        out[t] = k
+    return out
 
 
 def _rules(panel: Panel, config: dict, w: dict):

@@ -584,6 +584,8 @@ def evaluate_table_cmd(
         if out is not None:
             common.done(write_json(result, out / "evaluation.json"), write_table(scores, out / "scores.csv"))
         return
+    import pandas as pd
+
     from ivr_text.churn.table_eval import evaluate_table
 
     if label_column is None or feedback_column is None:
@@ -596,7 +598,7 @@ def evaluate_table_cmd(
     for c in (feedback_column, usage_col, *extra):
         if c not in data.columns:
             raise InputError(f"{table}: no column '{c}' (columns: {', '.join(map(str, data.columns[:12]))})")
-        if not pd_numeric(data[c]):
+        if not pd.api.types.is_numeric_dtype(data[c]):
             raise InputError(f"{table}: column '{c}' is not numeric")
     result, lift = evaluate_table(data, label_column, feedback_column, config, usage_change_column, usage_column,
                                   extra, usage_change_unit, ks=ks, folds=n_folds, seed=seed,
@@ -605,12 +607,6 @@ def evaluate_table_cmd(
     _print_eval(result, as_json)
     if out is not None:
         common.done(write_json(result, out / "evaluation.json"), write_table(lift, out / "lift.csv"))
-
-
-def pd_numeric(s) -> bool:
-    import pandas as pd
-
-    return pd.api.types.is_numeric_dtype(s)
 
 
 def register(app) -> None:
