@@ -20,7 +20,7 @@ from ivr_text.cli.main import app
 from ivr_text.errors import InputError
 
 runner = CliRunner()
-FAST = ModelConfig(max_iter=60, n_iter_no_change=10, min_samples_leaf=20)
+FAST = ModelConfig(max_iter=60, n_iter_no_change=10, min_samples_leaf=20, n_models=2)
 
 
 def table(n=1200, seed=0):
@@ -139,7 +139,8 @@ def test_cli_train_then_signal_with_model_explains_every_warned_customer(tmp_pat
     usage, feedback, labels = panel()
     p = _write(tmp_path, usage=usage, feedback=feedback, labels=labels)
     rules = tmp_path / "rules.yaml"
-    rules.write_text("model:\n  settings: {max_iter: 60, n_iter_no_change: 10, min_samples_leaf: 20}\n", encoding="utf-8")
+    rules.write_text("model:\n  settings: {max_iter: 60, n_iter_no_change: 10, min_samples_leaf: 20}\n",
+                     encoding="utf-8")
     model = tmp_path / "m.skops"
     r = runner.invoke(app, ["churn", "train", "--feedback", p["feedback"], "--usage", p["usage"], "--labels",
                             p["labels"], "--model", str(model), "--rules", str(rules), "--json"])
@@ -181,7 +182,7 @@ def test_evaluate_on_a_short_panel_adapts_windows_and_says_so(tmp_path):
     usage = usage[usage["period"] >= "2024-08"]                       # 4 months of history
     p = _write(tmp_path, usage=usage, feedback=feedback, labels=labels)
     r = runner.invoke(app, ["churn", "evaluate", "--feedback", p["feedback"], "--usage", p["usage"], "--labels",
-                            p["labels"], "--horizon", "1", "--folds", "3", "--json"])
+                            p["labels"], "--horizon", "1", "--as-of", "2024-11", "--folds", "3", "--json"])
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout[r.stdout.index("{"):])
     assert "windows adapted" in doc["windows_note"]

@@ -4,8 +4,10 @@
 encoded, see :class:`~ivr_text.churn.encoding.TableEncoder`; missing values stay missing — the trees route them
 natively, the logistic model imputes the median and adds a missing indicator). The main model is
 scikit-learn's ``HistGradientBoostingClassifier`` with fixed, regularised defaults (:class:`ModelConfig`:
-learning rate 0.04, 15 leaves, ≥ 100 customers a leaf, early stopping on a held-out 15 %) and monotone
-constraints where the direction is known (``monotone``: feature → +1/−1). Probabilities are calibrated with
+learning rate 0.04, 15 leaves, ≥ 100 customers a leaf (at most n/50), early stopping on a held-out 15 %) and
+monotone constraints where the direction is known (``monotone``: feature → +1/−1); ``n_models`` > 1 averages
+the log-odds of that many such models differing in their seed (with ``max_features`` < 1: feature sampling),
+at that many times the training time. Probabilities are calibrated with
 Platt scaling fitted on a held-out 20 % (grouped by ``groups`` — e.g. customer — so rows of one customer
 never sit on both sides); on up to ``refit_max_rows`` rows the trees are then refitted on everything with the
 number of iterations found. A logistic model is fitted beside it for comparison.
@@ -53,6 +55,8 @@ class ModelConfig:
     calibration_holdout: float = 0.2
     refit_max_rows: int = 200_000
     max_train_rows: int = 400_000
+    n_models: int = 1
+    max_features: float = 1.0
     seed: int = 0
 
     @classmethod
@@ -65,18 +69,25 @@ class ModelConfig:
 
 
 def min_leaf(configured: int, n: int) -> int:
-    """Customers a leaf needs: the configured number on large tables, n/200 (at least 10) on small ones."""
-    return int(min(configured, max(10, n // 200)))
+    """Customers a leaf needs: the configured number, at most n/50 (at least 5) on small tables."""
+    return int(max(5, min(configured, n // 50)))
 
 
-def _hgb(cfg: ModelConfig, n: int, monotone: np.ndarray | None, iterations: int | None = None):
+def _hgb(cfg: ModelConfig, n: int, monotone: np.ndarray | None, iterations: int | None = None, seed: int = 0):
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     return HistGradientBoostingClassifier(
         learning_rate=cfg.learning_rate, max_leaf_nodes=cfg.max_leaf_nodes,
         min_samples_leaf=min_leaf(cfg.min_samples_leaf, n), l2_regularization=cfg.l2_regularization,
         max_iter=iterations or cfg.max_iter, early_stopping=iterations is None, n_iter_no_change=cfg.n_iter_no_change,
-        validation_fraction=cfg.validation_fraction, monotonic_cst=monotone, random_state=cfg.seed)
+        validation_fraction=cfg.validation_fraction, monotonic_cst=monotone, max_features=cfg.max_features,
+        random_state=seed)
+
+
+def _fit_many(cfg: ModelConfig, Z: np.ndarray, y: np.ndarray, monotone, iterations: list[int] | None = None):
+    """``n_models`` boosted models differing only in their seed (validation split, feature sampling)."""
+    return [_hgb(cfg, len(y), monotone, iterations[i] if iterations else None, cfg.seed + i).fit(Z, y)
+            for i in range(max(1, cfg.n_models))]
 
 
 def _logistic():
@@ -133,8 +144,8 @@ class ChurnModel:
         mono = np.array([int(np.sign(self.monotone.get(f, 0))) for f in self.features_], dtype=np.int8)
         self.monotone_ = {f: int(m) for f, m in zip(self.features_, mono) if m}
         tr, te = _holdout(y, groups, cfg.calibration_holdout, cfg.seed)
-        first = _hgb(cfg, len(tr), mono).fit(Z[tr], y[tr])
-        raw_hold = first.decision_function(Z[te])
+        first = _fit_many(cfg, Z[tr], y[tr], mono)
+        raw_hold = np.mean([m.decision_function(Z[te]) for m in first], axis=0)
         self.calibration_ = _platt(raw_hold, y[te])
         from sklearn.metrics import roc_auc_score
 
@@ -142,22 +153,25 @@ class ChurnModel:
         self.holdout_ = {"rows": int(len(te)), "churners": int(y[te].sum()),
                          "auc_gradient_boosting": float(roc_auc_score(y[te], raw_hold)),
                          "auc_logistic": float(roc_auc_score(y[te], logistic_hold))}
-        self.n_iter_ = int(first.n_iter_)
+        iterations = [int(m.n_iter_) for m in first]
+        self.n_iter_ = int(sum(iterations))
         final = first
         if len(y) <= cfg.refit_max_rows:
-            final = _hgb(cfg, len(y), mono, iterations=self.n_iter_).fit(Z, y)
+            final = _fit_many(cfg, Z, y, mono, iterations)
         self._set_trees(final)
         self.logistic_ = _logistic_state(_logistic().fit(Z, y))
         self.meta_ = self._stamp(y, final is not first)
         return self
 
-    def _set_trees(self, hgb) -> None:
-        nodes = [p[0].nodes for p in hgb._predictors]
+    def _set_trees(self, models: list) -> None:
+        """All trees of ``models`` as arrays; leaf values ÷ len(models), so their sum is the models' mean score."""
+        nodes = [p[0].nodes for m in models for p in m._predictors]
         if any(n["is_categorical"].any() for n in nodes):   # the encoder gives numbers only
             raise RuntimeError("categorical splits are not supported in the model file")
         self.trees_ = {f: np.concatenate([n[f] for n in nodes]) for f in _NODE_FIELDS}
+        self.trees_["value"] = self.trees_["value"] / len(models)
         self.trees_["offsets"] = np.cumsum([0] + [len(n) for n in nodes]).astype(np.int64)
-        self.baseline_ = float(np.ravel(hgb._baseline_prediction)[0])
+        self.baseline_ = float(np.mean([np.ravel(m._baseline_prediction)[0] for m in models]))
         self._predictors = None
 
     def _stamp(self, y: np.ndarray, refitted: bool) -> dict:
