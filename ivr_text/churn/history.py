@@ -31,13 +31,13 @@ def feature_columns(features: pd.DataFrame) -> list[str]:
 def as_of_points(sig: Signal, labels: pd.DataFrame, horizon: int, count: int) -> list[int]:
     """Period indices to train at (see module doc); raises InputError saying what is missing when none fits."""
     p = sig.panel
-    last = p.first_period + p.n_periods - 1
-    if "churn_period" in labels.columns and labels["churn_period"].notna().any():
-        cp = period_index(labels["churn_period"].to_numpy())
-        last = max(last, int(cp.max()) - 1) if (cp >= 0).any() else last
+    last_usage = p.first_period + p.n_periods - 1
+    cp = period_index(labels["churn_period"]) if "churn_period" in labels.columns else np.array([-1])
+    # as `churn evaluate`: the labels' churn periods may reach past the usage (an extract with future churn)
+    latest = min(last_usage, max(last_usage - horizon, int(cp.max()) - horizon))
+    last = max(last_usage, int(cp.max()))
     need = int(sig.windows["recent"]) + int(sig.windows.get("min_baseline", 2)) - 1
     first = p.first_period + need
-    latest = min(last - horizon, p.first_period + p.n_periods - 1)
     if latest < first:
         raise InputError(f"usage {p.info['first_period']}..{p.info['last_period']} is too short to train: an as-of "
                          f"point needs {need + 1} periods of history and {horizon} labelled period(s) after it; "
