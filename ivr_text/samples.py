@@ -280,10 +280,10 @@ def _customer_ids(n: int, prefix: str = "U") -> np.ndarray:
 
 #: Worlds: ``default`` (sample_logs/) and ``curve``, built on the operators' feedback–usage curve: after the
 #: complaint rise, churn-pattern customers fall silent while their usage declines gradually over
-#: ``silent_decline`` months (uniform, inclusive; linearly down to ``silent_floor`` ± 0.05 of normal: a slow
-#: erosion, smaller than a downgrader's step) — so their
-#: complaint peak lies well before the warning — and churners churn up to ``churn_after`` months after the
-#: last written month (labels then hold future churn, as an operator's extract does).
+#: ``silent_decline`` months (uniform, inclusive; linearly down to ``silent_floor`` ± 0.05 of normal), so their
+#: complaint peak lies well before the warning; churners churn up to ``churn_after`` months after the last
+#: written month (labels then hold future churn, as an operator's extract does); benign downgraders (usage
+#: steps down for good, no churn) are 14 % of customers instead of 6 %.
 WORLDS = {"default": {}, "curve": {"silent_decline": (3, 9), "silent_floor": 0.55, "churn_after": 3,
                                    "shares": {**LIFECYCLE_SHARES, "stable": 0.41, "downgrade": 0.14}}}
 
@@ -293,8 +293,8 @@ def customers_frame(n_customers: int, seed: int = 0, *, months: int = 12, start:
                     silent_floor: float = 0.55, churn_after: int = 0) -> Customers:
     """Draw customers, their segment, lifecycle and the per-month rates of complaints, calls and usage.
 
-    ``silent_decline``, ``silent_floor`` and ``churn_after``: see :data:`WORLDS`; drawn from their own random stream, so without
-    them nothing changes.
+    ``silent_decline``, ``silent_floor`` and ``churn_after``: see :data:`WORLDS`; drawn from their own random
+    stream, so without them nothing changes.
     """
     if n_customers < 1:
         raise ValueError("customers must be at least 1")
@@ -1187,7 +1187,8 @@ def generate_world(out_dir: str | Path, *, seed: int = 0, calls: int = 7000, cus
         options["world"] = world
         options.update({k: list(v) if isinstance(v, tuple) else v for k, v in WORLDS[world].items()})
     truth: dict = {"seed": seed, "options": options,
-                   "params": copy.deepcopy(PARAMS), "lifecycle_shares": dict(LIFECYCLE_SHARES),
+                   "params": copy.deepcopy(PARAMS),
+                   "lifecycle_shares": dict(_world(world).get("shares", LIFECYCLE_SHARES)),
                    "segments": copy.deepcopy(SEGMENTS)}
 
     if "menu" in wanted:
@@ -1370,7 +1371,7 @@ def _write_readme(path: Path, truth: dict, written: dict[str, Path]) -> Path:
         f"- {cust['n']:,} customers; segments " + ", ".join(f"{k} {_pct(v['share'])}" for k, v in SEGMENTS.items())
         + "; broadband share by segment " + ", ".join(f"{k} {_pct(v['bb'])}" for k, v in SEGMENTS.items()) + ".",
         "- Lifecycles (share → realised count): " + ", ".join(
-            f"{k} {_pct(v)} → {cust['lifecycle_counts'][k]:,}" for k, v in LIFECYCLE_SHARES.items())
+            f"{k} {_pct(v)} → {cust['lifecycle_counts'][k]:,}" for k, v in truth["lifecycle_shares"].items())
         + f". Churn rate realised {_pct(cust['churn_rate'])}.",
         f"- churn_pattern: complaints rise (expected {P['complaint_rate']['rise']}/month × a personal factor "
         "0.65–1.35) for 2–4 months while usage holds; then silence "

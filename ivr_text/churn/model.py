@@ -301,10 +301,6 @@ def _logistic_state(pipe) -> dict:
 
 # ---------------------------------------------------------------------------------------------- files
 
-_ALLOWED_TYPES = {"builtins.dict", "builtins.str", "builtins.list", "builtins.int", "builtins.float",
-                  "numpy.ndarray"}
-
-
 def save_model(model: ChurnModel, path: str | Path, extra: dict | None = None) -> Path:
     """Write a fitted model as a skops archive of NumPy arrays and JSON strings (``extra``: more metadata)."""
     import skops.io as sio
@@ -326,40 +322,10 @@ def save_model(model: ChurnModel, path: str | Path, extra: dict | None = None) -
 
 
 def load_model(path: str | Path) -> tuple[ChurnModel, dict]:
-    """Load a churn model file safely: (model, metadata)."""
-    import zipfile
+    """Load a churn model file safely (:func:`ivr_text.model_files.load_archive`): (model, metadata)."""
+    from ivr_text.model_files import load_archive
 
-    import skops.io as sio
-
-    from ivr_text.complaints.model import _minor, _stored_types
-
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: model file not found")
-    what = f"{path}: not an ivr-text churn model (or the file is truncated)"
-    try:
-        types = _stored_types(path)
-        untrusted = sio.get_untrusted_types(file=path)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, json.JSONDecodeError, EOFError, RuntimeError):
-        raise InputError(what) from None
-    foreign = sorted((types | set(untrusted)) - _ALLOWED_TYPES)
-    if foreign:
-        raise InputError(f"{path}: refusing to load a model containing unexpected types: {', '.join(foreign[:3])}")
-    try:
-        state = sio.load(path, trusted=list(untrusted))
-        meta = json.loads(state["meta_json"])
-    except Exception:  # skops raises many types on corrupt archives; none of them is actionable
-        raise InputError(what) from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise InputError(what)
-    if meta.get("format_version") != FORMAT_VERSION:
-        raise InputError(f"{path}: churn model format {meta.get('format_version')} is not supported (expects "
-                         f"{FORMAT_VERSION}); retrain with 'ivr-text churn train'")
-    import sklearn
-
-    if _minor(meta.get("sklearn", "")) != _minor(sklearn.__version__):
-        raise InputError(f"{path}: model was trained with scikit-learn {meta.get('sklearn')}, this is "
-                         f"{sklearn.__version__}; retrain with 'ivr-text churn train'")
+    state, meta = load_archive(path, FORMAT, FORMAT_VERSION, "churn model", "ivr-text churn train")
     try:
         model = ChurnModel(ModelConfig.from_dict(meta["config"]), meta.get("monotone"))
         model.trees_ = {k: np.asarray(state[f"tree_{k}"]) for k in (*_NODE_FIELDS, "offsets")}

@@ -397,7 +397,7 @@ def evaluate(
     out: OptOutOpt = None,
     rules: RulesOpt = None,
     usage_columns: UsageColsOpt = None,
-    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Cut-off period YYYY-MM (default: last period - horizon).")] = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Cut-off period YYYY-MM (default: last period - horizon, or the last period when the labels' churn periods reach past it).")] = None,
     horizon: Annotated[Optional[int], typer.Option("--horizon", help="Periods after as-of in which churn counts (default 3).")] = None,
     k: KOpt = None,
     folds: FoldsOpt = None,
@@ -408,7 +408,7 @@ def evaluate(
     encoding: common.EncodingOpt = None,
     strict: common.StrictOpt = False,
 ) -> None:
-    """Back-test without leakage: usage-only, feedback-only, signal and a cross-validated logistic model.
+    """Back-test without leakage: usage-only, feedback-only, signal, cross-validated logistic and gradient boosting.
 
     Features use only periods up to --as-of; churn is counted in the --horizon periods after it. Reports AUC,
     top-decile lift, precision and recall at k, the learned weights and each feature's association with churn.

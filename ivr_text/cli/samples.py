@@ -20,8 +20,9 @@ def samples(
     fmt: Annotated[str, typer.Option("--format", help="Table format: csv or parquet.")] = "csv",
     parts: Annotated[Optional[list[str]], typer.Option(
         "--part", help="Write only these parts (repeatable): menu, ivr, complaints, feedback, usage, labels.")] = None,
-    world: Annotated[str, typer.Option("--world", help="default (sample_logs/) or curve: churners fall silent "
-                                                       "for 1-6 months with steady usage before the decline.")] = "default",
+    world: Annotated[str, typer.Option("--world", help="default (sample_logs/) or curve: the operators' curve — "
+                                                       "churners fall silent while usage erodes over 3-9 months, "
+                                                       "churn up to 3 months after the last month.")] = "default",
 ) -> None:
     """Generate a synthetic 10086-like world: menu.yaml, ivr_events, complaints, feedback, usage, churn_labels,
     README.md (every assumption and rate) and truth.json (planted facts, for tests only).

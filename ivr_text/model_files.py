@@ -1,0 +1,81 @@
+"""Model files: skops archives holding only NumPy arrays and JSON strings, and the one safe way to open them.
+
+Every node type in the archive's schema is checked against :data:`ALLOWED_TYPES` before anything is loaded
+(skops itself trusts scikit-learn estimators by default; a model file of ours has none), so loading never runs
+code from the file. A damaged, foreign, wrong-format or wrong-version file, or one written by another
+scikit-learn minor version, raises :class:`InputError` with one clear line naming the command that retrains.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ivr_text.errors import InputError
+
+#: Every object type a model file may contain.
+ALLOWED_TYPES = {"builtins.dict", "builtins.str", "builtins.list", "builtins.int", "builtins.float",
+                 "numpy.ndarray"}
+
+
+def stored_types(path: Path) -> set[str]:
+    """``module.Class`` of every node in the skops archive's schema (raises on a damaged archive)."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        schema = json.loads(zf.read("schema.json"))
+    found: set[str] = set()
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if "__class__" in node:
+                found.add(f"{node.get('__module__')}.{node['__class__']}")
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+def minor(version: str) -> str:
+    """``"1.9.1"`` → ``"1.9"``."""
+    return ".".join(str(version).split(".")[:2])
+
+
+def load_archive(path: str | Path, fmt: str, version: int, kind: str, retrain: str) -> tuple[dict, dict]:
+    """(arrays and strings, metadata) of a model file written with ``meta_json`` of format ``fmt``/``version``.
+
+    ``kind`` names the model in messages (``cause model``), ``retrain`` the command that makes a new one.
+    """
+    import zipfile
+
+    import skops.io as sio
+
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: model file not found")
+    what = f"{path}: not an ivr-text {kind} (or the file is truncated)"
+    try:
+        types = stored_types(path)
+        untrusted = sio.get_untrusted_types(file=path)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, json.JSONDecodeError, EOFError, RuntimeError):
+        raise InputError(what) from None
+    foreign = sorted((types | set(untrusted)) - ALLOWED_TYPES)
+    if foreign:
+        raise InputError(f"{path}: refusing to load a model containing unexpected types: {', '.join(foreign[:3])}")
+    try:
+        state = sio.load(path, trusted=list(untrusted))
+        meta = json.loads(state["meta_json"])
+    except Exception:  # skops raises many types on corrupt archives; none of them is actionable
+        raise InputError(what) from None
+    if not isinstance(meta, dict) or meta.get("format") != fmt:
+        raise InputError(what)
+    if meta.get("format_version") != version:
+        raise InputError(f"{path}: model format version {meta.get('format_version')} is not supported by this "
+                         f"ivr-text (expects {version}); retrain with '{retrain}'")
+    import sklearn
+
+    if minor(meta.get("sklearn", "")) != minor(sklearn.__version__):
+        raise InputError(f"{path}: model was trained with scikit-learn {meta.get('sklearn')}, this is "
+                         f"{sklearn.__version__}; retrain with '{retrain}'")
+    return state, meta
