@@ -51,6 +51,7 @@ class ModelConfig:
     l2_regularization: float = 1.0
     max_iter: int = 1000
     n_iter_no_change: int = 50
+    tol: float = 1e-4
     validation_fraction: float = 0.15
     calibration_holdout: float = 0.2
     refit_max_rows: int = 200_000
@@ -80,8 +81,21 @@ def _hgb(cfg: ModelConfig, n: int, monotone: np.ndarray | None, iterations: int 
         learning_rate=cfg.learning_rate, max_leaf_nodes=cfg.max_leaf_nodes,
         min_samples_leaf=min_leaf(cfg.min_samples_leaf, n), l2_regularization=cfg.l2_regularization,
         max_iter=iterations or cfg.max_iter, early_stopping=iterations is None, n_iter_no_change=cfg.n_iter_no_change,
-        validation_fraction=cfg.validation_fraction, monotonic_cst=monotone, max_features=cfg.max_features,
-        random_state=seed)
+        validation_fraction=cfg.validation_fraction, tol=cfg.tol, monotonic_cst=monotone,
+        max_features=cfg.max_features, random_state=seed)
+
+
+#: Below this many rows the trees are grown in one thread: a parallel region per split costs more than it saves.
+SERIAL_MAX_ROWS = 20_000
+
+
+def _threads(n_rows: int):
+    """A context growing and scoring trees in one OpenMP thread for small data (scoped, not process-wide)."""
+    from contextlib import nullcontext
+
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(1, user_api="openmp") if n_rows < SERIAL_MAX_ROWS else nullcontext()
 
 
 def _fit_many(cfg: ModelConfig, Z: np.ndarray, y: np.ndarray, monotone, iterations: list[int] | None = None):
@@ -144,6 +158,15 @@ class ChurnModel:
         mono = np.array([int(np.sign(self.monotone.get(f, 0))) for f in self.features_], dtype=np.int8)
         self.monotone_ = {f: int(m) for f, m in zip(self.features_, mono) if m}
         tr, te = _holdout(y, groups, cfg.calibration_holdout, cfg.seed)
+        with _threads(len(y)):
+            self._fit_trees(Z, y, tr, te, mono)
+        self.logistic_ = _logistic_state(_logistic().fit(Z, y))
+        return self
+
+    def _fit_trees(self, Z: np.ndarray, y: np.ndarray, tr: np.ndarray, te: np.ndarray, mono: np.ndarray) -> None:
+        """Trees on ``tr``, Platt calibration and the hold-out comparison on ``te``, then (up to
+        ``refit_max_rows``) the same number of iterations refitted on every row."""
+        cfg = self.config
         first = _fit_many(cfg, Z[tr], y[tr], mono)
         raw_hold = np.mean([m.decision_function(Z[te]) for m in first], axis=0)
         self.calibration_ = _platt(raw_hold, y[te])
@@ -159,9 +182,7 @@ class ChurnModel:
         if len(y) <= cfg.refit_max_rows:
             final = _fit_many(cfg, Z, y, mono, iterations)
         self._set_trees(final)
-        self.logistic_ = _logistic_state(_logistic().fit(Z, y))
         self.meta_ = self._stamp(y, final is not first)
-        return self
 
     def _set_trees(self, models: list) -> None:
         """All trees of ``models`` as arrays; leaf values ÷ len(models), so their sum is the models' mean score."""
