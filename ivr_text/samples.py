@@ -278,9 +278,24 @@ def _customer_ids(n: int, prefix: str = "U") -> np.ndarray:
     return (prefix + pd.Series(np.arange(1, n + 1)).astype(str).str.zfill(width)).to_numpy(dtype=object)
 
 
+#: Worlds: ``default`` (sample_logs/) and ``curve``, built on the operators' feedback–usage curve: after the
+#: complaint rise, churn-pattern customers fall silent while their usage declines gradually over
+#: ``silent_decline`` months (uniform, inclusive; linearly down to ``silent_floor`` ± 0.05 of normal), so their
+#: complaint peak lies well before the warning; churners churn up to ``churn_after`` months after the last
+#: written month (labels then hold future churn, as an operator's extract does); benign downgraders (usage
+#: steps down for good, no churn) are 14 % of customers instead of 6 %.
+WORLDS = {"default": {}, "curve": {"silent_decline": (3, 9), "silent_floor": 0.55, "churn_after": 3,
+                                   "shares": {**LIFECYCLE_SHARES, "stable": 0.41, "downgrade": 0.14}}}
+
+
 def customers_frame(n_customers: int, seed: int = 0, *, months: int = 12, start: str = "2024-01",
-                    shares: dict[str, float] | None = None) -> Customers:
-    """Draw customers, their segment, lifecycle and the per-month rates of complaints, calls and usage."""
+                    shares: dict[str, float] | None = None, silent_decline: tuple[int, int] | None = None,
+                    silent_floor: float = 0.55, churn_after: int = 0) -> Customers:
+    """Draw customers, their segment, lifecycle and the per-month rates of complaints, calls and usage.
+
+    ``silent_decline``, ``silent_floor`` and ``churn_after``: see :data:`WORLDS`; drawn from their own random
+    stream, so without them nothing changes.
+    """
     if n_customers < 1:
         raise ValueError("customers must be at least 1")
     shares = shares or LIFECYCLE_SHARES
@@ -311,6 +326,9 @@ def customers_frame(n_customers: int, seed: int = 0, *, months: int = 12, start:
     is_churn = np.isin(life, ["churn_pattern", "silent_churn"])
     lo = min(7, M - 1)
     churn[is_churn] = rng.integers(lo, M, is_churn.sum()) if M > 1 else 0
+    crng = _rng(seed, "curve")
+    if churn_after:
+        churn[is_churn] = crng.integers(lo, M + churn_after, is_churn.sum())
     c = churn[:, None]
     decline = np.array(PARAMS["decline_multipliers"])
     rel = c - month  # months until churn
@@ -325,7 +343,17 @@ def customers_frame(n_customers: int, seed: int = 0, *, months: int = 12, start:
     # churn pattern: complaints rise 2-4 months before the decline, usage holds
     rise_len = rng.integers(2, 5, n)[:, None]
     pat = (life == "churn_pattern")[:, None]
-    in_rise = pat & (rel > len(decline)) & (rel <= len(decline) + rise_len)
+    quiet = np.full((n, 1), len(decline))          # months of silence (and decline) before churn
+    if silent_decline:
+        quiet = crng.integers(silent_decline[0], silent_decline[1] + 1, n)[:, None]
+        slow = pat & (rel >= 1) & (rel <= quiet)
+        step = (quiet - rel + 1) / quiet           # 1/quiet .. 1 along the decline
+        mult = np.where(slow, 1 - (1 - silent_floor - jitter) * step, mult)
+        complaint[slow] = cr["silence"]
+        agent[slow] = ar["silence"]
+        weight[slow] = cw["silence"]
+        phase[slow] = 2
+    in_rise = pat & (rel > quiet) & (rel <= quiet + rise_len)
     complaint = np.where(in_rise, cr["rise"] * person_rise, complaint)
     agent[in_rise] = ar["rise"]
     weight[in_rise] = cw["rise"]
@@ -987,7 +1015,9 @@ def _usage_errors(cust, who, mon, cols, rng, truth):
 def churn_labels_frame(cust: Customers) -> pd.DataFrame:
     """``customer_id, churned (0/1), churn_period`` (empty when the customer stayed)."""
     churned = cust.churn_month >= 0
-    period = np.where(churned, np.array(cust.periods + [""])[np.where(churned, cust.churn_month, -1)], "")
+    first = np.datetime64(cust.periods[0], "M")
+    months = np.array([str(first + k) for k in range(int(max(cust.churn_month.max(), 0)) + 1)] + [""])
+    period = np.where(churned, months[np.where(churned, cust.churn_month, -1)], "")
     return pd.DataFrame({"customer_id": cust.ids, "churned": churned.astype(np.int8), "churn_period": period})
 
 
@@ -1204,11 +1234,12 @@ def complaints_frame(events: pd.DataFrame, cust: Customers, seed: int = 0) -> tu
 
 
 def churn_world(n_customers: int, seed: int = 0, *, months: int = 12, start: str = "2024-01",
-                calls: int = 0) -> dict:
+                calls: int = 0, world: str = "default") -> dict:
     """In-memory churn inputs for benchmarks: ``{"usage", "feedback", "labels": DataFrame, "customers":
     Customers, "usage_quality": dict}`` — the same frames :func:`generate_world` writes for that seed.
-    ``calls`` > 0 also simulates IVR calls so that feedback holds ``ivr_transfer`` events."""
-    cust = customers_frame(n_customers, seed, months=months, start=start)
+    ``calls`` > 0 also simulates IVR calls so that feedback holds ``ivr_transfer`` events; ``world`` one of
+    :data:`WORLDS`."""
+    cust = customers_frame(n_customers, seed, months=months, start=start, **_world(world))
     world = simulate_ivr(calls, seed, customers=cust, start=start, months=months) if calls > 0 else None
     usage, quality = usage_frame(cust, seed)
     feedback = feedback_frame(cust, complaint_events(cust, seed), world.calls if world else None, seed)
@@ -1220,10 +1251,16 @@ FILES = {"menu": "menu.yaml", "ivr": "ivr_events", "complaints": "complaints", "
          "usage": "usage", "labels": "churn_labels"}
 
 
+def _world(name: str) -> dict:
+    if name not in WORLDS:
+        raise ValueError(f"unknown world {name!r}; choose from {', '.join(WORLDS)}")
+    return WORLDS[name]
+
+
 def generate_world(out_dir: str | Path, *, seed: int = 0, calls: int = 7000, customers: int = 1600,
                    months: int = 12, start: str = "2024-01", fmt: str = "csv",
                    parts: Iterable[str] | None = None, option_seconds=None,
-                   hour_hangup: dict | None = None) -> dict[str, Path]:
+                   hour_hangup: dict | None = None, world: str = "default") -> dict[str, Path]:
     """Write one consistent synthetic world into ``out_dir``; return ``{name: path}``.
 
     ``parts`` selects among ``menu, ivr, complaints, feedback, usage, labels`` (default all); README.md and
@@ -1243,12 +1280,17 @@ def generate_world(out_dir: str | Path, *, seed: int = 0, calls: int = 7000, cus
     out.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
     ext = ".csv" if fmt == "csv" else ".parquet"
-    cust = customers_frame(customers, seed, months=months, start=start)
+    cust = customers_frame(customers, seed, months=months, start=start, **_world(world))
     planted = {k: v for k, v in (("option_seconds", option_seconds), ("hour_hangup", hour_hangup))
                if v is not None}
-    truth: dict = {"seed": seed, "options": dict(calls=calls, customers=customers, months=months, start=start,
-                                                   fmt=fmt, parts=sorted(wanted), **planted),
-                   "params": copy.deepcopy(PARAMS), "lifecycle_shares": dict(LIFECYCLE_SHARES),
+    options = dict(calls=calls, customers=customers, months=months, start=start, fmt=fmt, parts=sorted(wanted),
+                   **planted)
+    if world != "default":   # the default world's truth.json stays byte-identical
+        options["world"] = world
+        options.update({k: list(v) if isinstance(v, tuple) else v for k, v in WORLDS[world].items()})
+    truth: dict = {"seed": seed, "options": options,
+                   "params": copy.deepcopy(PARAMS),
+                   "lifecycle_shares": dict(_world(world).get("shares", LIFECYCLE_SHARES)),
                    "segments": copy.deepcopy(SEGMENTS)}
 
     if "menu" in wanted:
@@ -1432,14 +1474,20 @@ def _write_readme(path: Path, truth: dict, written: dict[str, Path]) -> Path:
         f"- {cust['n']:,} customers; segments " + ", ".join(f"{k} {_pct(v['share'])}" for k, v in SEGMENTS.items())
         + "; broadband share by segment " + ", ".join(f"{k} {_pct(v['bb'])}" for k, v in SEGMENTS.items()) + ".",
         "- Lifecycles (share → realised count): " + ", ".join(
-            f"{k} {_pct(v)} → {cust['lifecycle_counts'][k]:,}" for k, v in LIFECYCLE_SHARES.items())
+            f"{k} {_pct(v)} → {cust['lifecycle_counts'][k]:,}" for k, v in truth["lifecycle_shares"].items())
         + f". Churn rate realised {_pct(cust['churn_rate'])}.",
         f"- churn_pattern: complaints rise (expected {P['complaint_rate']['rise']}/month × a personal factor "
         "0.65–1.35) for 2–4 months while usage holds; then silence "
         f"({P['complaint_rate']['silence']}/month) while usage and bill fall to ×"
         + "/".join(f"{x:g}" for x in P["decline_multipliers"])
         + " (±0.05) of normal over the last 3 months; then churn (no usage from the churn month on). "
-        "Churn months are drawn from month 8 of the window on (earlier if the window is short).",
+        "Churn months are drawn from month 8 of the window on (earlier if the window is short)."
+        + (f" World '{truth['options']['world']}': after the rise, churn_pattern customers fall silent while "
+           f"usage declines gradually over {truth['options']['silent_decline'][0]}–"
+           f"{truth['options']['silent_decline'][1]} months to ×{truth['options']['silent_floor']} (±0.05) of "
+           "normal (the operators' curve: a slow erosion, and the complaint peak lies well "
+           f"before the warning); churners churn up to {truth['options']['churn_after']} months after the last "
+           "written month (the labels hold that future churn)." if truth["options"].get("world") else ""),
         "- silent_churn: the same decline and churn without complaints. resolved: a 2–3-month complaint rise, "
         f"usage holds, complaints back to {P['complaint_rate']['resolved_low']}/month. noise: "
         f"{P['complaint_rate']['noise']} complaints/month and one or two one-off usage dips to "

@@ -18,7 +18,9 @@ from ivr_text.churn.table_eval import evaluate_table, usage_change_fraction
 from ivr_text.cli.main import app
 from ivr_text.errors import InputError
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+ROOT = Path(__file__).resolve().parents[1]
+DATA = next((p / "shared" / "data" for p in (ROOT.parent, ROOT.parent.parent) if (p / "shared" / "data").exists()),
+            ROOT.parent / "shared" / "data")
 runner = CliRunner()
 
 
@@ -88,7 +90,7 @@ def test_backtest_without_leakage():
     usage, feedback, lab = panel_world()
     result, lift, scored = backtest(usage, feedback, lab, churn_config(), folds=3)
     assert result["as_of"] == "2024-09" and result["horizon"] == 3
-    assert set(result["methods"]) == {"usage_only", "feedback_only", "signal", "logistic_cv"}
+    assert set(result["methods"]) == {"usage_only", "feedback_only", "signal", "logistic_cv", "gradient_boosting_cv"}
     assert result["methods"]["signal"]["auc"] > 0.9          # the decline starts before the cutoff
     assert result["population"]["evaluated"] == len(scored) == 60
     # leakage check: data after as-of must not change anything
@@ -205,16 +207,18 @@ def test_evaluate_table_reports_auc_interval_and_class_counts(tmp_path):
     rng = np.random.default_rng(0)
     n = 400
     churn = rng.random(n) < 0.25
-    df = pd.DataFrame({"care": rng.poisson(1 + churn), "chg": rng.normal(-10 * churn, 20), "churn": churn.astype(int)})
+    df = pd.DataFrame({"care": rng.poisson(1 + churn), "chg": rng.normal(-10 * churn, 20), "churn": churn.astype(int).astype(object)})
     df["care"] = df["care"].astype(object)
-    df.loc[3, "care"] = "很多"                                        # text in a numeric column → rejected row
+    df.loc[3, "care"] = "很多"                                        # text in a numeric column → missing, kept
+    df.loc[5, "churn"] = "?"                                          # no label → rejected row
     path = tmp_path / "t.csv"
     df.to_csv(path, index=False)
     r = runner.invoke(app, ["churn", "evaluate-table", str(path), "--feedback-column", "care",
                             "--usage-change-column", "chg", "--label-column", "churn", "--out", str(tmp_path / "o")])
     assert r.exit_code == 0, r.output
     assert "read 400 = used 399 + rejected 1" in r.output and "auc 95% CI" in r.output
-    assert f"churners {int(churn.sum()) - int(churn[3])}" in r.output
+    assert "column 'care': 1 values are not numbers and count as missing" in r.output
+    assert f"churners {int(churn.sum()) - int(churn[5])}" in r.output
     ev = json.loads((tmp_path / "o" / "evaluation.json").read_text(encoding="utf-8"))
     for m in ev["methods"].values():
         lo, hi = m["auc_ci95"]
@@ -227,3 +231,19 @@ def test_evaluate_table_one_class_names_the_counts(tmp_path):
     r = runner.invoke(app, ["churn", "evaluate-table", str(path), "--feedback-column", "care",
                             "--usage-change-column", "chg", "--label-column", "churn"])
     assert r.exit_code == 1 and "got 0 churners and 4 non-churners" in r.output
+
+
+def test_reweighted_lift_hand_checked_and_equal_to_the_real_population():
+    from ivr_text.churn.evaluate import reweighted_top_decile_lift
+
+    rng = np.random.default_rng(3)
+    n = 200_000
+    y = rng.random(n) < 0.02
+    s = y * 1.0 + rng.normal(size=n)
+    real = ranking_metrics(y, s)["top_decile_lift"]
+    # an oversampled 50/50 sample of the same population, reweighted back to 2 %
+    pos, neg = np.flatnonzero(y), rng.choice(np.flatnonzero(~y), y.sum(), replace=False)
+    idx = np.r_[pos, neg]
+    assert reweighted_top_decile_lift(y[idx], s[idx], y.mean()) == pytest.approx(real, rel=0.05)
+    # hand-checked: 1 churner, 1 non-churner standing for 9 customers; the top 10 % is the churner alone
+    assert reweighted_top_decile_lift(np.array([True, False]), np.array([1.0, 0.0]), 0.1) == pytest.approx(10.0)

@@ -199,12 +199,16 @@ def test_phases_and_reasons_on_hand_built_customers():
     sig = compute_signal(build_panel(usage, feedback, cfg), cfg)
     phases = customer_periods(sig).pivot(index="customer_id", columns="period", values="phase").astype(str)
     assert phases.loc["C", "2024-05":"2024-07"].tolist() == ["problem"] * 3
-    assert phases.loc["C", "2024-08":"2024-10"].tolist() == ["silent_decline"] * 3   # peak May still in window
-    assert phases.loc["C", "2024-11"] == "usage_decline"                            # May left the 6-month window
+    # the peak is remembered over the whole history: silent from Aug to the end
+    assert phases.loc["C", "2024-08":"2024-12"].tolist() == ["silent_decline"] * 5
+    short = churn_config(overrides={"windows": {"peak_memory": 4}, "phases": {"peak_surprise": 0}})  # forgotten > 4 back
+    ph6 = customer_periods(compute_signal(build_panel(usage, feedback, short), short)).pivot(
+        index="customer_id", columns="period", values="phase").astype(str)
+    assert ph6.loc["C", "2024-08":"2024-12"].tolist() == ["silent_decline"] * 4 + ["usage_decline"]
     assert phases.loc["D", "2024-08"] == "usage_decline" and set(phases.loc["A", "2024-05":]) == {"stable"}
     warn = warning_list(sig, as_of=2024 * 12 + 8).set_index("customer_id")     # 2024-09
     assert warn.loc["C", "phase"] == "silent_decline" and "A" not in warn.index
-    assert warn.loc["C", "reasons"].startswith("沉默下降期：投诉高峰2次/月后回落到0次")
+    assert warn.loc["C", "reasons"].startswith("沉默下降期：投诉高峰期2024-04至2024-06共4次，近3个月回落到0次")
     assert "用量较基线下降43%（minutes 170，基线300）" in warn.loc["C", "reasons"]
     assert "用量较基线下降50%（minutes 150，基线300）" in warn.loc["D", "reasons"]
     assert warn.loc["C", "top_causes"] == "费用问题×4"

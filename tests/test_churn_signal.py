@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,7 +13,7 @@ from ivr_text.churn.config import churn_config
 from ivr_text.churn.features import customer_features
 from ivr_text.churn.panel import build_panel, matching_table
 from ivr_text.churn.periods import parse_period, period_index, period_label
-from ivr_text.churn.signal import compute_signal, customer_periods, phase_summary, warning_list
+from ivr_text.churn.signal import compute_signal, customer_periods, phase_summary, shown, warning_list
 from ivr_text.churn.windows import lag_max, lag_mean, lag_sum, run_length, runs_of
 from ivr_text.errors import InputError
 
@@ -68,10 +71,22 @@ def test_phases_follow_the_curve(sig):
     assert b.loc["2024-05", "phase"] == "stable"                 # one complaint, usage steady
     assert b.loc["2024-06", "phase"] == "problem"                # 3 in the recent window, usage holds
     assert b.loc["2024-09", "phase"] == "silent_decline"         # complaints fell back, usage -55 %
-    assert b.loc["2024-09", "usage_change"] == pytest.approx(-0.55)  # mean(50/100, 20/50) - 1
+    assert b.loc["2024-09", "usage_change"] == pytest.approx(-0.5)   # the primary measure: minutes 50/100 - 1
     assert b.loc["2024-06", "feedback_count"] == 2 and b.loc["2024-07", "feedback_recent"] == 4
     a = cp[cp["customer_id"] == "A"]
     assert set(a["phase"]) <= {"insufficient_history", "stable"} and a["signal_score"].max() == 0
+
+
+def test_weighted_usage_index_and_unnamed_measures_ignored():
+    usage, feedback = world()
+    usage["long_distance_fee"] = np.where(usage["customer_id"].eq("B") & usage["period"].ge("2024-09"), 30.0, 1.0)
+    cfg = churn_config(overrides={"usage": {"weights": {"minutes": 3, "bill": 1}}})
+    s = compute_signal(build_panel(usage, feedback, cfg), cfg)
+    b = customer_periods(s).set_index(["customer_id", "period"]).loc["B"]
+    # (3 x 50/100 + 1 x 20/50) / 4 - 1; the 30x long-distance fee is not in the index
+    assert b.loc["2024-09", "usage_change"] == pytest.approx((3 * 0.5 + 0.4) / 4 - 1)
+    with pytest.raises(InputError, match="not a usage measure"):
+        compute_signal(build_panel(usage, feedback, cfg), churn_config(overrides={"usage": {"weights": {"mins": 1}}}))
 
 
 def test_operator_rules(sig):
@@ -80,7 +95,7 @@ def test_operator_rules(sig):
     assert "repeated_faults" in cp.loc[("B", "2024-07"), "rules_fired"]        # 3 network faults
     assert "bill_decline" not in cp.loc[("B", "2024-10"), "rules_fired"]       # only 2 months down
     assert "bill_decline" in cp.loc[("B", "2024-11"), "rules_fired"]           # Sep–Nov ≤ 85 % of 50
-    assert cp.loc[("B", "2024-11"), "bill_change"] == pytest.approx(-0.6)
+    assert cp.loc[("B", "2024-11"), "bill_rule_change"] == pytest.approx(-0.6)
 
 
 def test_score_bounded_and_monotone_in_evidence(sig):
@@ -142,3 +157,89 @@ def test_features_use_only_periods_up_to_as_of(sig):
 def test_phase_summary_counts_observed_rows(sig):
     ps = phase_summary(sig)
     assert ps["customers"].sum() == len(customer_periods(sig))
+
+
+def _sample_signal(overrides=None):
+    root = Path(__file__).resolve().parents[1] / "sample_logs"
+    usage = pd.read_csv(root / "usage.csv")
+    usage = usage.drop_duplicates(["customer_id", "period"])
+    feedback = pd.read_csv(root / "feedback.csv", parse_dates=["ts"])
+    cfg = churn_config(overrides=overrides)
+    return compute_signal(build_panel(usage, feedback, cfg), cfg)
+
+
+@pytest.mark.parametrize("overrides", [None, {"usage": {"weights": {"bill": 0.6, "minutes": 0.4}}}])
+def test_every_quoted_percentage_recomputes_from_the_quoted_figures(overrides):
+    sig = _sample_signal(overrides)
+    warn = warning_list(sig)
+    assert len(warn) > 20
+    usage_re = re.compile(r"用量(?:指数)?较基线下降(\d+)%（([^）]*)）")
+    fig_re = re.compile(r"([^\s，]+) (-?[\d,.]+)，基线(-?[\d,.]+)(?:，权重([\d.]+))?")
+    bill_re = re.compile(r"账单[^（]*（(\S+) ([\d,.]+)，基线([\d,.]+)，([+-]\d+)%）")
+    checked = 0
+    for row in warn.to_dict("records"):
+        for m in usage_re.finditer(row["reasons"]):
+            figs = fig_re.findall(m[2])
+            weights = [float(w) if w else 1.0 for *_, w in figs]
+            ratios = [min(max(float(v.replace(",", "")) / float(b.replace(",", "")), 0.0), 3.0) for _, v, b, _ in figs]
+            change = sum(w * r for w, r in zip(weights, ratios)) / sum(weights) - 1
+            assert int(m[1]) == round(-change * 100), row["reasons"]
+            for name, v, b, _ in figs:   # each figure is the customer's own value and baseline of that measure
+                value, base = (row["usage"], row["usage_baseline"]) if overrides is None else \
+                    (row[f"usage_{name}"], row[f"usage_{name}_baseline"])
+                assert (v, b) == (shown(value), shown(base)), row["reasons"]
+            checked += 1
+        for m in bill_re.finditer(row["reasons"]):
+            v, b = float(m[2].replace(",", "")), float(m[3].replace(",", ""))
+            assert int(m[4]) == round((v / b - 1) * 100) and (m[2], m[3]) == (shown(row["bill"]), shown(row["bill_rule_baseline"]))
+            checked += 1
+        if row["phase"] == "silent_decline":
+            assert row["complaints_recent"] < 2 and row["feedback_recent"] < 2        # silent means silent
+    assert checked > 20
+
+
+def test_short_panel_windows_adapt_and_say_so():
+    usage, feedback = world()
+    usage = usage[usage["period"] >= "2024-09"]                     # 4 months: Sep-Dec
+    cfg = churn_config()
+    s = compute_signal(build_panel(usage, feedback, cfg), cfg)
+    assert s.windows["recent"] == 1 and s.windows["baseline"] == 3 and "adapted" in s.windows_note
+    b = customer_periods(s).set_index(["customer_id", "period"]).loc["B"]
+    assert b.loc["2024-12", "usage_change"] == pytest.approx(0.0) and np.isfinite(b.loc["2024-12", "usage_change"])
+    fixed = churn_config(overrides={"windows": {"adapt": False}})
+    s = compute_signal(build_panel(usage, feedback, fixed), fixed)
+    assert "need 5 periods, the usage has 4" in s.windows_note and np.isnan(s.usage_change).all()
+
+
+def test_running_peak_memory_and_decay_hand_checked():
+    from ivr_text.churn.windows import running_peak
+
+    x = np.array([[4.0, 0, 0, 2, 0, 0]])
+    size, lag = running_peak(x)
+    assert size.tolist() == [[4, 4, 4, 4, 4, 4]] and lag.tolist() == [[0, 1, 2, 3, 4, 5]]
+    size, lag = running_peak(x, memory=3)                      # lags 0..2 only
+    assert size.tolist() == [[4, 4, 4, 2, 2, 2]] and lag.tolist() == [[0, 1, 2, 0, 1, 2]]
+    size, lag = running_peak(x, half_life=1.0)                 # 4 x 0.5^3 = 0.5 < 2 at t=3
+    assert size.tolist() == [[4, 4, 4, 2, 2, 2]] and lag.tolist() == [[0, 1, 2, 0, 1, 2]]
+    size, lag = running_peak(x, memory=6, half_life=1.0)       # the lag loop gives the recursion's answer
+    assert size.tolist() == [[4, 4, 4, 2, 2, 2]]
+
+
+def test_prior_finds_the_operators_curve_without_labels():
+    """On the curve world the last period's signal_score beats usage decline alone by >= 1.15x in the top decile."""
+    from ivr_text.churn.backtest import label_outcome
+    from ivr_text.churn.evaluate import ranking_metrics
+    from ivr_text.samples import churn_world
+
+    w = churn_world(20000, 1, world="curve")
+    usage = w["usage"].drop_duplicates(["customer_id", "period"])
+    cfg = churn_config()
+    s = compute_signal(build_panel(usage, w["feedback"], cfg), cfg)
+    last = s.panel.first_period + s.panel.n_periods - 1
+    feats = customer_features(s, last)
+    y, _ = label_outcome(w["labels"], feats["customer_id"].reset_index(drop=True), last, 3)
+    keep = feats["periods_since_last_usage"].eq(0).to_numpy() & ~np.isnan(y.to_numpy())
+    y = y.to_numpy()[keep].astype(bool)
+    signal = ranking_metrics(y, feats["signal_score"].to_numpy()[keep])["top_decile_lift"]
+    usage_only = ranking_metrics(y, -feats["usage_change"].fillna(0).to_numpy()[keep])["top_decile_lift"]
+    assert signal >= 1.15 * usage_only, (signal, usage_only)

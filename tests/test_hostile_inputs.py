@@ -161,7 +161,7 @@ def test_hostile_model_archives(world, tmp_path, monkeypatch):
     import json
     import zipfile
 
-    import ivr_text.complaints.model as model_module
+    import ivr_text.model_files as model_module
 
     d, good, _ = world
     model = tmp_path / "m.model"

@@ -26,6 +26,10 @@ def churn_config(path: str | Path | None = None, overrides: dict | None = None) 
     return config
 
 
+#: settings whose keys are the user's own (measure or feature names; model settings are checked by ModelConfig)
+OPEN_MAPPINGS = ("usage.weights", "model.monotone", "model.settings", "feature_labels")
+
+
 def check_keys(user: dict, default: dict, source: str, where: str = "") -> None:
     """Raise :class:`InputError` for keys of ``user`` absent from ``default`` or values of the wrong kind."""
     if not isinstance(user, dict):
@@ -38,8 +42,10 @@ def check_keys(user: dict, default: dict, source: str, where: str = "") -> None:
             raise InputError(f"{source}: unknown setting '{name}'{hint}")
         ref = default[key]
         if isinstance(ref, dict):
-            if value is not None:
+            if value is not None and ref and name not in OPEN_MAPPINGS:
                 check_keys(value, ref, source, name)
+            elif value is not None and not isinstance(value, dict):
+                raise InputError(f"{source}: '{name}' must be a mapping, e.g. {{bill: 0.6, minutes: 0.4}}")
         elif isinstance(ref, (int, float)) and not isinstance(ref, bool):
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise InputError(f"{source}: '{name}' must be a number, got {value!r}")

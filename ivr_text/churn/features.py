@@ -1,8 +1,9 @@
 """A per-customer feature table for external churn models, computed as of one period.
 
 Every feature uses only periods up to and including ``as_of`` (trailing windows), so labels observed after
-``as_of`` can be joined without leakage. Columns: usage level, baseline and change (composite and per
-measure), feedback totals, recent count, baseline, trend, peak and months since the peak, complaint and
+``as_of`` can be joined without leakage. Columns: usage level, baseline and change (the usage index and per
+measure: the month and the recent window's mean against the baseline), feedback totals, recent count,
+baseline, trend, the remembered peak's size and the periods since it, the silent-decline flag, complaint and
 fault counts, distinct causes, operator-rule flags, phase, signal score and warning level.
 """
 
@@ -29,7 +30,7 @@ def customer_features(sig: Signal, as_of: int | None = None) -> pd.DataFrame:
     codes = np.flatnonzero(seen)
     # every customer seen (the usual case): slice instead of gathering rows from period-major arrays
     rows = slice(None) if len(codes) == len(seen) else codes
-    w = sig.config["windows"]
+    w = sig.windows
     recent, base_w = int(w["recent"]), int(w["baseline"])
     has = p.has_usage[rows, upto]
     last_seen = np.where(has.any(axis=1), col - has[:, ::-1].argmax(axis=1), -1)
@@ -55,8 +56,11 @@ def customer_features(sig: Signal, as_of: int | None = None) -> pd.DataFrame:
             warnings.simplefilter("ignore", RuntimeWarning)
             base = np.where(enough, np.nanmean(window, axis=1), np.nan) if window.shape[1] else np.full(len(codes), np.nan)
             out[f"{name}_change"] = np.where(base > 0, grid[rows, col] / base - 1.0, np.nan)
+            # the recent mean against the baseline: steadier than one month when the recent window is longer
+            mean_recent = np.nanmean(grid[rows, max(col - recent + 1, 0):col + 1], axis=1)
+            out[f"{name}_recent_change"] = np.where(base > 0, mean_recent / base - 1.0, np.nan)
     fb = p.feedback[rows, upto]
-    peak_month = np.where(fb.max(axis=1) > 0, col - fb[:, ::-1].argmax(axis=1), -1)
+    age = sig.peak_age[rows, col].astype(float)
     out.update({
         "feedback_total": fb.sum(axis=1),
         "feedback_recent": sig.feedback_recent[rows, col],
@@ -64,7 +68,8 @@ def customer_features(sig: Signal, as_of: int | None = None) -> pd.DataFrame:
         "feedback_trend": sig.feedback_trend[rows, col],
         "feedback_peak": sig.feedback_peak[rows, col],
         "feedback_in_peak_window": sig.feedback_window[rows, col],
-        "periods_since_feedback_peak": np.where(peak_month >= 0, col - peak_month, np.nan),
+        "periods_since_feedback_peak": np.where(sig.feedback_peak[rows, col] > 0, age, np.nan),
+        "silent_decline": (sig.phase[rows, col] == PHASES.index("silent_decline")).astype(np.int8),
         "complaints_recent": lag_sum(p.complaints[rows, upto].astype(np.float32), 0, recent - 1)[:, -1],
         "faults_in_peak_window": lag_sum(p.faults[rows, upto].astype(np.float32), 0, int(w["peak"]) - 1)[:, -1],
     })

@@ -1,14 +1,16 @@
 """The feedback–usage churn signal: per customer and period, phase, score, warning level and reasons.
 
 Phases follow the operators' feedback–usage curve: ``stable`` (few complaints, steady usage) →
-``problem`` (complaints rise, usage holds) → ``silent_decline`` (complaints fall back after a peak while
-usage drops: the warning phase). ``usage_decline`` is a drop without a complaint history;
-``insufficient_history`` lacks a usage baseline; ``no_usage`` has no usage row in the period.
+``problem`` (complaints rise, usage holds) → ``silent_decline`` (complaints fell silent after a remembered peak
+— anywhere in the history, or within ``windows.peak_memory`` — while usage drops: the warning phase).
+``usage_decline`` is a drop without such a history; ``insufficient_history`` lacks a usage baseline;
+``no_usage`` has no usage row in the period. The usage index is per measure with stated weights
+(:mod:`ivr_text.churn.usage_index`); windows shrink to fit short panels (:func:`~ivr_text.churn.windows.fit_windows`).
 The operator rules (bill down ≥ 15 % three months running, ≥ 2 complaints in 3 months, ≥ 3 repeated fault
 reports) and every threshold come from ``churn_rules.yaml``. ``signal_score`` = 1 − ∏(1 − wᵢ·cᵢ) over
 components cᵢ ∈ [0, 1], so it stays in [0, 1] and rises with each piece of evidence; the weights are prior
-assumptions (``churn evaluate`` fits evidence-based weights). Everything is computed on dense
-(customers × periods) arrays: 1 M customers × 12 months + 3 M events in about 15 s (benchmarks/bench_churn.py).
+assumptions (``churn train`` learns a model from labelled history). Everything is computed on dense
+(customers × periods) arrays: 1 M customers × 12 months + 3 M events in about 15–20 s (benchmarks/bench_churn.py).
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ import pandas as pd
 from ivr_text.churn.flags import join_flags
 from ivr_text.churn.panel import Panel
 from ivr_text.churn.periods import period_label
-from ivr_text.churn.windows import lag_max, lag_mean, lag_sum, run_length, runs_of, shifted
+from ivr_text.churn.usage_index import RATIO_CAP, index_change, index_weights, primary_measure
+from ivr_text.churn.windows import fit_windows, lag_mean, lag_sum, run_length, running_peak, runs_of, shifted
 
 PHASES = ("insufficient_history", "no_usage", "stable", "problem", "silent_decline", "usage_decline")
 LEVELS = ("none", "low", "medium", "high")
@@ -33,27 +36,33 @@ class Signal:
 
     panel: Panel
     config: dict
+    windows: dict                # the windows used (adapted to short panels, see windows_note)
+    windows_note: str | None
     feedback_recent: np.ndarray
     feedback_baseline: np.ndarray
     feedback_trend: np.ndarray
-    feedback_peak: np.ndarray
+    feedback_peak: np.ndarray    # feedback in the recent-length window at the remembered peak (before the recent window)
+    peak_age: np.ndarray         # periods from the peak window's last period to this one (0 = no peak)
     feedback_window: np.ndarray
     usage: np.ndarray
     usage_baseline: np.ndarray
     usage_index: np.ndarray
     usage_change: np.ndarray
     bill_change: np.ndarray | None
+    bill_baseline: np.ndarray | None
     phase: np.ndarray            # int8 codes into PHASES
     score: np.ndarray            # float32 in [0, 1]
     level: np.ndarray            # int8 codes into LEVELS
     rules: dict                  # rule name → (C × P) bool
     rules_skipped: dict          # rule name → reason
     primary: str
+    weights: dict                # usage index: measure → weight
+    bases: dict                  # usage index measures: measure → (C × P) baseline
 
 
 def compute_signal(panel: Panel, config: dict) -> Signal:
     """Compute every signal array from a :func:`~ivr_text.churn.panel.build_panel` panel."""
-    w = config["windows"]
+    w, note = fit_windows(config["windows"], panel.n_periods)
     recent, base_w, peak_w = int(w["recent"]), int(w["baseline"]), int(w["peak"])
     min_base = int(w.get("min_baseline", 2))
     ph = config["phases"]
@@ -66,52 +75,54 @@ def compute_signal(panel: Panel, config: dict) -> Signal:
         np.minimum(np.arange(panel.n_periods) - base_lo + 1, base_w), 1)).astype(np.float32)
     fb_base[:, np.arange(panel.n_periods) < base_lo] = np.nan
     fb_trend = (fb_recent / recent - fb_base).astype(np.float32)
-    peak, peak_lag = lag_max(panel.feedback, peak_w)
     fb_window = lag_sum(fb, 0, peak_w - 1).astype(np.float32)
+    # the remembered peak: the largest recent-length window ending before the current recent window
+    # (peak_memory: a peak window that ended more than that many periods ago is forgotten)
+    memory, half_life = int(w.get("peak_memory", 0) or 0), float(w.get("peak_half_life", 0) or 0)
+    earlier = shifted(fb_recent, recent, np.float32(0))
+    if memory and memory < recent:
+        earlier = np.zeros_like(earlier)
+    peak, peak_lag = running_peak(earlier, memory - recent + 1 if memory else 0, half_life)
+    effective = peak * (0.5 ** (peak_lag / half_life)) if half_life > 0 else peak
+    peak_age = np.where(peak > 0, peak_lag + recent, 0).astype(np.int16)
 
-    index_sum = np.zeros_like(panel.has_usage, dtype=np.float64)
-    index_n = np.zeros_like(panel.has_usage, dtype=np.float32)
-    base_of = {}
-    for name, grid in panel.measures.items():
-        base = lag_mean(grid, base_lo, base_hi, min_base)
-        base_of[name] = base
-        with np.errstate(invalid="ignore", divide="ignore"):
-            ratio = np.clip(grid / base, 0.0, 3.0)
-        ok = np.isfinite(ratio) & (base > 0)
-        index_sum += np.where(ok, ratio, 0.0)
-        index_n += ok
-    with np.errstate(invalid="ignore", divide="ignore"):
-        usage_index = (index_sum / index_n).astype(np.float32)
-    usage_index[index_n == 0] = np.nan
-    del index_sum
-    usage_change = usage_index - 1.0
-    primary = next((m for m in config.get("usage", {}).get("primary", []) if m in panel.measures),
-                   next(iter(panel.measures)))
-
-    # ---- phases
-    drop = usage_change <= -float(ph["decline_threshold"])
-    elevated_now = fb_recent >= float(ph["problem_min_feedback"])
-    elevated_history = fb_window >= float(ph["problem_min_feedback"])
-    fallen_back = (peak_lag > 0) & (panel.feedback <= float(ph["fall_ratio"]) * peak) & (peak > 0)
-    silent = elevated_history & fallen_back & drop
-    phase = np.full_like(panel.has_usage, PHASES.index("stable"), dtype=np.int8)
-    phase[np.isnan(usage_change)] = PHASES.index("insufficient_history")
-    phase[elevated_now] = PHASES.index("problem")
-    phase[drop & ~elevated_history] = PHASES.index("usage_decline")
-    phase[silent] = PHASES.index("silent_decline")
-    phase[~panel.has_usage] = PHASES.index("no_usage")
+    weights = index_weights(config, panel.measures)
+    primary = primary_measure(config, panel.measures)
+    bases = {m: lag_mean(panel.measures[m], base_lo, base_hi, min_base) for m in dict.fromkeys([*weights, primary])}
+    usage_change = index_change(panel.measures, bases, weights).astype(np.float32)
+    usage_index = usage_change + np.float32(1.0)
 
     # ---- operator rules
-    rules, skipped, bill_change = _rules(panel, config, fb, base_of)
+    rules, skipped, bill_change, bill_base = _rules(panel, config, w)
+
+    # ---- phases
+    problem_min = float(ph["problem_min_feedback"])
+    drop = usage_change <= -float(ph["decline_threshold"])
+    elevated_now = fb_recent >= problem_min
+    peak_min = remembered_peak_min(fb_recent, panel.has_usage, problem_min, float(ph.get("peak_surprise", 0) or 0))
+    elevated_history = effective >= peak_min[None, :]
+    fallen_back = fb_recent <= float(ph["fall_ratio"]) * effective
+    quiet = elevated_history & fallen_back & ~elevated_now      # fell silent after a complaint rise
+    if "complaints_recent" in rules:
+        quiet &= ~rules["complaints_recent"]          # silent means no complaint rule firing either
+    silent = quiet & drop
+    phase = np.full_like(panel.has_usage, PHASES.index("stable"), dtype=np.int8)
+    phase[np.isnan(usage_change)] = PHASES.index("insufficient_history")
+    phase[drop] = PHASES.index("usage_decline")
+    phase[elevated_now] = PHASES.index("problem")
+    phase[silent] = PHASES.index("silent_decline")
+    phase[~panel.has_usage] = PHASES.index("no_usage")
 
     # ---- score (noisy-OR of weighted components)
     sc = config["score"]
     comp = [
         (float(sc["usage_decline"]["weight"]),
          np.clip(-np.nan_to_num(usage_change) / float(sc["usage_decline"]["full_at"]), 0, 1)),
+        # complaints behind a usage drop (the curve); complaints while usage holds are only the precursor
         (float(sc["feedback_history"]["weight"]),
-         np.clip(fb_window / float(sc["feedback_history"]["full_at"]), 0, 1)),
+         np.clip(fb_window / float(sc["feedback_history"]["full_at"]), 0, 1) * drop),
         (float(sc["silent_decline"]["weight"]), silent),
+        (float(sc.get("problem", {}).get("weight", 0.0)), elevated_now & ~drop),
     ]
     rule_cfg = config.get("rules", {})
     comp += [(float(rule_cfg[name].get("weight", 0.0)), fired) for name, fired in rules.items()]
@@ -124,40 +135,68 @@ def compute_signal(panel: Panel, config: dict) -> Signal:
     level = np.zeros_like(score, dtype=np.int8)
     for i, name in enumerate(LEVELS[1:], start=1):
         level[score >= float(config["warning_levels"][name])] = i
-    return Signal(panel=panel, config=config, feedback_recent=fb_recent, feedback_baseline=fb_base,
-                  feedback_trend=fb_trend, feedback_peak=peak.astype(np.int32), feedback_window=fb_window,
-                  usage=panel.measures[primary].astype(np.float32), usage_baseline=base_of[primary],
-                  usage_index=usage_index, usage_change=usage_change, bill_change=bill_change, phase=phase,
-                  score=score, level=level, rules=rules, rules_skipped=skipped, primary=primary)
+    return Signal(panel=panel, config=config, windows=w, windows_note=note, feedback_recent=fb_recent,
+                  feedback_baseline=fb_base, feedback_trend=fb_trend, feedback_peak=peak.astype(np.float32),
+                  peak_age=peak_age, feedback_window=fb_window,
+                  usage=panel.measures[primary].astype(np.float32), usage_baseline=bases[primary].astype(np.float32),
+                  usage_index=usage_index, usage_change=usage_change, bill_change=bill_change,
+                  bill_baseline=bill_base, phase=phase, score=score, level=level, rules=rules, rules_skipped=skipped,
+                  primary=primary, weights=weights, bases=bases)
 
 
-def _rules(panel: Panel, config: dict, fb: np.ndarray, base_of: dict):
+def remembered_peak_min(fb_recent: np.ndarray, observed: np.ndarray, problem_min: float, surprise: float) -> np.ndarray:
+    """Per period, the smallest remembered peak that counts as a complaint rise: at least ``problem_min`` and,
+    with ``surprise`` > 0, a window count that customers at the population's mean rate (over the periods up to
+    this one only, so no later data moves it) reach by chance in at most that share of windows (Poisson tail) —
+    so a panel whose feedback includes routine contacts needs a larger peak."""
+    P = fb_recent.shape[1]
+    out = np.full(P, float(problem_min))
+    if not surprise:
+        return out
+    from scipy.stats import poisson
+
+    total = np.cumsum(np.where(observed, fb_recent, 0).sum(axis=0, dtype=np.float64))
+    count = np.cumsum(observed.sum(axis=0))
+    for t in range(P):
+        lam = total[t] / count[t] if count[t] else 0.0
+        k = max(int(np.ceil(problem_min)), 1)
+        while poisson.sf(k - 1, lam) > surprise:
+            k += 1
+        out[t] = k
+    return out
+
+
+def _rules(panel: Panel, config: dict, w: dict):
     cfg = config.get("rules", {})
-    rules, skipped, bill_change = {}, {}, None
+    rules, skipped, bill_change, run_base = {}, {}, None, None
     if "bill_decline" in cfg:
         r = cfg["bill_decline"]
         names = r.get("column", "bill")
         names = [names] if isinstance(names, str) else list(names)
         months, drop = int(r.get("months", 3)), float(r.get("drop", 0.15))
         column = next((c for c in names if c in panel.measures), None)
+        need = months + int(w.get("min_baseline", 2))
         if column is None:
             skipped["bill_decline"] = (f"usage has no bill column ({', '.join(map(str, names))}); name yours with "
                                        f"--usage-map bill=YOUR_COLUMN")
+        elif panel.n_periods < need:
+            skipped["bill_decline"] = (f"{months} months running + {need - months} baseline months need {need} "
+                                       f"periods, the usage has {panel.n_periods}; set rules.bill_decline.months")
         else:
             bill = panel.measures[column]
-            w = config["windows"]
+            # each month of the run is `drop` below the baseline measured before the run started
             run_base = lag_mean(bill, months, months + int(w["baseline"]) - 1, int(w.get("min_baseline", 2)))
             with np.errstate(invalid="ignore", divide="ignore"):
-                bill_change = (bill / base_of.get(column, run_base) - 1.0).astype(np.float32)
+                bill_change = (bill / run_base - 1.0).astype(np.float32)
                 if r.get("compare", "baseline") == "previous":
                     down = bill <= (1 - drop) * shifted(bill, 1, np.nan)
                     rules["bill_decline"] = runs_of(down, months)
                 else:
-                    # each month of the run is `drop` below the baseline measured before the run started
                     fired = np.ones_like(bill, dtype=bool)
                     for lag in range(months):
                         fired &= shifted(bill, lag, np.nan) <= (1 - drop) * run_base
                     rules["bill_decline"] = fired & (run_base > 0)
+            run_base = run_base.astype(np.float32)
     if "complaints_recent" in cfg:
         r = cfg["complaints_recent"]
         rules["complaints_recent"] = lag_sum(panel.complaints.astype(np.float32), 0, int(r.get("months", 3)) - 1) \
@@ -169,7 +208,7 @@ def _rules(panel: Panel, config: dict, fb: np.ndarray, base_of: dict):
         else:
             rules["repeated_faults"] = lag_sum(panel.faults.astype(np.float32), 0, int(r.get("months", 6)) - 1) \
                 >= float(r.get("min_count", 3))
-    return rules, skipped, bill_change
+    return rules, skipped, bill_change, run_base
 
 
 # ------------------------------------------------------------------------------------------ outputs
@@ -236,13 +275,14 @@ def customer_periods(sig: Signal, include_all: bool = False) -> pd.DataFrame:
         "feedback_baseline": flat(sig.feedback_baseline),
         "feedback_trend": flat(sig.feedback_trend),
         "feedback_peak": flat(sig.feedback_peak),
+        "periods_since_feedback_peak": flat(sig.peak_age),
         "usage": flat(sig.usage),
         "usage_baseline": flat(sig.usage_baseline).astype(np.float32),
         "usage_index": flat(sig.usage_index),
         "usage_change": flat(sig.usage_change),
     })
     if sig.bill_change is not None:
-        out["bill_change"] = flat(sig.bill_change)
+        out["bill_rule_change"] = flat(sig.bill_change)
     out["phase"] = cat(flat(sig.phase), PHASES)
     out["signal_score"] = flat(sig.score).round(4)
     out["warning_level"] = cat(flat(sig.level), LEVELS)
@@ -272,7 +312,10 @@ def _top_causes(p: Panel, codes: np.ndarray, lo_col: int, hi_col: int, k: int) -
 
 
 def warning_list(sig: Signal, as_of: int | None = None, min_level: str | None = None) -> pd.DataFrame:
-    """流失预警名单: customers at or above ``min_level`` in period ``as_of`` (a period index), ranked."""
+    """流失预警名单: customers at or above ``min_level`` in period ``as_of`` (a period index), ranked.
+
+    Every figure a reason quotes is a column of the same row (see :func:`reason_texts`).
+    """
     p = sig.panel
     col = p.n_periods - 1 if as_of is None else p.column_of(as_of)
     if not 0 <= col < p.n_periods:
@@ -284,10 +327,6 @@ def warning_list(sig: Signal, as_of: int | None = None, min_level: str | None = 
     score = sig.score[codes, col]
     order = np.lexsort((-sig.feedback_window[codes, col], -score))
     codes = codes[order]
-    idx = codes * p.n_periods + col
-    flags, text, names = _reason_flags(sig, idx)
-    peak_w = int(sig.config["windows"]["peak"])
-    causes = _top_causes(p, codes, col - peak_w + 1, col, int(wl.get("top_causes", 3)))
     out = pd.DataFrame({
         "rank": np.arange(1, len(codes) + 1),
         "customer_id": p.customers[codes],
@@ -297,48 +336,122 @@ def warning_list(sig: Signal, as_of: int | None = None, min_level: str | None = 
         "phase": np.asarray(PHASES, dtype=object)[sig.phase[codes, col]],
         "phase_label": [sig.config["phases"]["labels"].get(PHASES[i], PHASES[i]) for i in sig.phase[codes, col]],
         "periods_warned": warned_since[codes] if warned_since is not None else 1,
-        "feedback_recent": sig.feedback_recent[codes, col],
-        "feedback_in_peak_window": sig.feedback_window[codes, col],
-        "feedback_peak": sig.feedback_peak[codes, col],
-        "usage": sig.usage[codes, col],
-        "usage_baseline": sig.usage_baseline[codes, col],
-        "usage_change": sig.usage_change[codes, col].round(4),
     })
-    if sig.bill_change is not None:
-        out["bill_change"] = sig.bill_change[codes, col].round(4)
-    out["rules_fired"] = join_flags(flags[:, 2:], names, sep=";")
-    out["top_causes"] = causes.to_numpy()
-    out["reasons"] = _reasons_with_figures(flags, text, out, sig.panel.feedback[codes, col], sig.primary)
+    out = pd.concat([out, customer_figures(sig, codes, col)], axis=1)
+    peak_w = int(sig.windows["peak"])
+    out["top_causes"] = _top_causes(p, codes, col - peak_w + 1, col, int(wl.get("top_causes", 3))).to_numpy()
+    out["reasons"] = reason_texts(sig, out, col)
     return out
 
 
-def _reasons_with_figures(flags: np.ndarray, text: list[str], warn: pd.DataFrame, feedback_now: np.ndarray,
-                          measure: str):
-    """Warning-list reasons with each customer's own figures, e.g. ``用量较基线下降42%（minutes 125，基线216）``.
+def customer_figures(sig: Signal, codes: np.ndarray, col: int) -> pd.DataFrame:
+    """The figures behind the reasons for customers ``codes`` at column ``col`` (one row each)."""
+    p = sig.panel
+    out = {
+        "feedback_recent": sig.feedback_recent[codes, col],
+        "feedback_in_peak_window": sig.feedback_window[codes, col],
+        "feedback_peak": sig.feedback_peak[codes, col],
+        "periods_since_feedback_peak": sig.peak_age[codes, col],
+        "usage_measure": sig.primary,
+        "usage": sig.usage[codes, col],
+        "usage_baseline": sig.usage_baseline[codes, col],
+        "usage_change": sig.usage_change[codes, col].round(4),
+    }
+    if list(sig.weights) != [sig.primary]:
+        for m in sig.weights:
+            out[f"usage_{m}"] = p.measures[m][codes, col].astype(np.float32)
+            out[f"usage_{m}_baseline"] = sig.bases[m][codes, col].astype(np.float32)
+    if sig.bill_change is not None:
+        column = next(c for c in _names(sig.config["rules"]["bill_decline"].get("column", "bill")) if c in p.measures)
+        out["bill_measure"] = column
+        out["bill"] = p.measures[column][codes, col].astype(np.float32)
+        out["bill_rule_baseline"] = sig.bill_baseline[codes, col]
+        out["bill_rule_change"] = sig.bill_change[codes, col].round(4)
+    cfg = sig.config.get("rules", {})
+    if "complaints_recent" in sig.rules:
+        m = int(cfg["complaints_recent"].get("months", 3))
+        out["complaints_recent"] = p.complaints[codes, max(col - m + 1, 0):col + 1].sum(axis=1)
+    if "repeated_faults" in sig.rules:
+        m = int(cfg["repeated_faults"].get("months", 6))
+        out["faults_recent"] = p.faults[codes, max(col - m + 1, 0):col + 1].sum(axis=1)
+    fired = np.column_stack([sig.rules[n][codes, col] for n in sig.rules]) if sig.rules else \
+        np.zeros((len(codes), 0), bool)
+    out["rules_fired"] = join_flags(fired, list(sig.rules), sep=";")
+    return pd.DataFrame(out)
 
-    The drop is the composite usage index over every measure; the figures in brackets are the reported
-    measure (``usage.primary``).
 
-    Columns of ``flags`` follow :func:`_reason_flags`: silent decline, usage drop, then the operator rules.
+def _names(value) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def shown(v: float) -> str:
+    """A figure as a reason quotes it: ``1,234`` from 10 up, else at most 2 decimals; ``–`` if missing."""
+    if not np.isfinite(v):
+        return "–"
+    return f"{v:,.0f}" if abs(v) >= 10 else f"{v:,.2f}".rstrip("0").rstrip(".")
+
+
+def shown_value(text: str) -> float:
+    """The number a :func:`shown` text stands for (so a quoted percentage can be recomputed from it)."""
+    return float(text.replace(",", "")) if text != "–" else float("nan")
+
+
+def shown_change(values: list[str], bases: list[str], weights: list[float]) -> float:
+    """The usage-index change recomputed from quoted figures: ``Σ w·clip(v/b) / Σ w − 1``."""
+    num = den = 0.0
+    for v, b, w in zip(values, bases, weights):
+        v, b = shown_value(v), shown_value(b)
+        if np.isfinite(v) and np.isfinite(b) and b > 0:
+            num += w * min(max(v / b, 0.0), RATIO_CAP)
+            den += w
+    return num / den - 1.0 if den else float("nan")
+
+
+def reason_texts(sig: Signal, warn: pd.DataFrame, col: int) -> np.ndarray:
+    """Chinese reasons with each customer's own figures, e.g. ``用量较基线下降36%（minutes 329，基线518）``.
+
+    The percentage of a usage reason is computed from exactly the figures it quotes (:func:`shown_change`),
+    a bill reason's from the bill and the baseline before the run; the silent-decline reason names the peak's
+    period and size and the feedback since. Thresholds come from the same config as the phases and rules.
     """
-    def num(v):
-        return "–" if not np.isfinite(v) else f"{v:,.0f}" if abs(v) >= 10 else f"{v:,.2f}".rstrip("0").rstrip(".")
-
+    cfg, ph = sig.config, sig.config["phases"]
+    decline, recent = float(ph["decline_threshold"]), int(sig.windows["recent"])
+    desc = rule_descriptions(cfg)
+    weighted = list(sig.weights) != [sig.primary]
+    measures = list(sig.weights) if weighted else [sig.primary]
+    vcols = [f"usage_{m}" for m in measures] if weighted else ["usage"]
+    bcols = [f"{c}_baseline" for c in vcols]
+    wts = [sig.weights[m] for m in measures]
+    period_idx = sig.panel.first_period + col
     out = []
-    cols = [warn[c].to_numpy(dtype=float) for c in ("feedback_peak", "usage_change", "usage", "usage_baseline")]
-    bill = warn["bill_change"].to_numpy(dtype=float) if "bill_change" in warn.columns else None
-    for i, row in enumerate(flags):
-        peak, change, usage, base = (c[i] for c in cols)
+    for r in warn.to_dict("records"):
         parts = []
-        if row[0]:
-            parts.append(f"沉默下降期：投诉高峰{int(peak)}次/月后回落到{int(feedback_now[i])}次，用量同时下降")
-        if row[1]:
-            parts.append(f"用量较基线下降{-change:.0%}（{measure} {num(usage)}，基线{num(base)}）")
-        for j in range(2, len(text)):
-            if row[j]:
-                extra = f"（账单较基线{bill[i]:+.0%}）" if bill is not None and text[j].startswith("账单") and \
-                    np.isfinite(bill[i]) else ""
-                parts.append(text[j] + extra)
+        if r["phase"] == "silent_decline":
+            end = period_idx - int(r["periods_since_feedback_peak"])
+            span = period_label(end) if recent == 1 else f"{period_label(end - recent + 1)}至{period_label(end)}"
+            parts.append(f"沉默下降期：投诉高峰期{span}共{int(r['feedback_peak'])}次，"
+                         f"近{recent}个月回落到{int(r['feedback_recent'])}次，用量同时下降")
+        if np.isfinite(r["usage_change"]) and r["usage_change"] <= -decline:
+            vs, bs = [shown(float(r[c])) for c in vcols], [shown(float(r[c])) for c in bcols]
+            pct = -shown_change(vs, bs, wts)
+            if weighted:
+                figs = "，".join(f"{m} {v}，基线{b}，权重{w:g}" for m, v, b, w in zip(measures, vs, bs, wts))
+                parts.append(f"用量指数较基线下降{pct:.0%}（{figs}）")
+            else:
+                parts.append(f"用量较基线下降{pct:.0%}（{sig.primary} {vs[0]}，基线{bs[0]}）")
+        fired = set(str(r["rules_fired"]).split(";"))
+        for name in sig.rules:
+            if name not in fired:
+                continue
+            if name == "bill_decline":
+                v, b = shown(float(r["bill"])), shown(float(r["bill_rule_baseline"]))
+                parts.append(f"{desc[name]}（{r['bill_measure']} {v}，基线{b}，{shown_change([v], [b], [1.0]):+.0%}）")
+            elif name == "complaints_recent":
+                parts.append(f"{desc[name]}（{int(r['complaints_recent'])}次）")
+            elif name == "repeated_faults":
+                parts.append(f"{desc[name]}（{int(r['faults_recent'])}次）")
+            else:
+                parts.append(desc[name])
         out.append("; ".join(parts))
     return np.asarray(out, dtype=object)
 
@@ -379,4 +492,8 @@ def signal_summary(sig: Signal, as_of: int | None = None) -> dict:
     info["rules_fired_at_as_of"] = {n: int(r[:, col].sum()) for n, r in sig.rules.items()}
     info["rules_skipped"] = sig.rules_skipped
     info["usage_measure"] = sig.primary
+    info["usage_index_weights"] = sig.weights
+    info["windows_used"] = {k: sig.windows[k] for k in ("recent", "baseline", "min_baseline", "peak")}
+    if sig.windows_note:
+        info["windows_note"] = sig.windows_note
     return info

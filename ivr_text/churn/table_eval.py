@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ivr_text.churn.evaluate import associations, compare, lift_table, noisy_or, oof_logistic
+from ivr_text.churn.learn import cross_validate
 from ivr_text.errors import InputError
 
 
@@ -29,8 +30,13 @@ def usage_change_fraction(change: pd.Series, unit: str = "auto") -> tuple[np.nda
 
 def evaluate_table(df: pd.DataFrame, label: str, feedback: str, config: dict, usage_change: str | None = None,
                    usage_level: str | None = None, features: list[str] | None = None, unit: str = "auto",
-                   ks=(0.05, 0.1), folds: int = 5, seed: int = 0) -> tuple[dict, pd.DataFrame]:
-    """Compare usage-only, feedback-only, signal and logistic_cv on a customer-level table."""
+                   ks=(0.05, 0.1), folds: int = 5, seed: int = 0,
+                   population_rate: float | None = None) -> tuple[dict, pd.DataFrame]:
+    """Compare usage-only, feedback-only, signal, logistic_cv and gradient_boosting_cv on a customer-level table.
+
+    Missing values stay missing: the fixed-direction scores rank them last, the logistic model imputes the
+    training fold's median, the gradient-boosted model routes them natively.
+    """
     if (usage_change is None) == (usage_level is None):
         raise InputError("name exactly one of --usage-change-column or --usage-column")
     y = df[label].astype(bool).to_numpy()
@@ -53,15 +59,16 @@ def evaluate_table(df: pd.DataFrame, label: str, feedback: str, config: dict, us
     scores = {"usage_only": usage_score, "feedback_only": fb, "signal": signal}
     cols = list(dict.fromkeys([feedback, usage_change or usage_level, *(features or [])]))
     scores["logistic_cv"], model = oof_logistic(df[cols], y, folds=folds, seed=seed)
-    result = compare(y, scores, ks)
+    scores["gradient_boosting_cv"] = cross_validate(df[cols], y, folds, methods=("model",), seed=seed)["model"]
+    result = compare(y, scores, ks, population_rate)
     assoc = associations(df[cols], y)
     for row in assoc.to_dict("records"):
         if "spearman_rho" in row:
             notes.append(f"{row['feature']}: {row['direction']} ({row['strength']}, Spearman rho "
                          f"{row['spearman_rho']:+.3f}, univariate AUC {row['univariate_auc']:.3f})")
     notes.append("usage_only and feedback_only use fixed a-priori directions (decline and more feedback = risk); "
-                 "AUC < 0.5 means the data says the opposite. logistic_cv learns sign and weight from the labels "
-                 "(out-of-fold predictions).")
+                 "AUC < 0.5 means the data says the opposite. logistic_cv and gradient_boosting_cv learn sign and "
+                 "weight from the labels (out-of-fold predictions; the trees route missing values natively).")
     result.update({"columns": {"label": label, "feedback": feedback, "usage_change": usage_change,
                                "usage_level": usage_level, "features": features or []},
                    "notes": notes, "logistic_model": model, "associations": assoc.to_dict("records")})

@@ -70,3 +70,66 @@ def run_length(cond: np.ndarray) -> np.ndarray:
         run = np.where(cond[:, t], run + 1, 0)
         out[:, t] = run
     return out
+
+
+def running_peak(x: np.ndarray, memory: int = 0, half_life: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Largest (optionally age-decayed) value of ``x`` at lags 0..memory-1 (``memory`` 0: the whole history).
+
+    Returns ``(size, lag)``: the raw value at the peak and how many periods back it lies (latest on ties). With
+    ``half_life`` > 0 a value counts ``0.5 ** (lag / half_life)`` of its size when peaks are compared, so a
+    recent smaller peak can win over an old larger one. Whole history: one recursion over periods
+    (``M_t = max(d·M_{t-1}, x_t)``); a finite memory: one pass per lag.
+    """
+    C, P = x.shape
+    d = 0.5 ** (1.0 / half_life) if half_life and half_life > 0 else 1.0
+    x = np.nan_to_num(x.astype(np.float64), nan=0.0)
+    size = np.zeros_like(x)
+    lag = np.zeros(x.shape, dtype=np.int32)
+    if not memory or memory >= P:
+        best = np.full(C, -np.inf)
+        best_size = np.zeros(C)
+        age = np.zeros(C, dtype=np.int32)
+        for t in range(P):
+            best *= d
+            age += 1
+            new = x[:, t] >= best
+            best = np.where(new, x[:, t], best)
+            best_size = np.where(new, x[:, t], best_size)
+            age = np.where(new, 0, age)
+            size[:, t], lag[:, t] = best_size, age
+        return size, lag
+    best, size = x.copy(), x.copy()
+    for k in range(1, int(memory)):
+        raw = shifted(x, k, -np.inf)
+        better = raw * (d ** k) > best
+        np.copyto(best, raw * (d ** k), where=better)
+        np.copyto(size, raw, where=better)
+        lag[better] = k
+    return size, lag
+
+
+def fit_windows(windows: dict, n_periods: int) -> tuple[dict, str | None]:
+    """Windows that fit ``n_periods`` of history, and a sentence saying what was shortened (None if nothing).
+
+    With ``adapt`` (default true) and fewer periods than ``recent + min_baseline``, the recent window becomes
+    ``max(1, n // 3)`` (at most the configured one), the baseline the rest, ``min_baseline`` at most the
+    baseline and the peak window at most ``n``. Without ``adapt``, or with fewer than 2 periods, the windows
+    stay and the sentence says which setting would let them fill.
+    """
+    w = {k: windows[k] for k in windows}
+    recent, base = int(w["recent"]), int(w["baseline"])
+    min_base = int(w.get("min_baseline", 2))
+    if n_periods >= recent + min_base:
+        return w, None
+    if n_periods < 2:
+        return w, (f"only {n_periods} period of usage: a usage change needs at least 2 (1 recent + 1 baseline); "
+                   "give more months of usage")
+    if not w.get("adapt", True):
+        return w, (f"windows recent {recent} + min_baseline {min_base} need {recent + min_base} periods, the usage "
+                   f"has {n_periods}: set windows.adapt: true or windows.recent/min_baseline in the rules file")
+    r = max(1, min(recent, n_periods // 3))
+    b = min(base, n_periods - r)
+    w.update(recent=r, baseline=b, min_baseline=min(min_base, b), peak=min(int(w.get("peak", 6)), n_periods))
+    return w, (f"{n_periods} periods of history: windows adapted to recent {r}, baseline {b}, min_baseline "
+               f"{w['min_baseline']}, peak {w['peak']} (configured {recent}, {base}, {min_base}, "
+               f"{int(windows.get('peak', 6))})")

@@ -185,6 +185,7 @@ def signal(
     usage_columns: UsageColsOpt = None,
     as_of: AsOfOpt = None,
     min_level: Annotated[Optional[str], typer.Option("--min-level", help="Lowest level in warnings.csv: low, medium, high.")] = None,
+    model: Annotated[Optional[Path], typer.Option("--model", help="Rank with this learned model (churn train) and explain each warned customer.")] = None,
     feedback_map: FeedbackMapOpt = None,
     usage_map: UsageMapOpt = None,
     encoding: common.EncodingOpt = None,
@@ -192,6 +193,10 @@ def signal(
     strict: common.StrictOpt = False,
 ) -> None:
     """Feedback–usage churn signal: phase, score, warning level and reasons per customer and period.
+
+    With --model the warning list is ranked by the learned model's calibrated churn probability; every warned
+    customer gets the operator rules and phase as named reasons with their figures and, in Chinese, the
+    features that moved the model's score most (explanation; model_factors holds the contributions).
 
     Writes warnings.csv (流失预警名单, ranked, with rules fired and top complaint causes), customer_periods.csv,
     phase_summary.csv, unmatched_customers.csv (customers on one side only) and signal_summary.json.
@@ -209,9 +214,23 @@ def signal(
     sig = compute_signal(panel, config)
     at = _as_of(as_of)
     _check_as_of(panel, at)
-    warn = warning_list(sig, at, min_level)
     summary = signal_summary(sig, at)
+    if model is not None:
+        from ivr_text.churn.model import load_model
+        from ivr_text.churn.panel_model import model_warnings
+
+        fitted, meta = load_model(model)
+        if meta.get("kind") != "panel":
+            raise InputError(f"{model}: a customer-table model (churn train-table); rank panels with a model from "
+                             "'ivr-text churn train'")
+        warn = model_warnings(sig, fitted, meta, at, min_level)
+        summary["model"] = {"path": str(model), "trained_at": meta.get("trained_at"),
+                            "training_churn_rate": meta.get("training_churn_rate")}
+    else:
+        warn = warning_list(sig, at, min_level)
     summary["warnings"] = int(len(warn))
+    if sig.windows_note:
+        common.echo(sig.windows_note)
     paths = [write_table(warn, out / "warnings.csv"),
              _write_big(customer_periods(sig), out, "customer_periods", table_format),
              write_table(phase_summary(sig), out / "phase_summary.csv"),
@@ -226,8 +245,10 @@ def signal(
         common.echo(f"rule {name} skipped: {why}")
     common.echo(f"as of {summary['as_of']}: {len(warn):,} customers warned "
                 f"({', '.join(f'{k} {v:,}' for k, v in summary['warning_levels_at_as_of'].items() if k != 'none')})")
-    common.print_table(warn[["rank", "customer_id", "signal_score", "warning_level", "phase", "usage_change",
-                             "feedback_in_peak_window", "reasons"]], title="流失预警名单 (top 10)", max_rows=10)
+    shown_cols = ["rank", "customer_id", "churn_probability", "model_level", "phase", "explanation"] if model else \
+        ["rank", "customer_id", "signal_score", "warning_level", "phase", "usage_change", "feedback_in_peak_window",
+         "reasons"]
+    common.print_table(warn[shown_cols], title="流失预警名单 (top 10)", max_rows=10)
     common.done(*paths)
 
 
@@ -311,6 +332,68 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print the evaluation as J
 OptOutOpt = Annotated[Optional[Path], typer.Option("--out", "-o", help="Write evaluation.json, lift.csv (and scores.csv) here.")]
 
 
+@churn_app.command("train")
+@common.friendly_errors
+def train(
+    feedback: FeedbackOpt,
+    usage: Annotated[Path, typer.Option("--usage", help="Usage per customer and period.")],
+    labels: Annotated[Path, typer.Option("--labels", help="Churn labels: customer_id, churned, churn_period.")],
+    model: ModelOpt,
+    out: OptOutOpt = None,
+    rules: RulesOpt = None,
+    usage_columns: UsageColsOpt = None,
+    horizon: Annotated[Optional[int], typer.Option("--horizon", help="Periods after each as-of in which churn counts (default 3).")] = None,
+    as_json: JsonOpt = False,
+    feedback_map: FeedbackMapOpt = None,
+    usage_map: UsageMapOpt = None,
+    labels_map: LabelsMapOpt = None,
+    encoding: common.EncodingOpt = None,
+    strict: common.StrictOpt = False,
+) -> None:
+    """Learn the churn model from labelled history: features at several as-of points, churn in the horizon after.
+
+    Gradient-boosted trees (monotone where the direction is known, calibrated) with a logistic model beside
+    them; first back-tested on the latest as-of point (trained only on points whose outcome was known by then,
+    beside usage-only and the prior signal), then fitted on every point. Use the model with
+    `churn signal --model`.
+
+    Example: ivr-text churn train --feedback sample_logs/feedback.csv --usage sample_logs/usage.csv --labels sample_logs/churn_labels.csv --model reports/churn/churn_model.skops
+    """
+    from ivr_text.churn.model import save_model
+    from ivr_text.churn.panel_model import train_panel
+    from ivr_text.churn.signal import compute_signal
+    from ivr_text.io import write_json
+
+    if as_json:
+        common.set_quiet(True)
+    config, u, f, panel = _signal_inputs(feedback, usage, feedback_map, usage_map, encoding, strict, out, rules,
+                                         usage_columns)
+    lab = _labels(labels, labels_map, encoding, strict, out)
+    sig = compute_signal(panel, config)
+    fitted, report = train_panel(sig, lab.data, config, horizon)
+    path = save_model(fitted, model, {"kind": "panel", "windows_used": report["windows_used"],
+                                      "training_churn_rate": report["training_churn_rate"], "horizon": report["horizon"]})
+    if as_json:
+        from ivr_text.io import _jsonable
+
+        typer.echo(json.dumps(_jsonable(report), ensure_ascii=False, indent=2))
+    else:
+        if sig.windows_note:
+            common.echo(sig.windows_note)
+        pts = report["as_of_points"]
+        common.echo(f"learned from {report['rows']:,} customer-months ({report['churners']:,} churned within "
+                    f"{report['horizon']} periods) at as-of {min(pts)}..{max(pts)}; {len(report['features'])} "
+                    f"features, {report['n_iter']} boosting iterations")
+        if "backtest" in report:
+            b = report["backtest"]
+            _print_methods(b["methods"], f"back-test: trained on {b['trained_on'][0]}..{b['trained_on'][-1]}, "
+                                         f"scored at {b['scored_at']} ({b['customers']:,} customers)")
+        else:
+            common.echo(report["backtest_note"])
+    paths = [path] + ([write_json(report, out / "training.json")] if out is not None else [])
+    common.done(*paths)
+
+
 @churn_app.command("evaluate")
 @common.friendly_errors
 def evaluate(
@@ -320,7 +403,7 @@ def evaluate(
     out: OptOutOpt = None,
     rules: RulesOpt = None,
     usage_columns: UsageColsOpt = None,
-    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Cut-off period YYYY-MM (default: last period - horizon).")] = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Cut-off period YYYY-MM (default: last period - horizon, or the last period when the labels' churn periods reach past it).")] = None,
     horizon: Annotated[Optional[int], typer.Option("--horizon", help="Periods after as-of in which churn counts (default 3).")] = None,
     k: KOpt = None,
     folds: FoldsOpt = None,
@@ -331,7 +414,7 @@ def evaluate(
     encoding: common.EncodingOpt = None,
     strict: common.StrictOpt = False,
 ) -> None:
-    """Back-test without leakage: usage-only, feedback-only, signal and a cross-validated logistic model.
+    """Back-test without leakage: usage-only, feedback-only, signal, cross-validated logistic and gradient boosting.
 
     Features use only periods up to --as-of; churn is counted in the --horizon periods after it. Reports AUC,
     top-decile lift, precision and recall at k, the learned weights and each feature's association with churn.
@@ -357,16 +440,108 @@ def evaluate(
                     write_table(scored, out / "scores.csv"))
 
 
+def _customer_table(path, label, encoding, strict, out):
+    """Read a customer table as text, type it (numbers, text, bool label) and reject rows without a label."""
+    from ivr_text.churn.learn import typed_customer_table
+    from ivr_text.io import first_problem, read_table, write_rejected
+
+    table = read_table(path, None, encoding=encoding)
+    if label is not None and label not in table.data.columns:
+        raise InputError(f"{path}: no label column '{label}' (columns: {', '.join(map(str, table.data.columns[:12]))})")
+    data, bad, notes = typed_customer_table(table.data, label)
+    if label is not None:
+        table.reject(bad, f"column '{label}': missing or not a churn label (0/1, yes/no, true/false)")
+        data = data[~bad].reset_index(drop=True)
+    if strict and (problem := first_problem(table)):
+        raise InputError(problem)
+    common.report_rows(table)
+    for note in notes:
+        common.echo(f"  {note}")
+    if out is not None:
+        write_rejected(table, out, "table")
+    return table, data
+
+
+ModelOpt = Annotated[Path, typer.Option("--model", help="Churn model file (.skops).")]
+PopRateOpt = Annotated[Optional[float], typer.Option(
+    "--population-churn-rate", help="Churn rate of the population the table was sampled from (e.g. 0.0196 for a "
+                                    "sample with churners oversampled): also report the top-decile lift at that rate.")]
+
+
+@churn_app.command("train-table")
+@common.friendly_errors
+def train_table_cmd(
+    table: Annotated[Path, typer.Argument(help="Customer-level table: one row per customer.")],
+    label_column: Annotated[str, typer.Option("--label-column", help="Churn label column (0/1, yes/no).")],
+    model: ModelOpt,
+    feature_columns: Annotated[Optional[list[str]], typer.Option("--feature-column", help="Use only these columns (repeatable or comma-separated; default every column but the label).")] = None,
+    exclude_columns: Annotated[Optional[list[str]], typer.Option("--exclude-column", help="Columns to leave out (repeatable or comma-separated).")] = None,
+    cv: Annotated[int, typer.Option("--cv", help="Also cross-validate with K folds: the model beside default gradient boosting and logistic.")] = 0,
+    population_rate: PopRateOpt = None,
+    as_json: JsonOpt = False,
+    out: OptOutOpt = None,
+    encoding: common.EncodingOpt = None,
+    strict: common.StrictOpt = False,
+) -> None:
+    """Train the churn model (gradient boosting, calibrated, logistic beside it) on a customer-level table.
+
+    Missing values are kept (the trees route them natively); text columns with few values are one-hot
+    encoded; constant and identifier columns are dropped and named. --cv K prints the cross-validated AUC and
+    top-decile lift of the model beside scikit-learn's default gradient boosting and a logistic model.
+
+    Example: ivr-text churn train-table cell2cell_train.csv --label-column churn --model reports/churn/c2c.skops --cv 5
+    """
+    from ivr_text.churn.learn import train_table
+    from ivr_text.churn.model import save_model
+    from ivr_text.io import write_json
+
+    if as_json:
+        common.set_quiet(True)
+    t, data = _customer_table(table, label_column, encoding, strict, out)
+    fitted, report = train_table(data, label_column, _columns(feature_columns), _columns(exclude_columns), cv,
+                                 population_rate=population_rate)
+    report["rows_read"] = {"read": t.read, "used": t.used, "rejected": len(t.rejected)}
+    path = save_model(fitted, model, {"kind": "table", "label_column": label_column, "source": str(table)})
+    if as_json:
+        from ivr_text.io import _jsonable
+
+        typer.echo(json.dumps(_jsonable(report), ensure_ascii=False, indent=2))
+    else:
+        common.echo(f"trained on {report['rows']:,} customers ({report['churners']:,} churners), "
+                    f"{len(report['features_used'])} features, {report['n_iter']} boosting iterations; hold-out AUC "
+                    f"{report['holdout']['auc_gradient_boosting']:.3f} (logistic {report['holdout']['auc_logistic']:.3f})")
+        for col, why in report["columns_dropped"].items():
+            common.echo(f"  column '{col}' not used: {why}")
+        if "cv_methods" in report:
+            _print_methods(report["cv_methods"], f"{cv}-fold cross-validation")
+    paths = [path]
+    if out is not None:
+        paths.append(write_json(report, out / "training.json"))
+    common.done(*paths)
+
+
+def _print_methods(methods: dict, title: str) -> None:
+    import pandas as pd
+
+    rows = [{"method": name, "auc": m["auc"], "auc 95% CI": f"{m['auc_ci95'][0]:.3f}–{m['auc_ci95'][1]:.3f}",
+             "top_decile_lift": m["top_decile_lift"],
+             **({"lift at population rate": m["top_decile_lift_at_population_rate"]}
+                if "top_decile_lift_at_population_rate" in m else {})} for name, m in methods.items()]
+    common.print_table(pd.DataFrame(rows), title=title)
+
+
 @churn_app.command("evaluate-table")
 @common.friendly_errors
 def evaluate_table_cmd(
     table: Annotated[Path, typer.Argument(help="Customer-level table: one row per customer.")],
-    label_column: Annotated[str, typer.Option("--label-column", help="Churn label column (0/1, yes/no).")],
-    feedback_column: Annotated[str, typer.Option("--feedback-column", help="Feedback column, e.g. care calls or a complaints flag.")],
+    label_column: Annotated[Optional[str], typer.Option("--label-column", help="Churn label column (0/1, yes/no); with --model default the one it was trained on.")] = None,
+    feedback_column: Annotated[Optional[str], typer.Option("--feedback-column", help="Feedback column, e.g. care calls or a complaints flag.")] = None,
     usage_change_column: Annotated[Optional[str], typer.Option("--usage-change-column", help="Usage change column (e.g. changem).")] = None,
     usage_column: Annotated[Optional[str], typer.Option("--usage-column", help="Usage level column when no change is available.")] = None,
     usage_change_unit: Annotated[str, typer.Option("--usage-change-unit", help="percent, fraction or auto.")] = "auto",
-    feature_columns: Annotated[Optional[list[str]], typer.Option("--feature-column", help="Extra numeric columns for the logistic model (repeatable or comma-separated).")] = None,
+    feature_columns: Annotated[Optional[list[str]], typer.Option("--feature-column", help="Extra columns for the learned models (repeatable or comma-separated).")] = None,
+    model: Annotated[Optional[Path], typer.Option("--model", help="Score this trained model (churn train-table) on the table instead.")] = None,
+    population_rate: PopRateOpt = None,
     out: OptOutOpt = None,
     rules: RulesOpt = None,
     k: KOpt = None,
@@ -377,29 +552,63 @@ def evaluate_table_cmd(
 ) -> None:
     """Evaluate on a customer-level table (e.g. Cell2Cell, Iranian churn): what the data says, side by side.
 
-    Reports the sign and strength of each column's association with churn (never assumed) and compares
-    usage-only, feedback-only, the signal and a cross-validated logistic model. Rows with a missing or
-    unparseable value in a named column are rejected (rejected_table.csv).
+    With --model: scores that trained model on this table (customers it has not seen) and reports its AUC
+    (95% CI) and top-decile lift, with its logistic companion. Otherwise: the sign and strength of each
+    column's association with churn (never assumed) and usage-only, feedback-only, the signal, and
+    cross-validated logistic and gradient-boosted models. Missing values are kept (the trees route them;
+    the logistic model imputes); rows without a label are rejected (rejected_table.csv).
 
     Example: ivr-text churn evaluate-table cell2cell.csv --feedback-column custcare --usage-change-column changem --label-column churn
     """
     from ivr_text.churn.config import churn_config
-    from ivr_text.churn.table_eval import evaluate_table
-    from ivr_text.io import Schema, write_json, write_table
+    from ivr_text.io import write_json, write_table
 
     if as_json:
         common.set_quiet(True)
+    config = churn_config(rules)
+    ks, n_folds, seed = _eval_settings(config, k, folds)
+    if model is not None:
+        from ivr_text.churn.learn import score_table
+        from ivr_text.churn.model import load_model
+
+        fitted, meta = load_model(model)
+        label = label_column or meta.get("label_column")
+        t, data = _customer_table(table, label, encoding, strict, out)
+        result, scores = score_table(data, fitted, label, ks, population_rate)
+        result["rows"] = {"read": t.read, "used": t.used, "rejected": len(t.rejected)}
+        result["model_file"] = {"path": str(model), "trained_on": meta.get("source"), "n_train": meta.get("n_train")}
+        if as_json:
+            from ivr_text.io import _jsonable
+
+            typer.echo(json.dumps(_jsonable(result), ensure_ascii=False, indent=2))
+        elif "model" in result:
+            _print_methods({"model": result["model"], "logistic": result["logistic"]},
+                           f"{model.name} on {table.name} (customers not seen in training)")
+        if result["features_missing_in_table"]:
+            common.echo(f"columns the model uses but the table lacks (scored as missing): "
+                        f"{', '.join(result['features_missing_in_table'])}")
+        if out is not None:
+            common.done(write_json(result, out / "evaluation.json"), write_table(scores, out / "scores.csv"))
+        return
+    import pandas as pd
+
+    from ivr_text.churn.table_eval import evaluate_table
+
+    if label_column is None or feedback_column is None:
+        raise InputError("name --label-column and --feedback-column (or score a trained model with --model)")
     if (usage_change_column is None) == (usage_column is None):
         raise UsageError("name exactly one of --usage-change-column or --usage-column")
     extra = _columns(feature_columns) or []
+    t, data = _customer_table(table, label_column, encoding, strict, out)
     usage_col = usage_change_column or usage_column
-    cols = list(dict.fromkeys([feedback_column, usage_col, *extra]))
-    schema = Schema("customer_table", {label_column: "bool", **{c: "float" for c in cols}})
-    config = churn_config(rules)
-    t = _read(table, schema, None, encoding, strict, out, "table")
-    ks, n_folds, seed = _eval_settings(config, k, folds)
-    result, lift = evaluate_table(t.data, label_column, feedback_column, config, usage_change_column, usage_column,
-                                  extra, usage_change_unit, ks=ks, folds=n_folds, seed=seed)
+    for c in (feedback_column, usage_col, *extra):
+        if c not in data.columns:
+            raise InputError(f"{table}: no column '{c}' (columns: {', '.join(map(str, data.columns[:12]))})")
+        if not pd.api.types.is_numeric_dtype(data[c]):
+            raise InputError(f"{table}: column '{c}' is not numeric")
+    result, lift = evaluate_table(data, label_column, feedback_column, config, usage_change_column, usage_column,
+                                  extra, usage_change_unit, ks=ks, folds=n_folds, seed=seed,
+                                  population_rate=population_rate)
     result["rows"] = {"read": t.read, "used": t.used, "rejected": len(t.rejected)}
     _print_eval(result, as_json)
     if out is not None:

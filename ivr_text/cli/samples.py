@@ -26,6 +26,9 @@ def samples(
     hour_hangup: Annotated[Optional[str], typer.Option(
         "--ivr-hour-hangup", help="Plant an hour-of-day effect: HOURS=MULTIPLIER on every hang-up probability, "
                                   "HOURS a range or list (1-5=6 or 0,23=3; ';' between several).")] = None,
+    world: Annotated[str, typer.Option("--world", help="default (sample_logs/) or curve: the operators' curve — "
+                                                       "churners fall silent while usage erodes over 3-9 months, "
+                                                       "churn up to 3 months after the last month.")] = "default",
 ) -> None:
     """Generate a synthetic 10086-like world: menu.yaml, ivr_events, complaints, feedback, usage, churn_labels,
     README.md (every assumption and rate) and truth.json (planted facts, for tests only).
@@ -43,7 +46,7 @@ def samples(
     try:
         written = generate_world(out, seed=seed, calls=calls, customers=customers, months=months, start=start,
                                  fmt=fmt.lower(), parts=parts, option_seconds=parse_option_seconds(option_seconds),
-                                 hour_hangup=parse_hour_effect(hour_hangup))
+                                 hour_hangup=parse_hour_effect(hour_hangup), world=world)
     except ValueError as exc:
         raise InputError(str(exc)) from None
     common.done(*written.values())

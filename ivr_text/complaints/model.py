@@ -340,44 +340,6 @@ def _fit_temperature(scores: np.ndarray, target: np.ndarray) -> float:
 
 # ---------------------------------------------------------------------------------------------- files
 
-#: Every object type a model file may contain (checked on the whole skops schema, not only on the types skops
-#: itself distrusts: skops trusts scikit-learn estimators by default, a model file of ours has none).
-_ALLOWED_TYPES = {"builtins.dict", "builtins.str", "builtins.list", "builtins.int", "builtins.float",
-                  "numpy.ndarray"}
-
-
-#: A model is JSON and NumPy arrays of a few MB; an archive that would expand beyond this (a zip bomb) is refused
-MAX_MODEL_BYTES = 1 << 30
-MAX_MODEL_MEMBERS = 1000
-
-
-def _stored_types(path: Path) -> set[str]:
-    """``module.Class`` of every node in the skops archive's schema (raises on a damaged archive, ValueError on
-    one that would expand beyond :data:`MAX_MODEL_BYTES` or whose schema is not a skops schema)."""
-    import zipfile
-
-    with zipfile.ZipFile(path) as zf:
-        infos = zf.infolist()
-        size = sum(i.file_size for i in infos)
-        if len(infos) > MAX_MODEL_MEMBERS or size > MAX_MODEL_BYTES:
-            raise _TooLarge(f"{path}: refusing a model archive of {len(infos):,} files expanding to {size / 1e6:,.0f} MB "
-                            f"(limit {MAX_MODEL_BYTES / 1e6:,.0f} MB): not an ivr-text model")
-        schema = json.loads(zf.read("schema.json"))
-    if not isinstance(schema, dict) or not isinstance(schema.get("protocol"), int) or "__class__" not in schema:
-        raise ValueError("not a skops schema")
-    found: set[str] = set()
-    stack = [schema]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            if "__class__" in node:
-                found.add(f"{node.get('__module__')}.{node['__class__']}")
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-    return found
-
-
 def save_model(model: CauseModel, path: str | Path) -> Path:
     """Write a trained model as a skops archive of NumPy arrays and JSON (no pickle, no estimator objects)."""
     import skops.io as sio
@@ -405,39 +367,10 @@ def save_model(model: CauseModel, path: str | Path) -> Path:
 
 def load_model(path: str | Path, taxonomy: Taxonomy | None = None) -> CauseModel:
     """Load a model file safely; with ``taxonomy`` also check that it was trained on that taxonomy."""
-    import zipfile
+    from ivr_text.model_files import load_archive
 
-    import skops.io as sio
-
-    from ivr_text.io import check_input_file
-
-    path = check_input_file(path, "model file")
-    what = f"{path}: not an ivr-text cause model (or the file is truncated)"
-    try:
-        types = _stored_types(path)
-        untrusted = sio.get_untrusted_types(file=path)
-    except _TooLarge as exc:
-        raise InputError(str(exc)) from None
-    except Exception:  # zipfile, json and skops raise many types on damaged or foreign archives
-        raise InputError(what) from None
-    foreign = sorted((types | set(untrusted)) - _ALLOWED_TYPES)
-    if foreign:
-        raise InputError(f"{path}: refusing to load a model containing unexpected types: {', '.join(foreign[:3])}")
-    try:
-        state = sio.load(path, trusted=list(untrusted))
-        meta = json.loads(state["meta_json"])
-    except Exception:  # skops raises many types on corrupt archives; none of them is actionable
-        raise InputError(what) from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise InputError(what)
-    if meta.get("format_version") != FORMAT_VERSION:
-        raise InputError(f"{path}: model format version {meta.get('format_version')} is not supported by this "
-                         f"ivr-text (expects {FORMAT_VERSION}); retrain with 'ivr-text classify train'")
-    import sklearn
-
-    if _minor(meta.get("sklearn", "")) != _minor(sklearn.__version__):
-        raise InputError(f"{path}: model was trained with scikit-learn {meta.get('sklearn')}, this is "
-                         f"{sklearn.__version__}; retrain with 'ivr-text classify train'")
+    path = Path(path)
+    state, meta = load_archive(path, FORMAT, FORMAT_VERSION, "cause model", "ivr-text classify train")
     stored_tax = taxonomy_from_dict(json.loads(state["taxonomy_json"]), source=f"{path} (stored taxonomy)")
     if taxonomy is not None and taxonomy.fingerprint != meta.get("taxonomy_fingerprint"):
         raise InputError(f"{path}: model was trained with taxonomy '{meta.get('taxonomy_name')}' "
@@ -470,11 +403,3 @@ def load_model(path: str | Path, taxonomy: Taxonomy | None = None) -> CauseModel
     model = CauseModel(stored_tax, config, vectorizers, coef, intercept, temperature, meta, shift)
     model.classes_ = np.array(meta["classes"], dtype=object)
     return model
-
-
-class _TooLarge(ValueError):
-    """A model archive beyond the size limits."""
-
-
-def _minor(version: str) -> str:
-    return ".".join(str(version).split(".")[:2])

@@ -23,7 +23,8 @@ from ivr_text.report.sources import MissingData, OutputDir, not_found, numeric, 
 SEVERITY_COLORS = {"error": COLORS["bad"], "warning": COLORS["warn"], "info": COLORS["accent"]}
 METHOD_LABELS = {"usage_only": "仅用量 usage-only", "feedback_only": "仅投诉 feedback-only",
                  "signal": "投诉–用量信号 signal", "logistic": "逻辑回归 logistic (CV)",
-                 "logistic_model": "逻辑回归 logistic (CV)", "random": "随机 random"}
+                 "logistic_model": "逻辑回归 logistic (CV)", "gradient_boosting_cv": "梯度提升 gradient boosting (CV)",
+                 "random": "随机 random"}
 PANEL_COLUMNS = ["customer_id", "period", "feedback_count", "usage", "usage_index", "usage_baseline", "phase",
                  "signal_score", "warning_level"]
 
@@ -263,19 +264,23 @@ def warnings_section(src: OutputDir) -> str:
         return note("预警名单为空 (no customer is warned).")
     shown = warn.copy()
     shown["customer_id"] = shown["customer_id"].map(lambda v: masked(v, 30))
-    for c in ("reasons", "top_causes", "rules_fired"):
+    for c in ("reasons", "top_causes", "rules_fired", "explanation"):
         if c in shown.columns:
             shown[c] = shown[c].map(lambda v: masked(v, 200))
-    if "warning_level" in shown.columns:
-        shown["warning_level"] = shown["warning_level"].map(lambda v: LEVEL_LABELS.get(str(v), v))
-    cols = {"rank": "#", "customer_id": "客户 customer", "signal_score": "信号分", "warning_level": "等级",
+    for c in ("warning_level", "model_level"):
+        if c in shown.columns:
+            shown[c] = shown[c].map(lambda v: LEVEL_LABELS.get(str(v), v))
+    cols = {"rank": "#", "customer_id": "客户 customer", "churn_probability": "模型流失概率",
+            "model_level": "模型等级", "signal_score": "信号分", "warning_level": "等级",
             "phase_label": "阶段", "periods_warned": "连续预警期", "feedback_in_peak_window": "近期投诉",
-            "usage_change": "用量变化", "bill_change": "账单变化", "top_causes": "主要投诉原因",
-            "rules_fired": "触发规则", "reasons": "原因 reasons"}
+            "usage_change": "用量变化", "bill_rule_change": "账单较规则基线变化", "top_causes": "主要投诉原因",
+            "rules_fired": "触发规则", "reasons": "原因 reasons", "explanation": "模型主要因素 model factors"}
     if "phase_label" not in shown.columns and "phase" in shown.columns:
         shown["phase_label"] = shown["phase"].map(lambda v: PHASE_LABELS.get(str(v), v))
+    bar = "churn_probability" if "churn_probability" in shown.columns else "signal_score"
     return table(shown, cols, formats={"signal_score": lambda v: fmt_float(v, 3), "usage_change": "pct",
-                                       "bill_change": "pct"}, max_rows=30, bars={"signal_score": COLORS["bad"]})
+                                       "churn_probability": "pct", "bill_rule_change": "pct"}, max_rows=30,
+                 bars={bar: COLORS["bad"]})
 
 
 # ------------------------------------------------------------------------------------------ evaluation
