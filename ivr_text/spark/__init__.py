@@ -1,0 +1,11 @@
+"""The Spark engine (``pip install "ivr-text[spark]"``, Java 17): the heavy analyses on Spark DataFrames, with the
+library's own kernels run per partition and the same result objects as the local engine.
+
+* :mod:`ivr_text.spark.session` — the session (``--spark-master``, ``--spark-conf``) and the install hints;
+* :mod:`ivr_text.spark.reading` — files, directories and ``table:db.name`` through the local schema checks;
+* :mod:`ivr_text.spark.ivr` — IVR analysis; :mod:`ivr_text.spark.complaints` — tokenize, classify, trends.
+"""
+
+from ivr_text.spark.session import parse_conf, spark_available, spark_session
+
+__all__ = ["parse_conf", "spark_available", "spark_session"]
