@@ -86,6 +86,14 @@ class IvrAnalysis:
         return paths
 
 
+def rejected_by_reason(rejected: pd.DataFrame) -> dict[str, int]:
+    """Rejected rows per reason (quoted values elided), most frequent first: ``kpis["rows"]["rejected_by_reason"]``."""
+    if not len(rejected):
+        return {}
+    reasons = rejected["reason"].astype(str).str.replace(r"'[^']*'$", "'…'", regex=True).value_counts()
+    return {str(a): int(b) for a, b in reasons.items()}
+
+
 def _end_counts(log: CallLog) -> np.ndarray:
     """Per node: calls ending there completed, transferred, hung up (columns in that order)."""
     term = np.zeros((log.n_nodes, 3), dtype=np.int64)
@@ -282,10 +290,8 @@ def _analyze(events: pd.DataFrame, menu: Menu | None, config: IvrConfig | None, 
     counts = node_counts(log, kinds, ent, group=tt.hours, n_groups=24)
     nodes = node_metrics(log, menu, ent, counts)
     k = kpis(log, config.repeat_window_hours, recorded, source)
-    reasons = (log.rejected["reason"].astype(str).str.replace(r"'[^']*'$", "'…'", regex=True).value_counts()
-               if len(log.rejected) else pd.Series(dtype=int))
     k["rows"] = {"read": log.rows_read, "used": log.rows_read - rows_rejected, "rejected": rows_rejected,
-                 "rejected_by_reason": {str(a): int(b) for a, b in reasons.items()},
+                 "rejected_by_reason": rejected_by_reason(log.rejected),
                  "rows_in_filtered_calls": int(len(log.row_call))}
     k["filters"] = {"since": None if since is None else str(since), "until": None if until is None else str(until),
                     "segments": list(segments) if segments else None, "calls_filtered_out": log.filtered_calls}
