@@ -108,7 +108,7 @@ def analyze_spark(table: SparkTable, menu: Menu | None = None, config: IvrConfig
     analysis = analyze_events(kept, menu, config, rows_read=read - len(dropped), **options)
     # the kernel's rejects as the local engine reports them (values typed, file order)
     dropped = dropped.rename(columns={REASON: "reason"})
-    dropped.insert(0, "source_row", dropped.pop(ROW) + 1)
+    dropped.insert(0, "source_row", dropped.pop(ROW) + table.first_row)
     dropped = dropped.reset_index(drop=True)
     rows = analysis.kpis["rows"]
     rows.update({"read": read, "used": read - schema_rejected - len(dropped),

@@ -8,8 +8,10 @@ chunk of a local file — inside ``mapInPandas``, so types, reasons and pseudony
 The accounting holds as locally: ``read == used + rejected`` (:meth:`SparkTable.counts`, one Spark job).
 
 ``_row`` is Spark's row id (``monotonically_increasing_id``: increasing in the order of a file, then of the
-partitions); ``source_row`` of a rejected row is ``_row + 1`` (for one file read in one partition, the row
-number counting from 1). CSV is read as text with a header row (types come from the schema checks, as locally).
+partitions); ``source_row`` of a rejected row is ``_row + 1`` for Parquet, ORC and tables, ``_row + 2`` for CSV —
+for one file read in one partition that is the local engine's number (row counting from 1; line counting the
+header as line 1, when no value holds a line break). CSV is read as text with a header row (types come from the
+schema checks, as locally).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class SparkTable:
     source: str
     kind: str | None
     checked: object    # the checked rows before the split (cached)
+    first_row: int = 1  # source_row of _row 0
 
     def counts(self) -> tuple[int, int, int]:
         """(read, used, rejected) in one Spark job."""
@@ -122,7 +125,8 @@ def _typed_types(schema, selected: Mapping[str, str], wanted: Iterable[str] | No
     return {c: types.get(c, extra) for c in selected.values()}
 
 
-def _checker(selected: dict[str, str], types: dict[str, str], schema, source: str, reading: dict, mask: bool):
+def _checker(selected: dict[str, str], types: dict[str, str], schema, source: str, reading: dict, mask: bool,
+             first: int):
     """The function run by ``mapInPandas``: raw batches → checked rows (typed values, _reason, _raw)."""
     out_cols = list(selected.values())
 
@@ -135,17 +139,17 @@ def _checker(selected: dict[str, str], types: dict[str, str], schema, source: st
         for raw in batches:
             rows = raw[ROW].to_numpy()
             frame = raw[list(selected)].rename(columns=selected)
-            table = io._typed_table(frame.copy(), rows + 1, [], types, schema, source, None)
+            table = io._typed_table(frame.copy(), rows + first, [], types, schema, source, None)
             used = table.data.reindex(columns=out_cols)
             for col, typ in types.items():
                 if typ == "period":
                     used[col] = used[col].astype(str).where(used[col].notna(), None)
-            used.insert(0, ROW, rows[~_bad(table, rows)])
+            used.insert(0, ROW, rows[~_bad(table, rows + first)])
             used[REASON] = None
             used[RAW] = None
             bad = table.rejected
             if len(bad):
-                at = bad["source_row"].to_numpy() - 1
+                at = bad["source_row"].to_numpy() - first
                 back = pd.DataFrame({ROW: at})
                 for col in out_cols:
                     back[col] = None
@@ -159,11 +163,11 @@ def _checker(selected: dict[str, str], types: dict[str, str], schema, source: st
     return check
 
 
-def _bad(table, rows: np.ndarray) -> np.ndarray:
-    """Mask over ``rows`` of the rows the checks rejected."""
-    bad = np.zeros(len(rows), dtype=bool)
+def _bad(table, numbers: np.ndarray) -> np.ndarray:
+    """Mask over the rows (by source number) of those the checks rejected."""
+    bad = np.zeros(len(numbers), dtype=bool)
     if len(table.rejected):
-        bad[np.isin(rows + 1, table.rejected["source_row"].to_numpy())] = True
+        bad[np.isin(numbers, table.rejected["source_row"].to_numpy())] = True
     return bad
 
 
@@ -178,6 +182,7 @@ def read_spark(spark, source: str | Path, kind: str | None = None, *, mapping=No
 
     schema = SCHEMAS[kind] if isinstance(kind, str) else kind
     raw = load(spark, source, fmt)
+    first = 2 if not str(source).startswith(TABLE_PREFIX) and spark_format(source, fmt) in ("csv", "tsv") else 1
     header = list(raw.columns)
     mapping = parse_mapping(mapping)
     selected = _check_columns(str(source), header, schema, mapping, list(columns) if columns else None)
@@ -186,10 +191,10 @@ def read_spark(spark, source: str | Path, kind: str | None = None, *, mapping=No
     out = T.StructType([T.StructField(ROW, T.LongType())]
                        + [T.StructField(c, _spark_type(types[c])) for c in selected.values()]
                        + [T.StructField(REASON, T.StringType()), T.StructField(RAW, T.StringType())])
-    checked = raw.mapInPandas(_checker(selected, types, schema, str(source), dict(READING), output_masking()),
+    checked = raw.mapInPandas(_checker(selected, types, schema, str(source), dict(READING), output_masking(), first),
                               out).cache()
     data = checked.filter(F.col(REASON).isNull()).drop(REASON, RAW)
     rejected = checked.filter(F.col(REASON).isNotNull()).select(
-        (F.col(ROW) + 1).alias("source_row"), F.col(RAW).alias("raw"), F.col(REASON).alias("reason"))
+        (F.col(ROW) + first).alias("source_row"), F.col(RAW).alias("raw"), F.col(REASON).alias("reason"))
     return SparkTable(data=data, rejected=rejected, source=str(source), kind=schema.kind if schema else None,
-                      checked=checked)
+                      checked=checked, first_row=first)

@@ -1,0 +1,140 @@
+"""The Spark engine gives the local engine's results: every IVR output file equal, the same rejected rows."""
+
+from __future__ import annotations
+
+import filecmp
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ivr_text.errors import InputError
+from ivr_text.io import write_table
+from ivr_text.ivr import analyze_events, load_menu
+from ivr_text.ivr.reading import CODE_COLUMNS, read_chunked
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "sample_logs"
+
+pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning", "ignore::DeprecationWarning", "ignore:The copy keyword")
+
+
+def _local(path, menu, **options):
+    """What `ivr analyze` does on the local engine: the analysis and the rejected rows it writes."""
+    table = read_chunked(path, "ivr_events", dictionary=CODE_COLUMNS, chunksize=2_000_000)
+    analysis = analyze_events(table.data, menu, rows_read=table.read, **options)
+    if len(analysis.rejected_positions):
+        mask = np.zeros(len(table.data), dtype=bool)
+        mask[analysis.rejected_positions] = True
+        reasons = np.empty(len(table.data), dtype=object)
+        reasons[analysis.rejected_positions] = analysis.rejected["reason"].to_numpy()
+        table.reject(mask, reasons)
+    return analysis, table.rejected
+
+
+def _assert_same_outputs(a, b, tmp_path):
+    pa_, pb = tmp_path / "local", tmp_path / "spark"
+    files_a = sorted(p.name for p in a.write(pa_))
+    files_b = sorted(p.name for p in b.write(pb))
+    assert files_a == files_b
+    differ = [f for f in files_a if not filecmp.cmp(pa_ / f, pb / f, shallow=False)]
+    assert differ == []
+
+
+def _same_rejects(local: pd.DataFrame, spark: pd.DataFrame):
+    key = ["source_row", "reason"]
+    assert len(local) == len(spark)
+    a = local[key].astype(str).sort_values(key).reset_index(drop=True)
+    b = spark[key].astype(str).sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b)
+    cols = ["call_id", "node", "event"]
+    a = local.sort_values("source_row")[cols].astype(str).reset_index(drop=True)
+    b = spark.sort_values("source_row")[cols].astype(str).reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_ivr_sample_world_equal(spark, tmp_path):
+    from ivr_text.spark.ivr import analyze_spark
+    from ivr_text.spark.reading import read_spark
+
+    menu = load_menu(SAMPLE / "menu.yaml")
+    local, local_rej = _local(SAMPLE / "ivr_events.csv", menu)
+    result, rejected = analyze_spark(read_spark(spark, SAMPLE / "ivr_events.csv", "ivr_events"), menu)
+    assert result.kpis["rows"]["rejected"] > 0  # the sample has planted duplicates and clock skew
+    _assert_same_outputs(local, result, tmp_path)
+    _same_rejects(local_rej, rejected)
+
+
+def _generated(tmp_path) -> Path:
+    """A generated noisy world (duplicates, lost terminals, displaced rows) plus rows the schema checks reject
+    and rows the cleaning kernel rejects (unknown event)."""
+    from ivr_text.samples import ivr_events_frame
+
+    ev = ivr_events_frame(600, seed=7).astype({"ts": "datetime64[s]"})
+    ev = ev.astype({c: str for c in ev.columns if c != "ts"})
+    bad = ev.iloc[[3, 10, 20]].copy()
+    bad["ts"] = pd.NaT
+    odd = ev.iloc[[5, 50]].copy()
+    odd["event"] = "wobble"
+    ev = pd.concat([ev.iloc[:100], bad, ev.iloc[100:400], odd, ev.iloc[400:]], ignore_index=True)
+    path = tmp_path / "events.csv"
+    write_table(ev, path, mask=False)
+    return path
+
+
+def test_ivr_generated_world_equal(spark, tmp_path):
+    from ivr_text.spark.ivr import analyze_spark
+    from ivr_text.spark.reading import read_spark
+
+    path = _generated(tmp_path)
+    local, local_rej = _local(path, None, min_count=2)
+    table = read_spark(spark, path, "ivr_events")
+    read, used, rejected_n = table.counts()
+    assert read == used + rejected_n and rejected_n == 3
+    result, rejected = analyze_spark(table, None, min_count=2, partitions=3)
+    rows = result.kpis["rows"]
+    assert rows["read"] == rows["used"] + rows["rejected"] == read
+    assert rows["rejected"] == len(rejected) == len(local_rej)
+    assert rows["rejected_by_reason"]["unknown event type '…'"] == 2
+    _assert_same_outputs(local, result, tmp_path)
+    _same_rejects(local_rej, rejected)
+
+
+def test_parquet_directory_and_catalog_table(spark, tmp_path):
+    from ivr_text.spark.reading import read_spark
+
+    ev = pd.read_csv(SAMPLE / "ivr_events.csv", dtype=str)
+    d = tmp_path / "events"
+    d.mkdir()
+    for i, lo in enumerate(range(0, len(ev), len(ev) // 3 + 1)):
+        ev.iloc[lo:lo + len(ev) // 3 + 1].to_parquet(d / f"part-{i}.parquet", index=False)
+    t = read_spark(spark, d, "ivr_events")
+    assert t.counts() == (len(ev), len(ev), 0)
+    spark.read.parquet(str(d)).createOrReplaceTempView("ivr_events_view")
+    t2 = read_spark(spark, "table:ivr_events_view", "ivr_events")
+    assert t2.counts()[0] == len(ev)
+    with pytest.raises(InputError, match="table:nope.missing"):
+        read_spark(spark, "table:nope.missing", "ivr_events")
+    with pytest.raises(InputError, match="missing required column 'node'"):
+        read_spark(spark, _without(tmp_path, ev, "node"), "ivr_events")
+
+
+def _without(tmp_path, ev, col):
+    p = tmp_path / "no_col.csv"
+    ev.drop(columns=[col]).to_csv(p, index=False)
+    return p
+
+
+def test_conf_and_install_lines(monkeypatch):
+    from ivr_text.errors import UsageError
+    from ivr_text.spark import session
+
+    assert session.parse_conf(["a.b=1", "c = x=y"]) == {"a.b": "1", "c": "x=y"}
+    with pytest.raises(UsageError, match="key=value"):
+        session.parse_conf(["nonsense"])
+    monkeypatch.setattr(session, "java_available", lambda: False)
+    assert session.spark_available() in (session.INSTALL_JAVA, session.INSTALL_PYSPARK)
+    with pytest.raises(InputError, match="openjdk-17|ivr-text\\[spark\\]"):
+        session.spark_session("local[1]")
