@@ -138,3 +138,31 @@ def test_conf_and_install_lines(monkeypatch):
     assert session.spark_available() in (session.INSTALL_JAVA, session.INSTALL_PYSPARK)
     with pytest.raises(InputError, match="openjdk-17|ivr-text\\[spark\\]"):
         session.spark_session("local[1]")
+
+
+def test_cli_ivr_analyze_engine_spark(spark, tmp_path):
+    from typer.testing import CliRunner
+
+    from ivr_text.cli.main import app
+
+    runner = CliRunner()
+    path = _generated(tmp_path)
+    args = ["ivr", "analyze", str(path), "--menu", str(SAMPLE / "menu.yaml")]
+    local = runner.invoke(app, [*args, "--out", str(tmp_path / "local")])
+    assert local.exit_code == 0, local.output
+    res = runner.invoke(app, [*args, "--out", str(tmp_path / "spark"), "--engine", "spark",
+                              "--spark-master", "local[2]", "--spark-conf", "spark.sql.shuffle.partitions=3"])
+    assert res.exit_code == 0, res.output
+    line = [ln for ln in res.output.splitlines() if "read " in ln and "= used" in ln][0]
+    assert line.split(":", 1)[1] == [ln for ln in local.output.splitlines() if "= used" in ln][0].split(":", 1)[1]
+    names = sorted(p.name for p in (tmp_path / "local").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "spark").iterdir())
+    differ = [n for n in names if n != "rejected_ivr_events.csv"
+              and not filecmp.cmp(tmp_path / "local" / n, tmp_path / "spark" / n, shallow=False)]
+    assert differ == []
+    a = pd.read_csv(tmp_path / "local" / "rejected_ivr_events.csv", dtype=str).drop(columns="source_file")
+    b = pd.read_csv(tmp_path / "spark" / "rejected_ivr_events.csv", dtype=str).drop(columns="source_file")
+    pd.testing.assert_frame_equal(a.sort_values(["source_row", "reason"]).reset_index(drop=True),
+                                  b.sort_values(["source_row", "reason"]).reset_index(drop=True))
+    bad = runner.invoke(app, [*args, "--out", str(tmp_path / "x"), "--engine", "flink"])
+    assert bad.exit_code == 2 and "use local or spark" in bad.output

@@ -11,6 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from ivr_text.cli import common
+from ivr_text.cli.engine import EngineOpt, SparkConfOpt, SparkMasterOpt, check_engine, ivr_analyze_spark
 from ivr_text.errors import InputError
 
 app = typer.Typer(help="IVR menu-path analytics: KPIs, drop-off and transfer points, path graph, menu advice."
@@ -86,6 +87,9 @@ def analyze(
     top_paths: TopPathsOpt = None,
     config: ConfigOpt = None,
     strict: common.StrictOpt = False,
+    engine: EngineOpt = "local",
+    spark_master: SparkMasterOpt = None,
+    spark_conf: SparkConfOpt = None,
 ) -> None:
     """Self-service KPIs, drop-off and transfer points, paths, path graph and menu advice from IVR events.
 
@@ -104,6 +108,13 @@ def analyze(
     since, until = _date_option(since, "--since"), _date_option(until, "--until")
     cfg = _config(config, min_calls)
     menu_obj = load_menu(menu) if menu else None
+    if check_engine(engine) == "spark":  # files, directories of Parquet/CSV/ORC or table:db.name (ivr_text.spark)
+        analysis, written = ivr_analyze_spark(
+            str(events), menu_obj, cfg, master=spark_master, conf=spark_conf, mapping=mapping, fmt=fmt, since=since,
+            until=until, segments=segment, min_count=min_count, top_paths=top_paths, strict=strict, out=out)
+        written += analysis.write(out)
+        _summary(analysis)
+        return common.done(*written)
     with reused_memory():  # large temporaries reuse freed memory (ivr_text.ivr.memory)
         table = read_chunked(events, "ivr_events", dictionary=CODE_COLUMNS, mapping=mapping, fmt=fmt,
                              encoding=encoding, chunksize=2_000_000)

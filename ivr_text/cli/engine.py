@@ -1,0 +1,113 @@
+"""Options shared by the commands that run on Spark or read from a database, defined once.
+
+* ``--engine local|spark`` (local is the default and needs no Java), ``--spark-master`` (default ``local[*]``),
+  ``--spark-conf key=value`` (repeatable);
+* ``--db URL`` (or ``env:NAME`` / ``@FILE`` / ``$IVR_TEXT_DB_URL``) with ``--sql "SELECT …"``: the command's table
+  read from a database on the local engine (:mod:`ivr_text.sql`), with the same checks and row accounting as a file.
+
+The Spark runs of the commands live here too, so each command file only adds the options and one call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ivr_text.errors import UsageError
+
+ENGINES = ("local", "spark")
+
+EngineOpt = Annotated[str, typer.Option(
+    "--engine", help="local (default, one process) or spark (PySpark 4 + Java 17: pip install \"ivr-text[spark]\").")]
+SparkMasterOpt = Annotated[Optional[str], typer.Option(
+    "--spark-master", help="Spark master with --engine spark: local[*] (default), local[2], yarn, k8s://…, spark://…")]
+SparkConfOpt = Annotated[Optional[list[str]], typer.Option(
+    "--spark-conf", help="Spark setting key=value (repeatable), e.g. --spark-conf spark.sql.shuffle.partitions=64")]
+DbOpt = Annotated[Optional[str], typer.Option(
+    "--db", help="Database URL (SQLAlchemy: postgresql+psycopg://user@host/db, mysql+pymysql://…, sqlite:///f.db), "
+                 "env:NAME or @FILE holding it; with --sql the table is read from there instead of FILE.")]
+SqlOpt = Annotated[Optional[str], typer.Option(
+    "--sql", help="SELECT statement giving the table (with --db; columns named as in the file, or --map).")]
+
+
+@dataclass(frozen=True)
+class SqlQuery:
+    """A table read from a database (stands where a file path would)."""
+
+    url: str | None
+    query: str
+
+    def __str__(self) -> str:
+        from ivr_text.sql import safe_url
+
+        try:
+            from ivr_text.sql import resolve_url
+
+            return f"{safe_url(resolve_url(self.url))} [{' '.join(self.query.split())[:60]}]"
+        except Exception:
+            return "database query"
+
+
+def check_engine(engine: str) -> str:
+    if engine not in ENGINES:
+        raise UsageError(f"--engine {engine!r}: use local or spark")
+    return engine
+
+
+def source(path, db: str | None, sql: str | None):
+    """``path``, or the :class:`SqlQuery` given by ``--db``/``--sql`` (a usage error when only one is given or
+    when both a file and a query are)."""
+    if sql is None and db is None:
+        if path is None:
+            raise UsageError("give an input FILE (or --db URL --sql \"SELECT …\")")
+        return path
+    if not sql:
+        raise UsageError("--db needs --sql \"SELECT …\" (the query giving the table)")
+    if path is not None and str(path) not in ("", "-"):
+        raise UsageError(f"give either FILE ({path}) or --db/--sql, not both")
+    return SqlQuery(db, sql)
+
+
+def read_query(q: SqlQuery, kind, *, mapping=None, columns=None):
+    """The query's result as a checked :class:`~ivr_text.io.Table` (as ``read_table`` for a file)."""
+    from ivr_text.sql import read_sql
+
+    return read_sql(q.url, q.query, kind, mapping=mapping, columns=columns)
+
+
+def spark_for(master: str | None, conf: list[str] | None):
+    from ivr_text.spark.session import spark_session
+
+    spark = spark_session(master, conf)
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def ivr_analyze_spark(events, menu, cfg, *, master, conf, mapping, fmt, since, until, segments, min_count,
+                      top_paths, strict: bool, out: Path):
+    """``ivr analyze --engine spark``: read and analyse on Spark, write what the local engine writes."""
+    import pandas as pd
+
+    from ivr_text.cli import common
+    from ivr_text.errors import InputError
+    from ivr_text.io import Table, write_rejected
+    from ivr_text.spark.ivr import analyze_spark
+    from ivr_text.spark.reading import read_spark
+
+    spark = spark_for(master, conf)
+    table = read_spark(spark, events, "ivr_events", mapping=mapping, fmt=fmt)
+    analysis, rejected = analyze_spark(table, menu, cfg, since=since, until=until, segments=segments,
+                                       min_count=min_count, top_paths=top_paths)
+    rows = analysis.kpis["rows"]
+    if strict and len(rejected):
+        first = rejected.iloc[0]
+        raise InputError(f"{events}: row {first['source_row']}: {first['reason']}")
+    ledger = Table(data=pd.DataFrame(index=pd.RangeIndex(rows["used"])), rejected=rejected, source=str(events),
+                   read=rows["read"], kind="ivr_events")
+    common.report_rows(ledger)
+    written = write_rejected(ledger, out, "ivr_events")
+    common.require_rows(ledger, written)
+    return analysis, [written]
