@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ivr_text.cli import common
+from ivr_text.cli import common, engine
 from ivr_text.errors import InputError, UsageError
 
 classify_app = typer.Typer(
@@ -153,7 +153,7 @@ OtherOpt = Annotated[str, typer.Option("--other-label", help="Class name for mer
 @classify_app.command("predict")
 @common.friendly_errors
 def predict(
-    file: Annotated[Path, typer.Argument(help="Complaints table with a text column.")],
+    file: Annotated[Optional[Path], typer.Argument(help="Complaints table with a text column (or --db/--sql).")] = None,
     out: common.OutDirOpt = Path("reports/classify"),
     model: ModelOpt = None,
     taxonomy: TaxonomyOpt = None,
@@ -164,7 +164,7 @@ def predict(
     n_jobs: Annotated[int, typer.Option("--jobs", help="Worker processes for large inputs (-1 = all cores).")] = -1,
     rules_only: RulesOnlyOpt = False,
     mapping: common.MapOpt = None, fmt: common.FormatOpt = None, encoding: common.EncodingOpt = None,
-    strict: common.StrictOpt = False,
+    strict: common.StrictOpt = False, db: engine.DbOpt = None, sql: engine.SqlOpt = None,
 ) -> None:
     """Add cause, confidence, runner-up and root-cause family to each complaint.
 
@@ -178,7 +178,7 @@ def predict(
     from ivr_text.io import write_table
 
     clf = _model(model, taxonomy) if model is not None else None  # a bad model file fails before reading
-    table = _load(file, mapping, fmt, encoding, strict, out, text_column)
+    table = _load(engine.source(file, db, sql), mapping, fmt, encoding, strict, out, text_column)
     texts = table.data["text"].tolist()
     paths = []
     if clf is not None:

@@ -238,11 +238,14 @@ def load(path: Path | str, kind: str | None, *, mapping: Iterable[str] | None = 
     """
     from ivr_text.io import SCHEMAS, first_problem, read_table, write_rejected
 
+    from ivr_text.cli.engine import SqlQuery, read_query
+
     if str(path) == "-":
         raise UsageError("reading a table from stdin is not supported here; pass a file")
     if kind is not None:  # optional columns the command does not ask for are passed through, never checked
         kind = (SCHEMAS[kind] if isinstance(kind, str) else kind).using(columns or ())
-    table = read_table(path, kind, mapping=mapping, fmt=fmt, encoding=encoding, columns=columns)
+    table = (read_query(path, kind, mapping=mapping, columns=columns) if isinstance(path, SqlQuery)  # --db/--sql
+             else read_table(path, kind, mapping=mapping, fmt=fmt, encoding=encoding, columns=columns))
     if strict and (problem := first_problem(table)):
         raise InputError(problem)
     report_rows(table)

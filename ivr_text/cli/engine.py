@@ -78,6 +78,13 @@ def read_query(q: SqlQuery, kind, *, mapping=None, columns=None):
     return read_sql(q.url, q.query, kind, mapping=mapping, columns=columns)
 
 
+def query_columns(q: SqlQuery) -> list[str]:
+    """The column names the query returns (reads at most one row)."""
+    from ivr_text.sql import iter_sql
+
+    return list(next(iter_sql(q.url, q.query, None, chunksize=1)).data.columns)
+
+
 def spark_for(master: str | None, conf: list[str] | None):
     from ivr_text.spark.session import spark_session
 

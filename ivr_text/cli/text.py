@@ -10,13 +10,15 @@ from typing import Annotated, Optional
 import typer
 
 from ivr_text.cli import common
+from ivr_text.cli import engine as cli_engine
 
 _WORDLIKE = re.compile(r"[^\W_]|\*{3}")
 TABLE_SUFFIXES = (".csv", ".tsv", ".parquet", ".pq", ".jsonl", ".ndjson", ".json")
 
 
 def tokenize(
-    file: Annotated[str, typer.Argument(help="Input table (csv, tsv, parquet, jsonl, json), or - for stdin lines.")],
+    file: Annotated[Optional[str], typer.Argument(
+        help="Input table (csv, tsv, parquet, jsonl, json), or - for stdin lines (or --db/--sql).")] = None,
     column: Annotated[str, typer.Option("--column", "-c", help="Column holding the text.")] = "text",
     out: Annotated[Optional[Path], typer.Option(
         "--out", "-o", help="Output directory (writes tokens.csv) or a file ending in .csv/.tsv/.parquet/.jsonl. "
@@ -40,6 +42,7 @@ def tokenize(
     fmt: common.FormatOpt = None,
     encoding: common.EncodingOpt = None,
     strict: common.StrictOpt = False,
+    db: cli_engine.DbOpt = None, sql: cli_engine.SqlOpt = None,
 ) -> None:
     """Normalise (Traditional→Simplified, width, punctuation, case), mask PII and tokenise Chinese text.
 
@@ -55,12 +58,13 @@ def tokenize(
     from ivr_text.text.pii import output_masking
 
     tok = _make_tokenizer(user_dict, stopwords, synonyms, config, not output_masking(), keep_stopwords, engine, social)
-    if file == "-":
+    src = cli_engine.source(file, db, sql)
+    if src == "-":
         _filter_stdin(tok, jobs)
         return
     if out is None:
         raise InputError("--out is required when reading a file (use FILE - to write tokens to stdout)")
-    _tokenize_file(tok, Path(file), column, out, jobs, mapping, fmt, encoding, strict)
+    _tokenize_file(tok, src if isinstance(src, cli_engine.SqlQuery) else Path(src), column, out, jobs, mapping, fmt, encoding, strict)
 
 
 def _make_tokenizer(user_dict, stopwords, synonyms, config, no_mask, keep_stopwords, engine, social=None):

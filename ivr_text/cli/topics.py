@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ivr_text.cli import common
+from ivr_text.cli import common, engine
 from ivr_text.errors import InputError, UsageError
 
 keywords_app = typer.Typer(
@@ -76,7 +76,8 @@ def _schema(dated: bool = False):
 def _has_column(file: Path, name: str, mapping: list[str], fmt, encoding) -> bool:
     from ivr_text.io import parse_mapping, read_header
 
-    return name in parse_mapping(mapping) or name in read_header(file, fmt, encoding)
+    header = engine.query_columns(file) if isinstance(file, engine.SqlQuery) else read_header(file, fmt, encoding)
+    return name in parse_mapping(mapping) or name in header
 
 
 def _parse_k(value: str | None) -> int | None:
@@ -185,7 +186,7 @@ def topics(
 
 
 def trends(
-    file: Annotated[Path, typer.Argument(help="Complaints table with a date and a text column.")],
+    file: Annotated[Optional[Path], typer.Argument(help="Complaints table with a date and a text column (or --db/--sql).")] = None,
     out: common.OutDirOpt = Path("reports/trends"),
     date_column: Annotated[str, typer.Option("--date-column", help="Column holding the complaint date.")] = "ts",
     by: Annotated[Optional[str], typer.Option(
@@ -211,7 +212,7 @@ def trends(
     config: ConfigOpt = None,
     n_jobs: JobsOpt = 1,
     mapping: common.MapOpt = None, fmt: common.FormatOpt = None, encoding: common.EncodingOpt = None,
-    strict: common.StrictOpt = False,
+    strict: common.StrictOpt = False, db: engine.DbOpt = None, sql: engine.SqlOpt = None,
 ) -> None:
     """Count complaints per period and cause, alert on spikes against each cause's baseline, find new terms.
 
@@ -231,6 +232,7 @@ def trends(
     cfg = _config(TrendConfig, config, period=period, window=window, season=season, method=method, alpha=alpha,
                   z_threshold=z_threshold, min_count=min_count, min_ratio=min_ratio)
     mapping = _mapping(mapping, text=text_column, ts=date_column)
+    file = engine.source(file, db, sql)
     if by is None:
         by = "cause" if _has_column(file, "cause", mapping, fmt, encoding) else ""
     table = common.load(file, _schema(dated=True), mapping=mapping, fmt=fmt, encoding=encoding, strict=strict,

@@ -1,0 +1,101 @@
+"""--db URL --sql "SELECT …" on tokenize, classify predict and trends: the same outputs as from the file.
+
+SQLite always runs; PostgreSQL runs when ``IVR_TEXT_TEST_PG_URL`` names a server (``.ci/postgres.sh start``)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from ivr_text.cli.main import app
+
+sqlalchemy = pytest.importorskip("sqlalchemy")
+ROOT = Path(__file__).resolve().parents[1]
+runner = CliRunner()
+
+
+def _complaints(n=300) -> pd.DataFrame:
+    df = pd.read_csv(ROOT / "sample_logs" / "complaints.csv", dtype=str, nrows=n)
+    df.loc[3, "text"] = None          # rejected: missing text
+    df.loc[7, "ts"] = "not a date"    # rejected by trends (date column)
+    return df
+
+
+def _csv_and_db(tmp_path, url):
+    df = _complaints()
+    csv = tmp_path / "complaints.csv"
+    df.to_csv(csv, index=False)
+    engine = sqlalchemy.create_engine(url)
+    with engine.begin() as conn:
+        df.to_sql("work_orders", conn, if_exists="replace", index=False)
+    engine.dispose()
+    return csv
+
+
+def _run(*args):
+    res = runner.invoke(app, [str(a) for a in args])
+    assert res.exit_code == 0, res.output
+    return res
+
+
+def _same_dirs(a: Path, b: Path):
+    names = sorted(p.name for p in a.iterdir())
+    assert names == sorted(p.name for p in b.iterdir())
+    for n in names:
+        x = pd.read_csv(a / n, dtype=str) if n.endswith(".csv") else (a / n).read_text(encoding="utf-8")
+        y = pd.read_csv(b / n, dtype=str) if n.endswith(".csv") else (b / n).read_text(encoding="utf-8")
+        if n.endswith(".csv"):
+            x, y = (d.drop(columns=[c for c in ("source_file", "source_row") if c in d]) for d in (x, y))
+            pd.testing.assert_frame_equal(x, y)
+        elif n.endswith(".json"):
+            import json
+
+            xa, ya = json.loads(x), json.loads(y)
+            for d in (xa, ya):
+                d.pop("source", None), d.pop("input", None)
+            assert xa == ya
+
+
+def _check(tmp_path, url):
+    csv = _csv_and_db(tmp_path, url)
+    q = "SELECT id, customer_id, ts, channel, text, label FROM work_orders"
+    for cmd, extra in ((["tokenize"], []), (["classify", "predict"], ["--rules-only"]),
+                       (["trends"], ["--by", "", "--no-terms", "--period", "month"])):
+        a, b = tmp_path / f"{cmd[-1]}_file", tmp_path / f"{cmd[-1]}_db"
+        out_a = _run(*cmd, csv, "--out", a, *extra)
+        out_b = _run(*cmd, "--db", url, "--sql", q, "--out", b, *extra)
+        line = lambda o: [ln.rsplit(": read", 1)[-1] for ln in o.output.splitlines() if "= used" in ln]  # noqa: E731
+        assert line(out_a) == line(out_b) and line(out_a)
+        _same_dirs(a, b)
+
+
+def test_sqlite_sources_equal_files(tmp_path):
+    _check(tmp_path, f"sqlite:///{tmp_path / 'orders.db'}")
+
+
+def test_postgres_sources_equal_files(tmp_path):
+    url = os.environ.get("IVR_TEXT_TEST_PG_URL")
+    if not url:
+        pytest.skip("no PostgreSQL server (set IVR_TEXT_TEST_PG_URL, e.g. via .ci/postgres.sh start)")
+    pytest.importorskip("psycopg")
+    _check(tmp_path, url)
+
+
+def test_database_errors_name_url_and_query_not_password(tmp_path):
+    url = f"sqlite:///{tmp_path / 'orders.db'}"
+    _csv_and_db(tmp_path, url)
+    res = runner.invoke(app, ["tokenize", "--db", url, "--sql", "SELECT nope FROM work_orders", "--out", str(tmp_path / "x")])
+    assert res.exit_code == 1
+    assert "SELECT nope FROM work_orders" in res.output and "orders.db" in res.output
+    assert "Traceback" not in res.output
+    res = runner.invoke(app, ["classify", "predict", "--db", "postgresql+psycopg://ana:s3cret@127.0.0.1:1/x",
+                              "--sql", "SELECT 1", "--out", str(tmp_path / "y"), "--rules-only"])
+    assert res.exit_code == 1 and "s3cret" not in res.output and "***" in res.output
+    res = runner.invoke(app, ["trends", "--db", url, "--out", str(tmp_path / "z")])
+    assert res.exit_code == 2 and "--sql" in res.output
+    res = runner.invoke(app, ["tokenize", "f.csv", "--db", url, "--sql", "SELECT 1", "--out", str(tmp_path / "w")])
+    assert res.exit_code == 2 and "not both" in res.output
