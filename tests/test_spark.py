@@ -166,3 +166,27 @@ def test_cli_ivr_analyze_engine_spark(spark, tmp_path):
                                   b.sort_values(["source_row", "reason"]).reset_index(drop=True))
     bad = runner.invoke(app, [*args, "--out", str(tmp_path / "x"), "--engine", "flink"])
     assert bad.exit_code == 2 and "use local or spark" in bad.output
+
+
+def test_classify_predict_equal(spark, tmp_path):
+    from ivr_text.complaints.model import CauseModel, ModelConfig
+    from ivr_text.complaints.taxonomy import load_taxonomy
+    from ivr_text.spark.complaints import predict_spark
+    from ivr_text.spark.reading import read_spark
+
+    df = pd.read_csv(SAMPLE / "complaints.csv", dtype=str)
+    model = CauseModel(load_taxonomy(), ModelConfig(min_df=1)).fit(df["text"].iloc[:400], df["label"].iloc[:400])
+    test = df.iloc[400:700].copy()
+    test.iloc[5, test.columns.get_loc("text")] = None  # rejected by the schema checks, as locally
+    path = tmp_path / "c.csv"
+    test.to_csv(path, index=False)
+    from ivr_text.io import read_table
+
+    local = read_table(path, "complaints")
+    want = model.predict_frame(local.data["text"].tolist(), top_k=2, review_below=0.6)
+    table = read_spark(spark, path, "complaints")
+    assert table.counts() == (local.read, local.used, len(local.rejected))
+    got = predict_spark(table, model, top_k=2, review_below=0.6).toPandas()
+    assert list(got["source_row"]) == list(local.data.attrs["source_rows"])
+    pd.testing.assert_frame_equal(got[want.columns].reset_index(drop=True), want.reset_index(drop=True),
+                                  check_dtype=False)
