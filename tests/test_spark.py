@@ -190,3 +190,36 @@ def test_classify_predict_equal(spark, tmp_path):
     assert list(got["source_row"]) == list(local.data.attrs["source_rows"])
     pd.testing.assert_frame_equal(got[want.columns].reset_index(drop=True), want.reset_index(drop=True),
                                   check_dtype=False)
+
+
+def test_cli_classify_predict_engine_spark(spark, tmp_path):
+    from typer.testing import CliRunner
+
+    from ivr_text.cli.main import app
+
+    runner = CliRunner()
+    df = pd.read_csv(SAMPLE / "complaints.csv", dtype=str)
+    df.iloc[:400].to_csv(tmp_path / "train.csv", index=False)
+    test = df.iloc[400:600].copy()
+    test.iloc[3, test.columns.get_loc("text")] = ""
+    test.to_csv(tmp_path / "new.csv", index=False)
+    model = tmp_path / "m.model"
+    assert runner.invoke(app, ["classify", "train", str(tmp_path / "train.csv"), "--model", str(model),
+                               "--out", str(tmp_path / "t")]).exit_code == 0
+    args = ["classify", "predict", str(tmp_path / "new.csv"), "--model", str(model), "--top-k", "2"]
+    local = runner.invoke(app, [*args, "--out", str(tmp_path / "local")])
+    assert local.exit_code == 0, local.output
+    res = runner.invoke(app, [*args, "--out", str(tmp_path / "spark"), "--engine", "spark"])
+    assert res.exit_code == 0, res.output
+    a = pd.read_csv(tmp_path / "local" / "predictions.csv", dtype=str)
+    b = pd.read_parquet(tmp_path / "spark" / "predictions").astype(str)
+    b = b.sort_values("source_row", key=lambda s: s.astype(int)).reset_index(drop=True)
+    for col in ("source_row", "cause", "runner_up", "family", "top_causes", "text"):
+        assert list(a[col]) == list(b[col]), col
+    np.testing.assert_allclose(a["confidence"].astype(float), b["confidence"].astype(float), rtol=1e-6)
+    ra = pd.read_csv(tmp_path / "local" / "rejected_complaints.csv", dtype=str)
+    rb = pd.read_csv(tmp_path / "spark" / "rejected_complaints.csv", dtype=str)
+    assert list(ra["source_row"]) == list(rb["source_row"]) and list(ra["reason"]) == list(rb["reason"])
+    cold = runner.invoke(app, ["classify", "predict", str(tmp_path / "new.csv"), "--engine", "spark",
+                               "--out", str(tmp_path / "c")])
+    assert cold.exit_code == 2 and "--model" in cold.output

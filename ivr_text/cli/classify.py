@@ -165,6 +165,8 @@ def predict(
     rules_only: RulesOnlyOpt = False,
     mapping: common.MapOpt = None, fmt: common.FormatOpt = None, encoding: common.EncodingOpt = None,
     strict: common.StrictOpt = False, db: engine.DbOpt = None, sql: engine.SqlOpt = None,
+    run_on: engine.EngineOpt = "local", spark_master: engine.SparkMasterOpt = None,
+    spark_conf: engine.SparkConfOpt = None,
 ) -> None:
     """Add cause, confidence, runner-up and root-cause family to each complaint.
 
@@ -178,6 +180,11 @@ def predict(
     from ivr_text.io import write_table
 
     clf = _model(model, taxonomy) if model is not None else None  # a bad model file fails before reading
+    if engine.check_engine(run_on) == "spark":  # per partition, model shipped once (ivr_text.spark.complaints)
+        return engine.classify_predict_spark(
+            engine.source(file, None, None), engine.need_model(clf), master=spark_master, conf=spark_conf,
+            mapping=_mapping(mapping, text_column), fmt=fmt, top_k=top_k, review_below=review_below, strict=strict,
+            out=out)
     table = _load(engine.source(file, db, sql), mapping, fmt, encoding, strict, out, text_column)
     texts = table.data["text"].tolist()
     paths = []

@@ -85,12 +85,57 @@ def query_columns(q: SqlQuery) -> list[str]:
     return list(next(iter_sql(q.url, q.query, None, chunksize=1)).data.columns)
 
 
+def need_model(model):
+    if model is None:
+        raise UsageError("--engine spark needs --model (a cold start learns from the whole input: local engine)")
+    return model
+
+
 def spark_for(master: str | None, conf: list[str] | None):
     from ivr_text.spark.session import spark_session
 
     spark = spark_session(master, conf)
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+def _ledger(spark_table, out: Path, name: str, strict: bool):
+    """Print a Spark input's row accounting and write its rejected rows (as for a file); returns the file."""
+    import pandas as pd
+
+    from ivr_text.cli import common
+    from ivr_text.errors import InputError
+    from ivr_text.io import Table, write_rejected
+
+    read, used, _ = spark_table.counts()
+    rejected = spark_table.rejected_pandas()
+    if strict and len(rejected):
+        raise InputError(f"{spark_table.source}: row {rejected['source_row'].iloc[0]}: {rejected['reason'].iloc[0]}")
+    ledger = Table(data=pd.DataFrame(index=pd.RangeIndex(used)), rejected=rejected, source=spark_table.source,
+                   read=read, kind=spark_table.kind)
+    common.report_rows(ledger)
+    written = write_rejected(ledger, out, name)
+    common.require_rows(ledger, written)
+    return written
+
+
+def classify_predict_spark(file, model, *, master, conf, mapping, fmt, top_k, review_below, strict, out: Path):
+    """``classify predict --engine spark``: predictions written as the Parquet directory OUT/predictions/."""
+    from ivr_text.cli import common
+    from ivr_text.spark.complaints import predict_spark
+    from ivr_text.spark.reading import read_spark
+
+    spark = spark_for(master, conf)
+    table = read_spark(spark, str(file), "complaints", mapping=mapping, columns=["text"], fmt=fmt)
+    written = [_ledger(table, out, "complaints", strict)]
+    pred = predict_spark(table, model, top_k=top_k, review_below=review_below)
+    target = Path(out) / "predictions"
+    pred.write.mode("overwrite").parquet(str(target))
+    counts = spark.read.parquet(str(target)).groupBy("cause").count().toPandas()
+    counts = counts.sort_values(["count", "cause"], ascending=[False, True]).rename(columns={"count": "complaints"})
+    common.echo(f"classified {int(counts['complaints'].sum()):,} complaints with model (Spark, {master or 'local[*]'})")
+    common.print_table(counts.reset_index(drop=True), title="predicted causes")
+    common.done(*written, target)
 
 
 def ivr_analyze_spark(events, menu, cfg, *, master, conf, mapping, fmt, since, until, segments, min_count,

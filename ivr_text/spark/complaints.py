@@ -21,8 +21,10 @@ def _pred_schema(spark, model, top_k: int, review_below: float | None):
     return sample, spark.createDataFrame(sample).schema
 
 
-def predict_spark(table: SparkTable, model, *, top_k: int = 1, review_below: float | None = None):
-    """Predictions for every used row of ``table`` (see the module docstring), ordered by ``source_row``."""
+def predict_spark(table: SparkTable, model, *, top_k: int = 1, review_below: float | None = None,
+                  mask: bool | None = None):
+    """Predictions for every used row of ``table`` (see the module docstring), ordered by ``source_row``;
+    text PII-masked as :func:`ivr_text.io.write_table` masks it (``mask`` None: the process default)."""
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
@@ -36,6 +38,10 @@ def predict_spark(table: SparkTable, model, *, top_k: int = 1, review_below: flo
                               + [T.StructField(clash.get(c, c), data.schema[c].dataType) for c in inputs]
                               + list(pred_schema.fields))
     first = table.first_row
+    if mask is None:
+        from ivr_text.text.pii import output_masking
+
+        mask = output_masking()
 
     def predict(batches):
         clf = shipped.value
@@ -45,6 +51,11 @@ def predict_spark(table: SparkTable, model, *, top_k: int = 1, review_below: flo
             pred = clf.predict_frame(batch["text"].tolist(), top_k=top_k, review_below=review_below, n_jobs=1)
             left = batch[inputs].rename(columns=clash).reset_index(drop=True)
             left.insert(0, "source_row", batch[ROW].to_numpy() + first)
-            yield pd.concat([left, pred.reset_index(drop=True)], axis=1)
+            out = pd.concat([left, pred.reset_index(drop=True)], axis=1)
+            if mask:
+                from ivr_text.sanitize import mask_frame
+
+                out = mask_frame(out)
+            yield out
 
     return data.mapInPandas(predict, out_schema).orderBy("source_row")
