@@ -46,6 +46,9 @@ def _same_dirs(a: Path, b: Path):
     names = sorted(p.name for p in a.iterdir())
     assert names == sorted(p.name for p in b.iterdir())
     for n in names:
+        if n.endswith(".parquet"):
+            pd.testing.assert_frame_equal(pd.read_parquet(a / n), pd.read_parquet(b / n))
+            continue
         x = pd.read_csv(a / n, dtype=str) if n.endswith(".csv") else (a / n).read_text(encoding="utf-8")
         y = pd.read_csv(b / n, dtype=str) if n.endswith(".csv") else (b / n).read_text(encoding="utf-8")
         if n.endswith(".csv"):
@@ -99,3 +102,33 @@ def test_database_errors_name_url_and_query_not_password(tmp_path):
     assert res.exit_code == 2 and "--sql" in res.output
     res = runner.invoke(app, ["tokenize", "f.csv", "--db", url, "--sql", "SELECT 1", "--out", str(tmp_path / "w")])
     assert res.exit_code == 2 and "not both" in res.output
+
+
+def _churn_db(tmp_path, url):
+    engine = sqlalchemy.create_engine(url)
+    with engine.begin() as conn:
+        for name in ("usage", "feedback", "churn_labels"):
+            pd.read_csv(ROOT / "sample_logs" / f"{name}.csv", dtype=str).to_sql(name, conn, if_exists="replace",
+                                                                                index=False)
+    engine.dispose()
+
+
+@pytest.mark.parametrize("cmd", ["signal", "features", "evaluate"])
+def test_churn_from_sqlite_equals_files(tmp_path, cmd):
+    url = f"sqlite:///{tmp_path / 'billing.db'}"
+    _churn_db(tmp_path, url)
+    usage_cols = pd.read_csv(ROOT / "sample_logs" / "usage.csv", nrows=0).columns
+    extra = ["--labels", ROOT / "sample_logs" / "churn_labels.csv"] if cmd == "evaluate" else []
+    a, b = tmp_path / "file", tmp_path / "db"
+    _run("churn", cmd, "--feedback", ROOT / "sample_logs" / "feedback.csv", "--usage", ROOT / "sample_logs" / "usage.csv",
+         "--out", a, *extra)
+    _run("churn", cmd, "--db", url, "--usage-sql", f"SELECT {', '.join(usage_cols)} FROM usage",
+         "--feedback-sql", "SELECT * FROM feedback", "--out", b, *extra)
+    _same_dirs(a, b)
+
+
+def test_churn_db_usage_errors(tmp_path):
+    res = runner.invoke(app, ["churn", "signal", "--usage-sql", "SELECT 1", "--feedback", "f.csv"])
+    assert res.exit_code == 2 and "--db" in res.output
+    res = runner.invoke(app, ["churn", "signal", "--db", "sqlite:///x.db", "--feedback", "f.csv"])
+    assert res.exit_code == 2 and "--usage-sql" in res.output

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ivr_text.cli import common
+from ivr_text.cli import common, engine
 from ivr_text.errors import InputError, UsageError
 
 churn_app = typer.Typer(help="Churn warning from feedback and usage: quality checks, signal, features, evaluation."
@@ -43,7 +43,7 @@ def _read(path, kind, mapping, encoding, strict, out_dir, name, dedupe_keys=None
     from ivr_text.io import concat_tables, first_problem, read_table, write_rejected
 
     paths = path if isinstance(path, (list, tuple)) else [path]
-    table = concat_tables([read_table(p, kind, mapping=mapping, encoding=encoding) for p in paths])
+    table = concat_tables([engine.read_any(p, kind, mapping=mapping, encoding=encoding) for p in paths])
     if dedupe_keys:
         keys = [k for k in dedupe_keys if k in table.data.columns]
         table.reject(table.data.duplicated(keys, keep="first").to_numpy(), dedupe_reason)
@@ -67,7 +67,7 @@ def _usage(path, mapping, encoding, strict, out_dir, aggregate="mean", dedupe=Tr
     from ivr_text.io import READING, Schema, first_problem, read_table, snippet, write_rejected
 
     schema = Schema("usage", {"customer_id": "str", "period": "str"}, {}, extra_numeric=True)
-    table = read_table(path, schema, mapping=mapping, encoding=encoding)
+    table = engine.read_any(path, schema, mapping=mapping, encoding=encoding)
     month, sub, grain = parse_raw_periods(table.data["period"])
     lo, hi = READING["date_window"]
     outside = (month >= 0) & ((month < lo.year * 12 + lo.month - 1) | (month > hi.year * 12 + hi.month - 1))
@@ -178,8 +178,8 @@ def _as_of(text: str | None) -> int | None:
 @churn_app.command("signal")
 @common.friendly_errors
 def signal(
-    feedback: FeedbackOpt,
-    usage: Annotated[Path, typer.Option("--usage", help="Usage per customer and period (clean usage from `quality`).")],
+    feedback: FeedbackOpt = None,
+    usage: Annotated[Optional[Path], typer.Option("--usage", help="Usage per customer and period (clean usage from `quality`).")] = None,
     out: common.OutDirOpt = Path("reports/churn"),
     rules: RulesOpt = None,
     usage_columns: UsageColsOpt = None,
@@ -191,6 +191,7 @@ def signal(
     encoding: common.EncodingOpt = None,
     table_format: TableFmtOpt = "csv",
     strict: common.StrictOpt = False,
+    db: engine.DbOpt = None, usage_sql: engine.UsageSqlOpt = None, feedback_sql: engine.FeedbackSqlOpt = None,
 ) -> None:
     """Feedback–usage churn signal: phase, score, warning level and reasons per customer and period.
 
@@ -209,6 +210,7 @@ def signal(
 
     if min_level is not None and min_level not in LEVELS[1:]:
         raise InputError(f"--min-level '{min_level}': use low, medium or high")
+    feedback, usage = engine.churn_sources(feedback, usage, db, feedback_sql, usage_sql)
     config, u, f, panel = _signal_inputs(feedback, usage, feedback_map, usage_map, encoding, strict, out, rules,
                                          usage_columns)
     sig = compute_signal(panel, config)
@@ -263,8 +265,8 @@ def _check_as_of(panel, at):
 @churn_app.command("features")
 @common.friendly_errors
 def features(
-    feedback: FeedbackOpt,
-    usage: Annotated[Path, typer.Option("--usage", help="Usage per customer and period.")],
+    feedback: FeedbackOpt = None,
+    usage: Annotated[Optional[Path], typer.Option("--usage", help="Usage per customer and period.")] = None,
     out: common.OutDirOpt = Path("reports/churn"),
     rules: RulesOpt = None,
     usage_columns: UsageColsOpt = None,
@@ -274,6 +276,7 @@ def features(
     encoding: common.EncodingOpt = None,
     table_format: Annotated[str, typer.Option("--table-format", help="csv or parquet.")] = "parquet",
     strict: common.StrictOpt = False,
+    db: engine.DbOpt = None, usage_sql: engine.UsageSqlOpt = None, feedback_sql: engine.FeedbackSqlOpt = None,
 ) -> None:
     """Per-customer feature table for external churn models, using only periods up to --as-of.
 
@@ -285,6 +288,7 @@ def features(
     from ivr_text.churn.features import customer_features
     from ivr_text.churn.signal import compute_signal
 
+    feedback, usage = engine.churn_sources(feedback, usage, db, feedback_sql, usage_sql)
     config, u, f, panel = _signal_inputs(feedback, usage, feedback_map, usage_map, encoding, strict, out, rules,
                                          usage_columns)
     at = _as_of(as_of)
@@ -397,9 +401,9 @@ def train(
 @churn_app.command("evaluate")
 @common.friendly_errors
 def evaluate(
-    feedback: FeedbackOpt,
-    usage: Annotated[Path, typer.Option("--usage", help="Usage per customer and period.")],
     labels: Annotated[Path, typer.Option("--labels", help="Churn labels: customer_id, churned, churn_period.")],
+    feedback: FeedbackOpt = None,
+    usage: Annotated[Optional[Path], typer.Option("--usage", help="Usage per customer and period.")] = None,
     out: OptOutOpt = None,
     rules: RulesOpt = None,
     usage_columns: UsageColsOpt = None,
@@ -413,6 +417,7 @@ def evaluate(
     labels_map: LabelsMapOpt = None,
     encoding: common.EncodingOpt = None,
     strict: common.StrictOpt = False,
+    db: engine.DbOpt = None, usage_sql: engine.UsageSqlOpt = None, feedback_sql: engine.FeedbackSqlOpt = None,
 ) -> None:
     """Back-test without leakage: usage-only, feedback-only, signal, cross-validated logistic and gradient boosting.
 
@@ -427,6 +432,7 @@ def evaluate(
 
     if as_json:
         common.set_quiet(True)
+    feedback, usage = engine.churn_sources(feedback, usage, db, feedback_sql, usage_sql)
     config = churn_config(rules)
     _, u = _usage(usage, usage_map, encoding, strict, out, config["usage"].get("aggregate", "mean"))
     f = _feedback(feedback, feedback_map, encoding, strict, out)

@@ -51,6 +51,38 @@ class SqlQuery:
             return "database query"
 
 
+UsageSqlOpt = Annotated[Optional[str], typer.Option(
+    "--usage-sql", help="SELECT giving the usage table from --db (instead of --usage).")]
+FeedbackSqlOpt = Annotated[Optional[str], typer.Option(
+    "--feedback-sql", help="SELECT giving the feedback events (work orders) from --db (instead of --feedback).")]
+
+
+def churn_sources(feedback, usage, db: str | None, feedback_sql: str | None, usage_sql: str | None):
+    """``(feedback sources, usage source)`` for the churn commands: files, or queries on ``--db``."""
+    if db is None and (feedback_sql or usage_sql):
+        raise UsageError("--feedback-sql / --usage-sql need --db URL")
+    if db is not None and not (feedback_sql or usage_sql):
+        raise UsageError("--db needs --usage-sql and/or --feedback-sql \"SELECT …\"")
+    if usage_sql and usage is not None:
+        raise UsageError("give either --usage or --usage-sql, not both")
+    usage = SqlQuery(db, usage_sql) if usage_sql else usage
+    feedback = list(feedback or []) + ([SqlQuery(db, feedback_sql)] if feedback_sql else [])
+    if usage is None:
+        raise UsageError("missing option '--usage' (or --db URL --usage-sql \"SELECT …\")")
+    if not feedback:
+        raise UsageError("missing option '--feedback' (or --db URL --feedback-sql \"SELECT …\")")
+    return feedback, usage
+
+
+def read_any(path, kind, **options):
+    """``ivr_text.io.read_table`` for a file, :func:`read_query` for a :class:`SqlQuery`."""
+    from ivr_text.io import read_table
+
+    if isinstance(path, SqlQuery):
+        return read_query(path, kind, mapping=options.get("mapping"), columns=options.get("columns"))
+    return read_table(path, kind, **options)
+
+
 def check_engine(engine: str) -> str:
     if engine not in ENGINES:
         raise UsageError(f"--engine {engine!r}: use local or spark")
