@@ -132,3 +132,17 @@ def test_churn_db_usage_errors(tmp_path):
     assert res.exit_code == 2 and "--db" in res.output
     res = runner.invoke(app, ["churn", "signal", "--db", "sqlite:///x.db", "--feedback", "f.csv"])
     assert res.exit_code == 2 and "--usage-sql" in res.output
+
+
+def test_classify_evaluate_from_sqlite(tmp_path):
+    url = f"sqlite:///{tmp_path / 'orders.db'}"
+    csv = _csv_and_db(tmp_path, url)
+    model = tmp_path / "m.model"
+    _run("classify", "train", csv, "--model", model, "--out", tmp_path / "t")
+    a = _run("classify", "evaluate", csv, "--model", model, "--json").output
+    b = _run("classify", "evaluate", "--db", url, "--sql", "SELECT text, label FROM work_orders", "--model", model,
+             "--json").output
+    import json
+
+    ja, jb = json.loads(a[a.index("{"):]), json.loads(b[b.index("{"):])
+    assert ja == jb and ja["accuracy"] > 0

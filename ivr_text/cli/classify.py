@@ -262,7 +262,7 @@ def train(
 @classify_app.command("evaluate")
 @common.friendly_errors
 def evaluate(
-    file: Annotated[Path, typer.Argument(help="Labelled complaints (text and label columns).")],
+    file: Annotated[Optional[Path], typer.Argument(help="Labelled complaints (text and label columns; or --db/--sql).")] = None,
     model: ModelOpt = None,
     cv: Annotated[Optional[int], typer.Option("--cv", help="K-fold cross-validated training of the default model.")] = None,
     out: Annotated[Optional[Path], typer.Option(
@@ -276,7 +276,7 @@ def evaluate(
         "--tune", help="With --cv: pick n-gram range and C by inner CV in each training fold (nested CV).")] = False,
     rules_only: RulesOnlyOpt = False,
     mapping: common.MapOpt = None, fmt: common.FormatOpt = None, encoding: common.EncodingOpt = None,
-    strict: common.StrictOpt = False,
+    strict: common.StrictOpt = False, db: engine.DbOpt = None, sql: engine.SqlOpt = None,
 ) -> None:
     """Accuracy, macro-F1, per-class precision/recall/F1 and confusion matrix.
 
@@ -303,7 +303,8 @@ def evaluate(
     try:
         clf = _model(model, taxonomy) if model is not None else None
         tax = clf.taxonomy if clf is not None else load_taxonomy(taxonomy)
-        table = _labelled(_load(file, mapping, fmt, encoding, strict, out, text_column, label_column), tax, out,
+        src = engine.source(file, db, sql)
+        table = _labelled(_load(src, mapping, fmt, encoding, strict, out, text_column, label_column), tax, out,
                           label_column)
         texts, labels = table.data["text"].tolist(), table.data["label"].tolist()
         if clf is not None:
