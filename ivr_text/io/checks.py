@@ -7,6 +7,7 @@ import pandas as pd
 
 from ivr_text.io.convert import _PROBLEM_TEXT, _convert, _is_arrow_dictionary, _numbers, _to_str, snippet
 from ivr_text.io.encodings import _repair_encoding
+from ivr_text.io.periods import EXPECTED, usage_periods
 from ivr_text.io.schemas import READING, Schema
 from ivr_text.io.tables import Table, _concat
 from ivr_text.text.pii import output_masking
@@ -38,7 +39,7 @@ def _typed_table(raw: pd.DataFrame, source_rows: np.ndarray, bad_lines, types: d
     may have written, whose formula guards (see :mod:`ivr_text.sanitize`) are taken off again."""
     reasons = _Reasons(raw.index)
     extra = "float" if schema is not None and schema.extra_numeric else "str"
-    text_columns = [c for c in raw.columns if types.get(c, extra) in ("str", "text", "keep")]
+    text_columns = [c for c in raw.columns if types.get(c, extra) in ("str", "text", "keep", "usage_period")]
     _repair_encoding(raw, reasons, text_columns, [c for c in raw.columns if types.get(c) == "keep"])
     if guarded:
         from ivr_text.sanitize import restore_formulas
@@ -49,6 +50,7 @@ def _typed_table(raw: pd.DataFrame, source_rows: np.ndarray, bad_lines, types: d
     required = set(schema.required) if schema else set()
     lo, hi = READING["date_window"]
     data = {}
+    periods = []  # usage_period columns: checked after every other reason, as readers of usage always did
     for col in raw.columns:
         typ = types.get(col)
         problems = None
@@ -63,6 +65,12 @@ def _typed_table(raw: pd.DataFrame, source_rows: np.ndarray, bad_lines, types: d
         if typ in ("str", "text", "keep"):
             conv = _to_str(raw[col])
             present = conv.notna()
+        elif typ == "usage_period":
+            text = _to_str(raw[col])
+            present = text.notna()
+            labels, unparseable, outside = usage_periods(text, (lo, hi))
+            conv = pd.Series(labels, index=raw.index, dtype=text.dtype)
+            periods.append((col, text, unparseable & present.to_numpy(), outside))
         else:  # CSV empties are already missing; a blank that is not shows up as unparseable
             if typ in ("float", "int"):
                 if problems is None:
@@ -86,10 +94,16 @@ def _typed_table(raw: pd.DataFrame, source_rows: np.ndarray, bad_lines, types: d
         if col in required:
             reasons.add(~present, f"missing value in required column '{col}'")
         unparseable = present & conv.isna()
-        if unparseable.any():
+        if unparseable.any() and typ != "usage_period":
             shown = snippet(raw[col])
             reasons.add(unparseable, f"column '{col}': unparseable {typ} '" + shown.fillna("") + "'")
         data[col] = conv
+    for col, text, unparseable, outside in periods:
+        if outside.any():  # a year 1900 or 9999 would stretch every customer's series over centuries
+            reasons.add(outside, f"column '{col}': outside {lo.date()}..{hi.date()} (--date-window FROM..TO to change)")
+        if unparseable.any():
+            reasons.add(unparseable, (f"column '{col}': unparseable period '" + snippet(text).fillna("") + "' "
+                                      + EXPECTED).to_numpy(dtype=object))
     if output_masking():  # a key that is personal data (a phone number as customer id) → its pseudonym
         from ivr_text.sanitize import pseudonymize_column
         from ivr_text.text.pii import id_columns

@@ -15,8 +15,9 @@ from ivr_text.errors import InputError
 
 
 #: Column types understood by the converters. ``keep``: a column the caller passes through without using it
-#: (read as text, never a reason to reject a row).
-TYPES = ("str", "text", "datetime", "float", "int", "period", "bool", "keep")
+#: (read as text, never a reason to reject a row). ``period``: a month, as ``YYYY-MM``; ``usage_period``: a
+#: month, ISO week or date (:mod:`ivr_text.io.periods`), as ``YYYY-MM``, ``YYYY-Www`` or ``YYYY-MM-DD``.
+TYPES = ("str", "text", "datetime", "float", "int", "period", "usage_period", "bool", "keep")
 
 #: Reading conventions of this process (the CLI sets them from ``--decimal`` and ``--date-window``):
 #: the decimal separator of numbers in text files, and the dates that are plausible at all (others are
@@ -92,7 +93,7 @@ SCHEMAS: dict[str, Schema] = {
             {"customer_id": "str", "ts": "datetime"},
             {"cause": "str", "channel": "str"},
         ),
-        Schema("usage", {"customer_id": "str", "period": "period"}, {}, extra_numeric=True),
+        Schema("usage", {"customer_id": "str", "period": "usage_period"}, {}, extra_numeric=True),
         Schema("labels", {"customer_id": "str", "churned": "bool"}, {"churn_period": "period"}),
     ]
 }
