@@ -32,7 +32,7 @@ Every name below is importable from ``ivr_text.io`` as before the split.
 from __future__ import annotations
 
 from ivr_text.errors import InputError, UsageError
-from ivr_text.io.checks import _Reasons, _typed_table  # noqa: F401
+from ivr_text.io.checks import _typed_table  # noqa: F401
 from ivr_text.io.columns import _check_columns, column_aliases, guess_columns, parse_mapping  # noqa: F401
 from ivr_text.io.convert import _to_bool, _to_datetime, _to_number, _to_period, _to_str, snippet  # noqa: F401
 from ivr_text.io.csv_chunks import _ARROW_ENCODINGS  # noqa: F401
@@ -41,7 +41,7 @@ from ivr_text.io.files import check_input_file, read_header, resolve_format
 from ivr_text.io.lines import _LineMap  # noqa: F401
 from ivr_text.io.reading import iter_table, read_table
 from ivr_text.io.schemas import FORMATS, MAX_NUMBER, READING, SCHEMAS, TYPES, Schema, set_reading
-from ivr_text.io.tables import Table, concat_tables, first_problem
+from ivr_text.io.tables import Table, _Reasons, concat_tables, first_problem  # noqa: F401
 from ivr_text.io.writing import _jsonable, write_json, write_rejected, write_table  # noqa: F401
 
 __all__ = [

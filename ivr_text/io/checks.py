@@ -9,27 +9,9 @@ from ivr_text.io.convert import _PROBLEM_TEXT, _convert, _is_arrow_dictionary, _
 from ivr_text.io.encodings import _repair_encoding
 from ivr_text.io.periods import EXPECTED, usage_periods
 from ivr_text.io.schemas import READING, Schema
-from ivr_text.io.tables import Table, _concat
-from ivr_text.text.pii import output_masking
-
-
-class _Reasons:
-    """Per-row rejection reasons for one chunk (first reason wins)."""
-
-    def __init__(self, index: pd.Index):
-        self.index = index
-        self.has = np.zeros(len(index), dtype=bool)
-        self.values = np.full(len(index), None, dtype=object)
-
-    def add(self, mask: pd.Series | np.ndarray, reason: str | pd.Series) -> None:
-        mask = np.asarray(mask, dtype=bool) & ~self.has
-        if mask.any():
-            self.values[mask] = reason if isinstance(reason, str) else np.asarray(reason, dtype=object)[mask]
-            self.has |= mask
-
-    @property
-    def reason(self) -> pd.Series:
-        return pd.Series(self.values, index=self.index, dtype="object").where(self.has, pd.NA)
+from ivr_text.io.tables import Table, _concat, _Reasons
+from ivr_text.sanitize import pseudonymize_column, restore_formulas
+from ivr_text.text.pii import id_columns, output_masking
 
 
 def _typed_table(raw: pd.DataFrame, source_rows: np.ndarray, bad_lines, types: dict[str, str],
@@ -42,8 +24,6 @@ def _typed_table(raw: pd.DataFrame, source_rows: np.ndarray, bad_lines, types: d
     text_columns = [c for c in raw.columns if types.get(c, extra) in ("str", "text", "keep", "usage_period")]
     _repair_encoding(raw, reasons, text_columns, [c for c in raw.columns if types.get(c) == "keep"])
     if guarded:
-        from ivr_text.sanitize import restore_formulas
-
         for col in text_columns:
             if not _is_arrow_dictionary(raw[col].dtype):
                 raw[col] = restore_formulas(raw[col])
@@ -105,9 +85,6 @@ def _typed_table(raw: pd.DataFrame, source_rows: np.ndarray, bad_lines, types: d
             reasons.add(unparseable, (f"column '{col}': unparseable period '" + snippet(text).fillna("") + "' "
                                       + EXPECTED).to_numpy(dtype=object))
     if output_masking():  # a key that is personal data (a phone number as customer id) → its pseudonym
-        from ivr_text.sanitize import pseudonymize_column
-        from ivr_text.text.pii import id_columns
-
         for col in id_columns() & set(data):
             if types.get(col, "str") in ("str", "text", "keep"):
                 data[col] = pseudonymize_column(data[col])

@@ -7,6 +7,7 @@ from typing import Iterable, Mapping
 
 from ivr_text.errors import InputError
 from ivr_text.io.schemas import Schema
+from ivr_text.resources import dictionary_path, read_yaml
 
 
 def parse_mapping(items: Iterable[str] | Mapping[str, str] | None) -> dict[str, str]:
@@ -34,8 +35,6 @@ def _header_key(name: str) -> str:
 def column_aliases() -> dict[str, str]:
     """{normalised header name: canonical column} from the shipped ``columns.yaml`` (canonical names included)."""
     if not _ALIASES:
-        from ivr_text.resources import dictionary_path, read_yaml
-
         table = read_yaml(dictionary_path("columns.yaml"), "column alias file")
         for canonical, names in table.items():
             for name in [canonical, *(names or [])]:

@@ -5,13 +5,12 @@ from __future__ import annotations
 import codecs
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import Iterable
 
 import numpy as np
 import pandas as pd
 
-if TYPE_CHECKING:
-    from ivr_text.io.checks import _Reasons
+from ivr_text.io.tables import _Reasons
 
 
 def detect_encoding(path: str | Path, sample_bytes: int = 1 << 20) -> str:
@@ -80,7 +79,7 @@ def _arrow_strings(s: pd.Series):
         return None
 
 
-def _repair_encoding(df: pd.DataFrame, reasons: "_Reasons", text_columns: Iterable[str] = (),
+def _repair_encoding(df: pd.DataFrame, reasons: _Reasons, text_columns: Iterable[str] = (),
                      lenient: Iterable[str] = ()) -> None:
     """Re-decode cells with undecodable bytes (GBK inside UTF-8) and reject the hopeless ones (in ``lenient``
     columns, which the caller does not use, they become U+FFFD instead: such a column never rejects a row).

@@ -1,4 +1,5 @@
-"""The :class:`Table` of one input (used rows + rejected rows with reasons) and joining tables.
+"""The :class:`Table` of one input (used rows + rejected rows with reasons), joining tables, and the per-row
+reasons of a chunk being checked (:class:`_Reasons`).
 
 ``Table.read == Table.used + len(Table.rejected)`` always holds.
 """
@@ -100,3 +101,22 @@ def first_problem(table: Table) -> str | None:
     row = table.rejected.iloc[0]
     where = "row" if table.source.endswith((".parquet", ".pq")) else "line"
     return f"{table.source}: {where} {row['source_row']}: {row['reason']}"
+
+
+class _Reasons:
+    """Per-row rejection reasons for one chunk (first reason wins)."""
+
+    def __init__(self, index: pd.Index):
+        self.index = index
+        self.has = np.zeros(len(index), dtype=bool)
+        self.values = np.full(len(index), None, dtype=object)
+
+    def add(self, mask: pd.Series | np.ndarray, reason: str | pd.Series) -> None:
+        mask = np.asarray(mask, dtype=bool) & ~self.has
+        if mask.any():
+            self.values[mask] = reason if isinstance(reason, str) else np.asarray(reason, dtype=object)[mask]
+            self.has |= mask
+
+    @property
+    def reason(self) -> pd.Series:
+        return pd.Series(self.values, index=self.index, dtype="object").where(self.has, pd.NA)

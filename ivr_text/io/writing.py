@@ -11,6 +11,7 @@ import pandas as pd
 
 from ivr_text.io.files import resolve_format
 from ivr_text.io.tables import Table, _concat
+from ivr_text.sanitize import mask_frame, mask_object, neutralize_formulas
 from ivr_text.text.pii import output_masking
 
 
@@ -21,8 +22,6 @@ def write_table(df: pd.DataFrame, path: str | Path, fmt: str | None = None, *, m
     key columns stay as they are, see :mod:`ivr_text.sanitize`); CSV/TSV cells a spreadsheet would run as
     a formula get a leading ``'`` (Parquet and JSON keep the values).
     """
-    from ivr_text.sanitize import mask_frame, neutralize_formulas
-
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fmt = resolve_format(path, fmt) if (fmt or path.suffix) else "csv"
@@ -56,8 +55,6 @@ def write_rejected(tables: Table | Iterable[Table], out_dir: str | Path, name: s
 
 def write_json(obj, path: str | Path, *, mask: bool | None = None) -> Path:
     """Write a JSON document (UTF-8, Chinese kept readable, NaN as null), PII-masked as :func:`write_table`."""
-    from ivr_text.sanitize import mask_object
-
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     obj = _jsonable(obj)
