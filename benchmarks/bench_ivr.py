@@ -10,9 +10,9 @@ category list stored with every row group, which pyarrow decodes slowly for 1.4 
 Then, each in a fresh child process (so peak RSS is the step's own):
 
 * ours: ``ivr_text.ivr.reading.read_parquet_events`` (pyarrow, dictionary codes) + ``analyze_events``
-  (KPIs, node metrics, hot spots, exact path variants, graph, advice), with Arrow's jemalloc pool as the CLI
-  chooses it (``ivr_text.cli.common.prefer_jemalloc``); ``IVR_TEXT_REUSE_MEMORY=0`` measures them without
-  ``ivr_text.ivr.memory.reused_memory``;
+  (KPIs, node metrics, hot spots, exact path variants, graph, advice), inside the memory tuning the CLI enters
+  for its run (``ivr_text.cli.tuning.process_tuning``: Arrow's jemalloc pool, ``ivr_text.ivr.memory.reused_memory``);
+  ``IVR_TEXT_REUSE_MEMORY=0`` measures them without reused memory;
 * cli: ``ivr-text ivr analyze FILE --out DIR`` (through ``ivr_text.io``, writing every output);
 * pandas reference: read + stable sort by call/time + shift + value_counts of node pairs (a bare DFG);
 * pm4py.discover_dfg on the same log when pm4py is installed (AGPL: benchmark only, never imported by
@@ -84,16 +84,15 @@ def child(step: str, path: str) -> dict:
 
     out: dict = {}
     if step == "ours":
-        from ivr_text.cli.common import prefer_jemalloc
-
-        prefer_jemalloc()  # Arrow's jemalloc pool, as the CLI chooses (unless ARROW_DEFAULT_MEMORY_POOL is set)
+        from ivr_text.cli.tuning import process_tuning
         from ivr_text.ivr import analyze_events
         from ivr_text.ivr.reading import read_parquet_events
 
-        w0, u0, s0 = _usage()
-        df = read_parquet_events(path)
-        w1, u1, s1 = _usage()
-        a = analyze_events(df, None)
+        with process_tuning():  # jemalloc pool and reused memory, as the CLI sets them for its run
+            w0, u0, s0 = _usage()
+            df = read_parquet_events(path)
+            w1, u1, s1 = _usage()
+            a = analyze_events(df, None)
         out = {"rows": len(df), "calls": a.kpis["calls"], "read_wall": w1 - w0, "read_cpu": u1 + s1 - u0 - s0,
                "self_service_rate": a.kpis["self_service_rate"], "edges": a.graph.number_of_edges(),
                "variants": a.kpis["path_variants"]}

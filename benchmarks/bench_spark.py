@@ -107,9 +107,13 @@ class Sampler(threading.Thread):
 def child(step: str, path: str, master: str, driver_memory: str) -> dict:
     import pandas as pd  # noqa: F401
 
-    from ivr_text.cli.common import prefer_jemalloc
+    from ivr_text.cli.tuning import process_tuning
 
-    prefer_jemalloc()
+    with process_tuning():  # the CLI's memory tuning (jemalloc pool, reused memory) for both engines
+        return _step(step, path, master, driver_memory)
+
+
+def _step(step: str, path: str, master: str, driver_memory: str) -> dict:
     out: dict = {}
     if step == "local":
         from ivr_text.ivr import analyze_events

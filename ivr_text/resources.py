@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ivr_text.errors import InputError
+from ivr_text.input_files import check_input_file
+
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -38,9 +41,6 @@ def read_yaml(path: str | Path, what: str = "YAML file", *, mapping: bool = True
     With ``mapping`` the top level must be a mapping.
     """
     import yaml
-
-    from ivr_text.errors import InputError
-    from ivr_text.io import check_input_file
 
     path = check_input_file(path, what)
     if path.stat().st_size > MAX_CONFIG_BYTES:

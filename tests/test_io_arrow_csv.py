@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ivr_text.io as io
+import ivr_text.io.csv_chunks as csv_chunks
 from ivr_text.io import iter_table, read_table
 
 HEADER = "call_id,ts,node,event,key"
@@ -40,15 +41,15 @@ def _values(df: pd.DataFrame) -> dict:
 
 def _read(path: Path, arrow: bool, **kwargs) -> io.Table | str:
     """The Table, or the error message when the file cannot be read."""
-    saved = io._ARROW_ENCODINGS
+    saved = csv_chunks._ARROW_ENCODINGS
     if not arrow:
-        io._ARROW_ENCODINGS = set()  # the pandas-only path
+        csv_chunks._ARROW_ENCODINGS = set()  # the pandas-only path
     try:
         return read_table(path, "ivr_events", **kwargs)
     except io.InputError as exc:
         return str(exc)
     finally:
-        io._ARROW_ENCODINGS = saved
+        csv_chunks._ARROW_ENCODINGS = saved
 
 
 def _both(path: Path, **kwargs) -> tuple[io.Table | str, io.Table | str]:

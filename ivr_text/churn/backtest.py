@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ivr_text.churn.evaluate import associations, compare, lift_table, oof_logistic
-from ivr_text.churn.features import customer_features, model_columns
+from ivr_text.churn.features import customer_features, feature_columns, model_columns
 from ivr_text.churn.learn import cross_validate
 from ivr_text.churn.model import ModelConfig
 from ivr_text.churn.panel import build_panel
@@ -95,7 +95,6 @@ def backtest(usage: pd.DataFrame, feedback: pd.DataFrame, labels: pd.DataFrame, 
     }
     cols = model_columns(data)
     scores["logistic_cv"], model = oof_logistic(data[cols], target, folds=folds, seed=seed)
-    from ivr_text.churn.history import feature_columns   # history builds on label_outcome here
 
     settings = ModelConfig.from_dict(config.get("model", {}).get("settings"))
     gb_note = None

@@ -92,3 +92,12 @@ def model_columns(features: pd.DataFrame) -> list[str]:
     """Numeric feature columns suitable for a model (not the signal's own outputs, not all-missing)."""
     return [c for c in features.columns if c not in SIGNAL_OUTPUTS
             and pd.api.types.is_numeric_dtype(features[c]) and features[c].notna().any()]
+
+
+#: customer_features columns that are not model inputs: ids, the prior signal's own outputs, duplicates.
+NOT_FEATURES = ("customer_id", "as_of", "signal_score", "warning_level", "phase", "usage_index")
+
+
+def feature_columns(features: pd.DataFrame) -> list[str]:
+    """Model inputs among ``customer_features`` columns (numeric, not the signal's outputs)."""
+    return [c for c in features.columns if c not in NOT_FEATURES and pd.api.types.is_numeric_dtype(features[c])]

@@ -19,15 +19,6 @@ from ivr_text.churn.periods import period_index, period_label
 from ivr_text.churn.signal import Signal
 from ivr_text.errors import InputError
 
-#: customer_features columns that are not model inputs: ids, the prior signal's own outputs, duplicates.
-NOT_FEATURES = ("customer_id", "as_of", "signal_score", "warning_level", "phase", "usage_index")
-
-
-def feature_columns(features: pd.DataFrame) -> list[str]:
-    """Model inputs among ``customer_features`` columns (numeric, not the signal's outputs)."""
-    return [c for c in features.columns if c not in NOT_FEATURES and pd.api.types.is_numeric_dtype(features[c])]
-
-
 def as_of_points(sig: Signal, labels: pd.DataFrame, horizon: int, count: int) -> list[int]:
     """Period indices to train at (see module doc); raises InputError saying what is missing when none fits."""
     p = sig.panel

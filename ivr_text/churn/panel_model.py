@@ -18,8 +18,8 @@ import pandas as pd
 
 from ivr_text.churn.evaluate import ranking_metrics
 from ivr_text.churn.explain import explain
-from ivr_text.churn.features import customer_features
-from ivr_text.churn.history import as_of_points, feature_columns, training_rows
+from ivr_text.churn.features import customer_features, feature_columns
+from ivr_text.churn.history import as_of_points, training_rows
 from ivr_text.churn.model import ChurnModel, ModelConfig
 from ivr_text.churn.periods import period_label
 from ivr_text.churn.signal import LEVELS, PHASES, Signal, customer_figures, reason_texts

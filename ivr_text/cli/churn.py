@@ -60,29 +60,11 @@ def _usage(path, mapping, encoding, strict, out_dir, aggregate="mean", dedupe=Tr
     Returns (table for row accounting, monthly usage). ``dedupe=False`` (``churn quality``) leaves repeated
     monthly rows for the duplicate quality rule; repeated sub-periods are always rejected before combining.
     """
-    from ivr_text.churn.monthly import describe, duplicate_sub_periods, to_months
-    from ivr_text.churn.periods import parse_raw_periods
-    import numpy as np
+    from ivr_text.churn.monthly import describe, to_months
+    from ivr_text.churn.reading import read_usage
+    from ivr_text.io import first_problem, write_rejected
 
-    from ivr_text.io import READING, Schema, first_problem, read_table, snippet, write_rejected
-
-    schema = Schema("usage", {"customer_id": "str", "period": "str"}, {}, extra_numeric=True)
-    table = engine.read_any(path, schema, mapping=mapping, encoding=encoding)
-    month, sub, grain = parse_raw_periods(table.data["period"])
-    lo, hi = READING["date_window"]
-    outside = (month >= 0) & ((month < lo.year * 12 + lo.month - 1) | (month > hi.year * 12 + hi.month - 1))
-    if outside.any():  # a year 1900 or 9999 would stretch every customer's series over centuries
-        table.reject(outside, f"column 'period': outside {lo.date()}..{hi.date()} (--date-window FROM..TO to change)")
-        month, sub, grain = month[~outside], sub[~outside], grain[~outside]
-    bad = month < 0
-    if bad.any():
-        shown = snippet(table.data["period"]).fillna("")
-        table.reject(bad, ("column 'period': unparseable period '" + shown + "' (expected YYYY-MM, YYYYMM, "
-                           "2024年3月, a date or a week such as 2024-W05)").to_numpy(dtype=object))
-        month, sub, grain = month[~bad], sub[~bad], grain[~bad]
-    if dedupe or (grain > 0).any():
-        table.reject(duplicate_sub_periods(table.data["customer_id"], month, sub),
-                     "duplicate customer_id and period (first row kept)")
+    table = read_usage(path, mapping=mapping, encoding=encoding, dedupe=dedupe, reader=engine.read_any)
     if strict and (problem := first_problem(table)):
         raise InputError(problem)
     common.report_rows(table)

@@ -262,24 +262,6 @@ def require_rows(table, rejected_file: Path | None = None) -> None:
                          f"{len(table.rejected):,}{where})")
 
 
-def prefer_jemalloc() -> None:
-    """Make jemalloc Arrow's memory pool for this process unless ``ARROW_DEFAULT_MEMORY_POOL`` chooses one.
-
-    Measured on 10 M IVR events from Parquet: the mimalloc pool this pyarrow build defaults to spends about 2 s
-    more in the kernel (page faults); with jemalloc `ivr analyze` took 10.9 s instead of 13.0 s.
-    """
-    import os
-
-    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
-        return
-    try:
-        import pyarrow as pa
-
-        pa.set_memory_pool(pa.jemalloc_memory_pool())
-    except (ImportError, NotImplementedError):  # a pyarrow built without jemalloc: keep its default
-        pass
-
-
 def report_rows(table) -> None:
     """Print ``FILE: read N = used U + rejected R`` and the commonest reasons; remember them for the demo's index."""
     _state["ledger"].append({"file": table.source, "kind": table.kind, "read": table.read, "used": table.used,

@@ -103,8 +103,6 @@ def analyze(
     from ivr_text.ivr import analyze_events, load_menu
     from ivr_text.ivr.reading import CODE_COLUMNS, read_chunked
 
-    from ivr_text.ivr.memory import reused_memory
-
     since, until = _date_option(since, "--since"), _date_option(until, "--until")
     cfg = _config(config, min_calls)
     menu_obj = load_menu(menu) if menu else None
@@ -115,11 +113,10 @@ def analyze(
         written += analysis.write(out)
         _summary(analysis)
         return common.done(*written)
-    with reused_memory():  # large temporaries reuse freed memory (ivr_text.ivr.memory)
-        table = read_chunked(events, "ivr_events", dictionary=CODE_COLUMNS, mapping=mapping, fmt=fmt,
-                             encoding=encoding, chunksize=2_000_000)
-        analysis = analyze_events(table.data, menu_obj, cfg, since=since, until=until, segments=segment,
-                                  min_count=min_count, top_paths=top_paths, rows_read=table.read)
+    table = read_chunked(events, "ivr_events", dictionary=CODE_COLUMNS, mapping=mapping, fmt=fmt,
+                         encoding=encoding, chunksize=2_000_000)
+    analysis = analyze_events(table.data, menu_obj, cfg, since=since, until=until, segments=segment,
+                              min_count=min_count, top_paths=top_paths, rows_read=table.read)
     written = [_account(table, analysis.rejected_positions, analysis.rejected, strict, out)]
     written += analysis.write(out)
     _summary(analysis)
@@ -284,18 +281,16 @@ def compare(
     """
     from ivr_text.ivr import load_menu
     from ivr_text.ivr.compare import compare_events
-    from ivr_text.ivr.memory import reused_memory
     from ivr_text.ivr.reading import CODE_COLUMNS, read_chunked
 
     if (groups is None) == (periods is None):
         raise typer.BadParameter("give either --groups or --periods", param_hint="--groups/--periods")
     cfg = _config(config, None)
     menu_obj = load_menu(menu) if menu else None
-    with reused_memory():
-        table = read_chunked(events, "ivr_events", dictionary=CODE_COLUMNS, mapping=mapping, fmt=fmt,
-                             encoding=encoding, chunksize=2_000_000)
-        result = compare_events(table.data, menu_obj, cfg, groups=groups, periods=periods, min_n=min_n,
-                                z=float(cfg.hotspots.get("wilson_z", 1.96)))
+    table = read_chunked(events, "ivr_events", dictionary=CODE_COLUMNS, mapping=mapping, fmt=fmt,
+                         encoding=encoding, chunksize=2_000_000)
+    result = compare_events(table.data, menu_obj, cfg, groups=groups, periods=periods, min_n=min_n,
+                            z=float(cfg.hotspots.get("wilson_z", 1.96)))
     written = [_account(table, result.rejected_positions, result.rejected, strict, out)]
     written += result.write(out)
     a, b = result.groups["a"], result.groups["b"]

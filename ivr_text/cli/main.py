@@ -13,6 +13,7 @@ import typer
 
 from ivr_text import __version__
 from ivr_text.cli import common
+from ivr_text.cli.tuning import process_tuning
 
 app = typer.Typer(
     name="ivr-text",
@@ -34,6 +35,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _main(
+    ctx: typer.Context,
     version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True,
                                                     help="Show the version and exit.")] = None,
     quiet: common.QuietOpt = False,
@@ -48,7 +50,7 @@ def _main(
     = "1990-01-01..2100-01-01",
 ) -> None:
     common.set_quiet(quiet)
-    common.prefer_jemalloc()
+    ctx.with_resource(process_tuning())  # memory tuning for this run only, undone when it ends
 
 
 # Each module under ivr_text/cli/ registers its commands with ``register(app)``; it imports heavy libraries

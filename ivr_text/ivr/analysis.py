@@ -28,7 +28,6 @@ from ivr_text.ivr.config import IvrConfig, load_config
 from ivr_text.ivr.conformance import Conformance, conformance
 from ivr_text.ivr.drilldown import EXAMPLE_COLUMNS, hotspot_examples
 from ivr_text.ivr.graph import build_graph
-from ivr_text.ivr.memory import reused_memory
 from ivr_text.ivr.menu import Menu, MenuNode, infer_menu
 from ivr_text.ivr.metrics import NodeCounts, hotspots, kpis, node_counts, node_kinds, node_metrics
 from ivr_text.ivr.paths import EnteredNodes, entered_nodes, path_table, transition_counts, variant_codes
@@ -185,11 +184,10 @@ def analyze_events(events: pd.DataFrame, menu: Menu | None = None, config: IvrCo
     ``rows_read``: rows read from the file including any rejected before this call (for the accounting).
     ``recorded``: the outcomes the source can record (KPIs of the others are n/a, see
     :func:`ivr_text.ivr.metrics.kpis`); ``source`` names it in that note.
-    Large temporaries reuse freed memory (:func:`ivr_text.ivr.memory.reused_memory`).
+    Process-wide memory settings are left as they are (the CLI tunes them for its run: ``ivr_text.cli.tuning``).
     """
-    with reused_memory():
-        return _analyze(events, menu, config, since=since, until=until, segments=segments, min_count=min_count,
-                        top_paths=top_paths, rows_read=rows_read, recorded=tuple(recorded), source=source)
+    return _analyze(events, menu, config, since=since, until=until, segments=segments, min_count=min_count,
+                    top_paths=top_paths, rows_read=rows_read, recorded=tuple(recorded), source=source)
 
 
 def _traffic(log: CallLog, menu: Menu, edges: pd.DataFrame, counts: NodeCounts) -> Traffic:

@@ -170,10 +170,7 @@ def read_parquet_events(path, mapping=None, columns: Iterable[str] = EVENT_COLUM
     ``mapping``: ``{canonical: source}`` or ``["call_id=CALLID", ...]`` as for ``--map``. Missing optional
     columns are left out; a missing required column is an :class:`InputError`.
     """
-    from ivr_text.ivr.memory import reused_memory
-
-    with reused_memory():
-        return _read_parquet_events(path, mapping, columns, threads)
+    return _read_parquet_events(path, mapping, columns, threads)
 
 
 def _read_parquet_events(path, mapping, columns: Iterable[str], threads: int | None) -> pd.DataFrame:

@@ -22,6 +22,7 @@ from typing import Iterable
 
 from ivr_text.errors import InputError
 from ivr_text.text.normalize import normalize_text
+from ivr_text.text.wordfile import read_lines
 
 __all__ = ["read_lines", "load_user_words", "load_stopwords", "load_synonyms", "load_units", "as_paths",
            "SHIPPED_USER_DICT", "SHIPPED_STOPWORDS", "SHIPPED_SYNONYMS", "SHIPPED_UNITS"]
@@ -42,30 +43,6 @@ def as_paths(value: str | Path | Iterable[str | Path] | None) -> tuple[Path, ...
     if isinstance(value, (str, Path)):
         return (Path(value),)
     return tuple(Path(v) for v in value)
-
-
-def read_lines(path: str | Path) -> list[tuple[int, str]]:
-    """Non-blank, non-comment lines of a UTF-8 (or GB18030) text file with their line numbers."""
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: dictionary file not found") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, expected a dictionary file") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = raw.decode("gb18030")
-        except UnicodeDecodeError:
-            raise InputError(f"{path}: dictionary is neither UTF-8 nor GB18030 text") from None
-    out = []
-    for i, line in enumerate(text.splitlines(), start=1):
-        line = line.strip()
-        if line and not line.startswith("#"):
-            out.append((i, line))
-    return out
 
 
 def _norm(word: str) -> str:

@@ -26,6 +26,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from ivr_text.errors import InputError
+from ivr_text.resources import dictionary_path, read_yaml
+from ivr_text.text.normalize import normalize_text
 
 __all__ = ["Negation", "load_negation", "default_negation", "BREAK", "SHIPPED_NEGATION"]
 
@@ -117,9 +119,6 @@ class Negation:
 
 def load_negation(path: str | Path | None = None) -> Negation:
     """Negation config from YAML (default: the shipped ``negation.yaml``); words are normalised like text."""
-    from ivr_text.resources import dictionary_path, read_yaml
-    from ivr_text.text.normalize import normalize_text
-
     path = Path(path) if path is not None else dictionary_path(SHIPPED_NEGATION)
     raw = read_yaml(path, "negation file")
     unknown = set(raw) - {"negators", "through", "max_gap"}

@@ -48,6 +48,8 @@ from functools import lru_cache
 from itertools import accumulate
 from typing import Callable
 
+from ivr_text.resources import dictionary_path, read_yaml
+
 __all__ = ["mask_pii", "mask_pii_lines", "PLACEHOLDERS", "MASK_RUN", "GATE", "id_checksum_ok", "luhn_ok",
            "id_number_ok", "output_masking", "set_output_masking", "id_columns", "pseudonym"]
 
@@ -247,8 +249,6 @@ def _lead(words) -> str:
 
 @lru_cache(maxsize=1)
 def _config() -> dict:
-    from ivr_text.resources import dictionary_path, read_yaml
-
     return read_yaml(dictionary_path("pii.yaml"), "PII word list")
 
 

@@ -22,6 +22,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from ivr_text.errors import InputError
+from ivr_text.resources import dictionary_path
+from ivr_text.text.simplified import to_simplified
+from ivr_text.text.social import default_social
+from ivr_text.text.wordfile import read_lines
 
 __all__ = ["VariantMap", "load_variant_map", "default_variant_map", "normalization_id", "SHIPPED_VARIANTS"]
 
@@ -65,9 +69,6 @@ class VariantMap:
 
 def load_variant_map(path: str | Path) -> VariantMap:
     """Read a ``variant, ... => mainland`` file; variants and targets are converted with t2s first."""
-    from ivr_text.text.lexicon import read_lines
-    from ivr_text.text.normalize import to_simplified
-
     mapping: dict[str, str] = {}
     for lineno, line in read_lines(path):
         left, arrow, right = line.partition("=>")
@@ -83,14 +84,10 @@ def load_variant_map(path: str | Path) -> VariantMap:
 @lru_cache(maxsize=1)
 def default_variant_map() -> VariantMap:
     """The shipped ``dictionaries/regional_variants.txt``."""
-    from ivr_text.resources import dictionary_path
-
     return load_variant_map(dictionary_path(SHIPPED_VARIANTS))
 
 
 def normalization_id() -> str:
     """Names the text normalisation in force (recorded in trained models):
     ``t2s+regional:<fingerprint>+social:<fingerprint>`` (the regional map and the social-text filter)."""
-    from ivr_text.text.social import default_social
-
     return f"t2s+regional:{default_variant_map().fingerprint}+social:{default_social().fingerprint}"

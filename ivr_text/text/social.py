@@ -42,6 +42,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ivr_text.errors import InputError
+from ivr_text.resources import dictionary_path, read_yaml
 
 __all__ = ["SocialFilter", "load_social", "default_social", "SOCIAL_PLACEHOLDERS", "KINDS", "ACTIONS",
            "SHIPPED_SOCIAL"]
@@ -223,8 +224,6 @@ def _topic(m: re.Match, repl: str) -> str:
 
 def load_social(path: str | Path | None = None, action: str | None = None) -> SocialFilter:
     """Social-text config from YAML (default: the shipped ``social.yaml``); ``action`` overrides every kind."""
-    from ivr_text.resources import dictionary_path, read_yaml
-
     path = Path(path) if path is not None else dictionary_path(SHIPPED_SOCIAL)
     raw = read_yaml(path, "social-text file")
     unknown = set(raw) - {"actions", "emoticons", "signatures", "handle_max_chars"}

@@ -43,6 +43,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from ivr_text.errors import InputError
+from ivr_text.resources import dictionary_path, read_yaml
 from ivr_text.text import lexicon
 from ivr_text.text.engines import make_engine
 from ivr_text.text.negation import BREAK, load_negation
@@ -130,8 +132,6 @@ class Tokenizer:
         self.negation = bool(negation)
         self.negation_file = Path(negation_file) if negation_file is not None else None
         if social not in ("drop", "mask", "keep"):
-            from ivr_text.errors import InputError
-
             raise InputError(f"tokenizer option social must be drop, mask or keep, not {social!r}")
         self.social = social
         self._load_lists()
@@ -169,9 +169,6 @@ class Tokenizer:
     @staticmethod
     def read_config(path: str | Path) -> dict:
         """Constructor options from YAML (top level or under ``tokenizer:``); file paths relative to the YAML."""
-        from ivr_text.errors import InputError
-        from ivr_text.resources import read_yaml
-
         path = Path(path)
         conf = read_yaml(path, "config file", mapping=False) or {}  # (missing, malformed, nested too deeply: one line)
         if isinstance(conf, dict) and isinstance(conf.get("tokenizer"), dict):
@@ -193,8 +190,6 @@ class Tokenizer:
         return dict(conf)
 
     def _load_lists(self) -> None:
-        from ivr_text.resources import dictionary_path
-
         def files(shipped: str, extra: tuple[Path, ...]) -> tuple[Path, ...]:
             return ((dictionary_path(shipped),) if self.default_dicts else ()) + extra
 
