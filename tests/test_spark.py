@@ -223,3 +223,52 @@ def test_cli_classify_predict_engine_spark(spark, tmp_path):
     cold = runner.invoke(app, ["classify", "predict", str(tmp_path / "new.csv"), "--engine", "spark",
                                "--out", str(tmp_path / "c")])
     assert cold.exit_code == 2 and "--model" in cold.output
+
+
+def test_tokenize_equal(spark, tmp_path):
+    from ivr_text.io import read_table
+    from ivr_text.spark.complaints import tokenize_spark
+    from ivr_text.spark.reading import read_spark, rejected_frame
+    from ivr_text.text import Tokenizer
+    from ivr_text.text.token_rows import tokenize_rows
+
+    df = pd.read_csv(SAMPLE / "complaints.csv", dtype=str).iloc[:300].copy()
+    df.iloc[4, df.columns.get_loc("text")] = "！！！"   # nothing left after normalisation
+    df.iloc[9, df.columns.get_loc("text")] = None      # rejected by the schema checks
+    path = tmp_path / "c.csv"
+    df.to_csv(path, index=False)
+    tok = Tokenizer()
+    local = read_table(path, "complaints")
+    rows = tokenize_rows(tok, local.data["text"].tolist())
+    assert sum(rows.empty) == 1
+    tokens, rejected = tokenize_spark(read_spark(spark, path, "complaints"), tok)
+    got = tokens.toPandas()
+    assert list(got["tokens"]) == rows.tokens and list(got["text"]) == [str(t) for t in rows.text]
+    assert list(got["text_norm"]) == rows.text_norm
+    rej = rejected_frame(rejected.toPandas())
+    assert list(rej["source_row"]) == [int(np.asarray(local.data.attrs["source_rows"])[rows.empty.index(True)])]
+
+
+def test_cli_tokenize_engine_spark(spark, tmp_path):
+    from typer.testing import CliRunner
+
+    from ivr_text.cli.main import app
+
+    runner = CliRunner()
+    df = pd.read_csv(SAMPLE / "complaints.csv", dtype=str).iloc[:200].copy()
+    df.iloc[4, df.columns.get_loc("text")] = "！！！"
+    df.iloc[9, df.columns.get_loc("text")] = None
+    df.to_csv(tmp_path / "c.csv", index=False)
+    local = runner.invoke(app, ["tokenize", str(tmp_path / "c.csv"), "--out", str(tmp_path / "local")])
+    assert local.exit_code == 0, local.output
+    res = runner.invoke(app, ["tokenize", str(tmp_path / "c.csv"), "--out", str(tmp_path / "spark"), "--engine", "spark"])
+    assert res.exit_code == 0, res.output
+    a = pd.read_csv(tmp_path / "local" / "tokens.csv", dtype=str)
+    b = pd.read_parquet(tmp_path / "spark" / "tokens").astype(str).replace({"None": np.nan})
+    b = b.sort_values("source_row", key=lambda s: s.astype(int)).reset_index(drop=True)
+    assert list(a.columns) == [c for c in b.columns if c != "source_row"] or "source_row" in a.columns
+    for col in ("text", "text_norm", "tokens", "customer_id", "channel"):
+        assert list(a[col]) == list(b[col]), col
+    ra = pd.read_csv(tmp_path / "local" / "rejected_tokenize.csv", dtype=str)
+    rb = pd.read_csv(tmp_path / "spark" / "rejected_tokenize.csv", dtype=str)
+    assert sorted(ra["source_row"]) == sorted(rb["source_row"]) and sorted(ra["reason"]) == sorted(rb["reason"])

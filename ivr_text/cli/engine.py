@@ -151,6 +151,38 @@ def _ledger(spark_table, out: Path, name: str, strict: bool):
     return written
 
 
+def tokenize_on_spark(tok, file, column: str, out: Path, *, master, conf, mapping, fmt, strict: bool):
+    """``tokenize FILE --engine spark``: tokens as the Parquet directory OUT/tokens/, rejected rows as locally."""
+    import pandas as pd
+
+    from ivr_text.cli import common
+    from ivr_text.errors import InputError
+    from ivr_text.io import Table, write_rejected
+    from ivr_text.spark.complaints import tokenize_spark
+    from ivr_text.spark.reading import read_spark, rejected_frame
+
+    mapping = list(mapping or [])
+    if column != "text" and not any(m.split("=", 1)[0].strip() == "text" for m in mapping):
+        mapping.append(f"text={column}")
+    spark = spark_for(master, conf)
+    table = read_spark(spark, str(file), "complaints", mapping=mapping, fmt=fmt)
+    tokens, dropped = tokenize_spark(table, tok, column)
+    target = Path(out) / "tokens"
+    tokens.write.mode("overwrite").parquet(str(target))
+    read, used, _ = table.counts()
+    rejected = pd.concat([table.rejected_pandas(), rejected_frame(dropped.toPandas())], ignore_index=True)
+    if strict and len(rejected):
+        raise InputError(f"{file}: row {rejected['source_row'].iloc[0]}: {rejected['reason'].iloc[0]}")
+    ledger = Table(data=pd.DataFrame(index=pd.RangeIndex(read - len(rejected))), rejected=rejected,
+                   source=str(file), read=read, kind="complaints")
+    common.report_rows(ledger)
+    written = write_rejected(ledger, out, "tokenize")
+    common.require_rows(ledger, written)
+    common.echo(f"{file}: tokenised {ledger.used:,} texts on Spark (segmenter {tok.engine.name}, "
+                f"masking {'on' if tok.mask else 'OFF'})")
+    common.done(target, written)
+
+
 def classify_predict_spark(file, model, *, master, conf, mapping, fmt, top_k, review_below, strict, out: Path):
     """``classify predict --engine spark``: predictions written as the Parquet directory OUT/predictions/."""
     from ivr_text.cli import common

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -12,7 +11,6 @@ import typer
 from ivr_text.cli import common
 from ivr_text.cli import engine as cli_engine
 
-_WORDLIKE = re.compile(r"[^\W_]|\*{3}")
 TABLE_SUFFIXES = (".csv", ".tsv", ".parquet", ".pq", ".jsonl", ".ndjson", ".json")
 
 
@@ -37,12 +35,14 @@ def tokenize(
                          "(placeholder tokens <AT> <URL> ...) or keep.")] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes (-1 = all cores).")] = 1,
     engine: Annotated[str, typer.Option(
-        "--engine", help="Segmenter: auto, rjieba, jieba_fast or jieba.")] = "auto",
+        "--engine", help="Segmenter: auto, rjieba, jieba_fast or jieba; or spark: run on Spark (segmenter from "
+                         "--config, else auto; writes OUT/tokens/ as Parquet).")] = "auto",
     mapping: common.MapOpt = None,
     fmt: common.FormatOpt = None,
     encoding: common.EncodingOpt = None,
     strict: common.StrictOpt = False,
     db: cli_engine.DbOpt = None, sql: cli_engine.SqlOpt = None,
+    spark_master: cli_engine.SparkMasterOpt = None, spark_conf: cli_engine.SparkConfOpt = None,
 ) -> None:
     """Normalise (Traditional→Simplified, width, punctuation, case), mask PII and tokenise Chinese text.
 
@@ -57,6 +57,7 @@ def tokenize(
 
     from ivr_text.text.pii import output_masking
 
+    on_spark, engine = engine == "spark", ("auto" if engine == "spark" else engine)
     tok = _make_tokenizer(user_dict, stopwords, synonyms, config, not output_masking(), keep_stopwords, engine, social)
     src = cli_engine.source(file, db, sql)
     if src == "-":
@@ -64,6 +65,9 @@ def tokenize(
         return
     if out is None:
         raise InputError("--out is required when reading a file (use FILE - to write tokens to stdout)")
+    if on_spark:  # the same kernel per Arrow batch, tokenizer shipped once (ivr_text.spark.complaints)
+        return cli_engine.tokenize_on_spark(tok, src, column, out, master=spark_master, conf=spark_conf,
+                                            mapping=mapping, fmt=fmt, strict=strict)
     _tokenize_file(tok, src if isinstance(src, cli_engine.SqlQuery) else Path(src), column, out, jobs, mapping, fmt, encoding, strict)
 
 
@@ -124,7 +128,7 @@ def _emit(tok, lines: list[str], jobs: int, out) -> None:
 def _tokenize_file(tok, path: Path, column, out: Path, jobs, mapping, fmt, encoding, strict) -> None:
     from ivr_text.errors import InputError
     from ivr_text.io import write_rejected, write_table
-    from ivr_text.text import mask_pii
+    from ivr_text.text.token_rows import tokenize_rows
 
     mapping = list(mapping or [])
     if column != "text" and not any(m.split("=", 1)[0].strip() == "text" for m in mapping):
@@ -134,36 +138,27 @@ def _tokenize_file(tok, path: Path, column, out: Path, jobs, mapping, fmt, encod
     table = common.load(path, "complaints", mapping=mapping, fmt=fmt, encoding=encoding, strict=strict,
                         out_dir=None)
     data = table.data
-    texts = data["text"].tolist()
-    normalized = tok.normalize_batch(texts)
-    empty = [_WORDLIKE.search(n) is None for n in normalized]  # nothing a token can be made of
+    rows = tokenize_rows(tok, data["text"].tolist(), jobs)  # one kernel for both engines (ivr_text.text.token_rows)
+    empty = rows.empty
     if any(empty):
         if strict:
             row = data["source_row"].iloc[empty.index(True)] if "source_row" in data else "?"
             raise InputError(f"{path}: line {row}: column {column!r}: no text left after normalisation")
         n = table.reject(empty, f"column {column!r}: no text left after normalisation")
         common.echo(f"  rejected {n:,} more: no text left after normalisation; now {table.summary()}")
-        normalized = [t for t, e in zip(normalized, empty) if not e]
         data = table.data
-    tokens = tok.tokenize_many(normalized, n_jobs=jobs, normalized=True)
     result = data.copy()
-    if tok.mask:
-        from ivr_text.text.pii import mask_pii_lines
-
-        original = [t if isinstance(t, str) else ("" if t is None else str(t)) for t in result["text"].tolist()]
-        if any("\n" in t for t in original):
-            result["text"] = [mask_pii(t) for t in original]
-        else:
-            result["text"] = mask_pii_lines("\n".join(original)) if original else []
-    result["text_norm"] = normalized
-    result["tokens"] = [" ".join(t) for t in tokens]
+    if rows.text is not None:
+        result["text"] = rows.text
+    result["text_norm"] = rows.text_norm
+    result["tokens"] = rows.tokens
     if column != "text":
         result = result.rename(columns={"text": column})
     if tok.mask:  # masked here already: the writer need not mask them again
         from ivr_text.sanitize import MASKED
 
         result.attrs[MASKED] = [column, "text_norm", "tokens"]
-    common.echo(f"{path}: tokenised {len(result):,} texts, {sum(map(len, tokens)):,} tokens "
+    common.echo(f"{path}: tokenised {len(result):,} texts, {sum(len(t.split()) for t in rows.tokens):,} tokens "
                 f"(engine {tok.engine.name}, masking {'on' if tok.mask else 'OFF'})")
     written = [write_table(result, target)]
     written.append(write_rejected(table, out_dir, "tokenize"))

@@ -1,4 +1,10 @@
-"""Complaints on Spark: ``classify predict`` per partition with the model shipped to the executors once.
+"""Complaints on Spark: ``tokenize`` and ``classify predict`` per partition, the tokenizer or model shipped to the
+executors once.
+
+``tokenize_spark(table, tokenizer)`` runs :func:`ivr_text.text.token_rows.tokenize_rows` — what the local
+``tokenize`` runs — on each Arrow batch (tokenizer broadcast once): used rows get ``text`` (masked),
+``text_norm`` and ``tokens``; rows with no text left are rejected with the local reason, so
+``read = used + rejected`` holds over the schema checks and this step together.
 
 ``predict_spark(table, model, top_k, review_below)`` returns a Spark DataFrame of the used rows (``source_row``
 first, as the local predictions) with the columns of :meth:`ivr_text.complaints.model.CauseModel.predict_frame`
@@ -13,6 +19,66 @@ from __future__ import annotations
 import pandas as pd
 
 from ivr_text.spark.reading import ROW, SparkTable
+
+
+def tokenize_spark(table: SparkTable, tokenizer, column: str = "text", mask: bool | None = None):
+    """``(tokens, rejected)`` Spark DataFrames for the used rows of ``table`` (see the module docstring); ``tokens``
+    ordered by ``source_row``, ``rejected`` as :attr:`SparkTable.rejected` (``source_row``, ``raw``, ``reason``).
+    The other text columns are PII-masked as :func:`ivr_text.io.write_table` masks tokens.csv (``mask`` None: the
+    process default)."""
+    import json
+
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    data = table.data
+    spark = data.sparkSession
+    inputs = [c for c in data.columns if c != ROW]
+    shipped = spark.sparkContext.broadcast(tokenizer)
+    reason = f"column {column!r}: no text left after normalisation"
+    if mask is None:
+        from ivr_text.text.pii import output_masking
+
+        mask = output_masking()
+    schema = T.StructType([T.StructField("source_row", T.LongType())]
+                          + [T.StructField(column if c == "text" else c, data.schema[c].dataType) for c in inputs]
+                          + [T.StructField("text_norm", T.StringType()), T.StructField("tokens", T.StringType()),
+                             T.StructField("_reason", T.StringType()), T.StructField("_raw", T.StringType())])
+    first = table.first_row
+
+    def tokenize(batches):
+        from ivr_text.text.token_rows import tokenize_rows
+
+        tok = shipped.value
+        for batch in batches:
+            if batch.empty:
+                continue
+            rows = tokenize_rows(tok, batch["text"].tolist())
+            empty = pd.Series(rows.empty, index=batch.index)
+            kept = batch.loc[~empty, inputs].reset_index(drop=True)
+            if rows.text is not None:
+                kept["text"] = [str(t) for t in rows.text]
+            kept.insert(0, "source_row", batch.loc[~empty, ROW].to_numpy() + first)
+            kept["text_norm"], kept["tokens"] = rows.text_norm, rows.tokens
+            if mask:
+                from ivr_text.sanitize import MASKED, mask_frame
+
+                kept.attrs[MASKED] = ["text", "text_norm", "tokens"] if tok.mask else []
+                kept = mask_frame(kept)
+            kept["_reason"], kept["_raw"] = None, None
+            bad = batch.loc[empty]
+            dropped = pd.DataFrame({"source_row": bad[ROW].to_numpy() + first, "_reason": reason,
+                                    "_raw": [json.dumps({c: (None if pd.isna(v) else str(v)) for c, v in
+                                                         zip(inputs, vals)}, ensure_ascii=False)
+                                             for vals in bad[inputs].itertuples(index=False, name=None)]})
+            out = pd.concat([kept.rename(columns={"text": column}), dropped], ignore_index=True)
+            yield out.astype({c: object for c in out.columns if pd.api.types.is_string_dtype(out[c])})  # one chunk
+
+    done = data.mapInPandas(tokenize, schema).cache()
+    tokens = done.filter(F.col("_reason").isNull()).drop("_reason", "_raw").orderBy("source_row")
+    rejected = done.filter(F.col("_reason").isNotNull()).select("source_row", F.col("_raw").alias("raw"),
+                                                               F.col("_reason").alias("reason"))
+    return tokens, rejected
 
 
 def _pred_schema(spark, model, top_k: int, review_below: float | None):
