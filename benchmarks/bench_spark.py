@@ -132,8 +132,7 @@ def _step(step: str, path: str, master: str, driver_memory: str) -> dict:
 
         t0 = time.perf_counter()
         spark = spark_session(master, {"spark.driver.memory": driver_memory,
-                                       "spark.sql.shuffle.partitions": "16",
-                                       "spark.sql.execution.arrow.maxRecordsPerBatch": "100000"})
+                                       "spark.sql.shuffle.partitions": "16"})
         spark.sparkContext.setLogLevel("ERROR")
         t1 = time.perf_counter()
         a, rejected = analyze_spark(read_spark(spark, path, "ivr_events"), None)
