@@ -1,6 +1,7 @@
 """A Spark session for the toolkit's Spark engine (``--engine spark``), with one clear line when it cannot start.
 
-``spark_session(master, conf)`` returns the active session or builds one: ``master`` (default ``local[*]``),
+``spark_session(master, conf)`` returns the active session or builds one: ``master`` (default ``local[*]``; under
+``spark-submit`` the submitted ``--master`` unless one is given),
 ``conf`` as ``key=value`` strings or a mapping. Workers run this very Python (``PYSPARK_PYTHON`` is set to
 ``sys.executable`` unless already set), so pyarrow, pandas and ``ivr_text`` are the driver's. Arrow is enabled
 for pandas exchange. A missing PySpark or Java is an :class:`~ivr_text.errors.InputError` saying how to
@@ -83,7 +84,9 @@ def spark_session(master: str | None = None, conf: Iterable[str] | Mapping[str, 
             except Exception:  # a static setting of a running session: kept as it is
                 pass
         return active
-    builder = SparkSession.builder.appName(app_name).master(master or DEFAULT_MASTER)
+    builder = SparkSession.builder.appName(app_name)
+    if master or "PYSPARK_GATEWAY_PORT" not in os.environ:  # under spark-submit its --master stands
+        builder = builder.master(master or DEFAULT_MASTER)
     for k, v in settings.items():
         builder = builder.config(k, v)
     try:
