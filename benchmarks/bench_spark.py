@@ -135,7 +135,9 @@ def _step(step: str, path: str, master: str, driver_memory: str) -> dict:
                                        "spark.sql.shuffle.partitions": "16"})
         spark.sparkContext.setLogLevel("ERROR")
         t1 = time.perf_counter()
-        a, rejected = analyze_spark(read_spark(spark, path, "ivr_events"), None)
+        stages: dict = {}
+        a, rejected = analyze_spark(read_spark(spark, path, "ivr_events"), None, stages=stages)
+        out["stages"] = {k: round(v, 2) for k, v in stages.items()}
         out["wall_s"] = time.perf_counter() - t0
         out["session_s"] = t1 - t0
         sampler.stop = True

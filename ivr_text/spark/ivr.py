@@ -87,25 +87,37 @@ def _collect_kept(cleaned) -> pd.DataFrame:
 
 
 def analyze_spark(table: SparkTable, menu: Menu | None = None, config: IvrConfig | None = None, *,
-                  partitions: int | None = None, **options) -> tuple[IvrAnalysis, pd.DataFrame]:
+                  partitions: int | None = None, stages: dict | None = None,
+                  **options) -> tuple[IvrAnalysis, pd.DataFrame]:
     """Analyse the events of ``table`` (see the module docstring); ``options`` as for
     :func:`ivr_text.ivr.analyze_events` (``since``, ``until``, ``segments``, ``min_count``, ``top_paths``, …).
 
     Returns the analysis and all rejected rows (schema checks first, then the cleaning kernel's, each in file
-    order: ``source_row``, values, ``reason``), as the local CLI writes them."""
+    order: ``source_row``, values, ``reason``), as the local CLI writes them. ``stages``: a dict that gets the
+    seconds of each step (read and checks, cleaning, collect, analysis) and the collected log's size."""
+    import time
+
     from pyspark.sql import functions as F
 
     from ivr_text.spark.reading import rejected_frame
 
     config = config or load_config()
+    stages = {} if stages is None else stages
+    t0 = time.perf_counter()
     read, _, schema_rejected = table.counts()
+    t1 = time.perf_counter()
     cleaned = clean_calls(table, config, partitions).cache()
     try:
+        cleaned.count()
+        t2 = time.perf_counter()
         kept = _collect_kept(cleaned)
         dropped = cleaned.filter(F.col(REASON).isNotNull()).toPandas().sort_values(ROW, kind="stable")
     finally:
         cleaned.unpersist()
+    t3 = time.perf_counter()
     analysis = analyze_events(kept, menu, config, rows_read=read - len(dropped), **options)
+    stages.update(read_and_checks_s=t1 - t0, cleaning_s=t2 - t1, collect_s=t3 - t2,
+                  analysis_s=time.perf_counter() - t3, collected_mb=float(kept.memory_usage().sum()) / 2**20)
     # the kernel's rejects as the local engine reports them (values typed, file order)
     dropped = dropped.rename(columns={REASON: "reason"})
     dropped.insert(0, "source_row", dropped.pop(ROW) + table.first_row)
