@@ -32,7 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from ivr_text.text import Tokenizer  # noqa: E402
-from ivr_text.text.tokenize import HAN, _workers  # noqa: E402
+from ivr_text.parallel import worker_count  # noqa: E402
+from ivr_text.text.tokenize import HAN  # noqa: E402
 
 COCC = ROOT.parent / "shared" / "data" / "cocc_cmcc_complaints" / "cocc_dev.tsv"
 _CLAUSE = re.compile(r"(?<=[，。；！？,;!?])")
@@ -201,7 +202,7 @@ def main(argv=None) -> None:
     print(row("jieba.lcut (raw lines)", w_ref, c_ref))
     print(row("Tokenizer.tokenize_many, 1 proc", w_one, c_one) + "   (taking turns with jieba)")
     print(row(f"Tokenizer.tokenize_many, jobs={args.jobs}", w_par, c_par))
-    workers = min(os.cpu_count() or 1, _workers(args.jobs))
+    workers = min(os.cpu_count() or 1, worker_count(args.jobs))
     print(f"  {workers} processes on idle cores (CPU time of all processes / {workers}, measured parallel CPU overhead "
           f"{c_par / c_one - 1:+.0%}): ratio {c_ref / c_par * workers:.1f}x")
     print(row("  same, 2nd pass (warm block cache)", w_warm, c_warm))

@@ -106,7 +106,8 @@ def main(argv=None) -> None:
     args = ap.parse_args(argv)
 
     from ivr_text.complaints.corpus import corpus_from_texts, default_tokenizer
-    from ivr_text.complaints.topics import TopicConfig, analyse_topics, fit_topic_model, n_workers
+    from ivr_text.complaints.topics import TopicConfig, analyse_topics, fit_topic_model
+    from ivr_text.parallel import worker_count
     from ivr_text.complaints.trends import (TrendConfig, emerging_terms, period_counts, score_counts,
                                             to_periods)
 
@@ -161,7 +162,7 @@ def main(argv=None) -> None:
         print(f"topics command analysis (auto k {acfg.k_range[0]}..{acfg.k_range[1]} overall, "
               f"{acfg.k_range_by[0]}..{acfg.k_range_by[1]} within each of {len(r1.info['groups'])} causes; "
               f"{n_fits} fits) on {n_auto:,} texts: 1 process {s1}; n_jobs={args.n_jobs} "
-              f"({n_workers(args.n_jobs)} workers) {sn} → ×{s1.wall / sn.wall:.2f} wall; identical answers: "
+              f"({worker_count(args.n_jobs)} workers) {sn} → ×{s1.wall / sn.wall:.2f} wall; identical answers: "
               f"{same}; k={r1.info['all']['k']}; peak RSS {peak_mb():,.0f} MB (workers "
               f"{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:,.0f} MB)")
 

@@ -130,7 +130,8 @@ def iter_sql(
         ``source`` is ``URL-without-password`` + the query; a database error is an :class:`InputError`
         naming both (never the password).
     """
-    from ivr_text.io import SCHEMAS, _check_columns, _typed_table, parse_mapping
+    from ivr_text.io import SCHEMAS, _typed_table, parse_mapping
+    from ivr_text.io.columns import select_columns
 
     url = resolve_url(url)
     if not query or not query.strip():
@@ -149,13 +150,7 @@ def iter_sql(
             if not result.returns_rows:
                 raise InputError(f"{where} returns no rows (use a SELECT)")
             header = [str(k) for k in result.keys()]
-            wanted = list(columns) if columns else None
-            user = dict(mapping)
-            selected = _check_columns(source, header, schema, mapping, wanted)
-            guessed = {k: v for k, v in mapping.items() if k not in user}
-            types = dict(schema.columns) if schema else {}
-            for c in wanted or []:
-                types.setdefault(c, "text" if c == "text" else "str")
+            selected, guessed, types = select_columns(source, header, schema, mapping, columns)
             start = 0
             while rows := result.fetchmany(chunksize):
                 raw = pd.DataFrame.from_records(rows, columns=header)[list(selected)].rename(columns=selected)

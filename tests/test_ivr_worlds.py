@@ -133,7 +133,7 @@ def test_advice_wording_from_config(world):
     texts["review drop-off"]["reason"] = "{nodes} hang up"
     with pytest.raises(InputError, match=r"unknown placeholder \{nodes\}"):
         analyze_events(world, config=load_config(advice_text=texts))
-    with pytest.raises(InputError, match="unknown setting 'fly'"):
+    with pytest.raises(InputError, match="unknown setting 'advice_text.fly'"):
         load_config(advice_text={"fly": {"reason": ""}})
 
 

@@ -197,13 +197,15 @@ def test_block_cache_size_does_not_change_tokens():
 
 
 def test_parallel_falls_back_when_a_child_fails(monkeypatch):
-    from ivr_text.text import parallel
+    from ivr_text.text import tokenize
 
     tok = Tokenizer(cache_size=0)
     texts = [f"客户{i}反映宽带断网" for i in range(500)]
     expected = tok.tokenize_many(texts)
-    monkeypatch.setattr(parallel, "_pack", lambda tokens: (_ for _ in ()).throw(RuntimeError("boom")))
-    assert parallel.map_chunks(tok, texts, 2, 100) == expected
+    monkeypatch.setattr(tokenize, "_pack", lambda tokens: (_ for _ in ()).throw(RuntimeError("boom")))
+    assert tok.tokenize_many(texts, n_jobs=2, chunk_size=100) == expected
+    monkeypatch.setattr(tokenize, "_pack", lambda tokens: tokens[:-1])  # an answer short of one text
+    assert tok.tokenize_many(texts, n_jobs=2, chunk_size=100) == expected
 
 
 def test_normalize_false_tolerates_surrogates():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -27,27 +26,17 @@ SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed (results are r
 
 def _config(cls, path: Path | None, **options):
     """Build a config dataclass from defaults, a YAML file, then the options given on the command line."""
-    values: dict = {}
-    if path is not None:
-        from ivr_text.resources import read_yaml
+    from ivr_text.settings import settings_object
 
-        raw = read_yaml(path, "config file")
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(raw) - known)
-        if unknown:
-            raise InputError(f"{path}: unknown parameter '{unknown[0]}' (known: {', '.join(sorted(known))})")
-        values.update(raw)
     given = {k: v for k, v in options.items() if v is not None}
-    values.update(given)
-    for key in ("k_range", "k_range_by"):
-        if key in values:
-            values[key] = tuple(values[key])
     try:
-        return cls(**values)
+        return settings_object(cls, path, **given)
     except TypeError as exc:
         raise InputError(f"{path or 'options'}: bad parameters: {exc}") from None
     except (InputError, ValueError) as exc:  # a value the config rejects: name the option or the file it came from
         msg = str(exc)
+        if path is not None and msg.startswith(f"{path}: "):  # already names the file (e.g. an unknown key)
+            raise InputError(msg) from None
         option = next((k for k in given if msg.startswith(k)), None)
         if option is not None:
             raise UsageError(f"--{option.replace('_', '-')} {given[option]!r}: {msg}") from None

@@ -25,6 +25,7 @@ import pandas as pd
 
 from ivr_text.complaints.corpus import keep_token, token_stream
 from ivr_text.errors import InputError
+from ivr_text.stats import wilson_lower
 
 ALL_SEEDS = "(all seeds)"
 PHRASE_DELIM = "_"  # joins phrase parts inside the model; suggestions show them without it
@@ -110,17 +111,6 @@ def cause_doc_freq(token_file: Path, labels: Sequence, words: Iterable[str],
                 if new:
                     out[w][label + "\tnew"] = out[w].get(label + "\tnew", 0) + 1
     return out
-
-
-def wilson_lower(successes: np.ndarray, n: np.ndarray, z: float = 1.96) -> np.ndarray:
-    """Lower bound of the Wilson score interval for a proportion (0 where n = 0)."""
-    successes = np.asarray(successes, dtype=float)
-    n = np.asarray(n, dtype=float)
-    safe = np.maximum(n, 1.0)
-    p = successes / safe
-    centre = p + z * z / (2 * safe)
-    spread = z * np.sqrt(p * (1 - p) / safe + z * z / (4 * safe * safe))
-    return np.where(n > 0, (centre - spread) / (1 + z * z / safe), 0.0)
 
 
 def rank_suggestions(table: pd.DataFrame, base_share: Mapping[str, float] | None = None) -> pd.DataFrame:

@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -57,6 +56,7 @@ from ivr_text.text import normalize_many
 from ivr_text.text.regional import normalization_id
 from ivr_text.complaints.taxonomy import Taxonomy, load_taxonomy, taxonomy_from_dict
 from ivr_text.errors import InputError
+from ivr_text.parallel import map_slices, worker_count
 
 FORMAT = "ivr-text/cause-model"
 FORMAT_VERSION = 2
@@ -101,13 +101,6 @@ def _tokenizer():
 
         _TOKENIZERS["tok"] = Tokenizer(normalize=False)
     return _TOKENIZERS["tok"]
-
-
-def _workers(n_jobs: int | None) -> int:
-    cpus = os.cpu_count() or 1
-    if not n_jobs:
-        return 1
-    return max(1, cpus + 1 + n_jobs) if n_jobs < 0 else int(n_jobs)
 
 
 @dataclass
@@ -230,11 +223,9 @@ class CauseModel:
         if self.coef is None:
             raise InputError("the model is not trained; run 'ivr-text classify train' first")
         texts = list(texts)
-        workers = _workers(self.config.n_jobs if n_jobs is None else n_jobs)
+        workers = worker_count(self.config.n_jobs if n_jobs is None else n_jobs)
         if workers > 1 and len(texts) >= PARALLEL_MIN_TEXTS:
-            from ivr_text.complaints.parallel import map_chunks
-
-            parts = map_chunks(_score_chunk, self, texts, workers)
+            parts = map_slices(_score_chunk, self, texts, workers)
             return np.concatenate(parts) if parts else np.zeros((0, len(self.classes)), np.float32)
         return self._decision(normalize_many(texts))
 
@@ -261,11 +252,9 @@ def _normalize_chunk(_: object, texts: list[str]) -> list[str]:
 
 def parallel_normalize(texts: list, n_jobs: int | None) -> list[str]:
     """``normalize_many`` over worker processes for large inputs (order kept)."""
-    workers = _workers(n_jobs)
+    workers = worker_count(n_jobs)
     if workers > 1 and len(texts) >= PARALLEL_MIN_TEXTS:
-        from ivr_text.complaints.parallel import map_chunks
-
-        return [t for part in map_chunks(_normalize_chunk, None, texts, workers) for t in part]
+        return [t for part in map_slices(_normalize_chunk, None, texts, workers) for t in part]
     return normalize_many(texts)
 
 
@@ -308,7 +297,7 @@ def _fit_calibrated_svm(X, y: np.ndarray, classes: np.ndarray, cfg: ModelConfig)
     if n_hold is not None:
         tr, te = train_test_split(np.arange(len(y)), test_size=n_hold, stratify=y, random_state=cfg.seed)
         tr_classes = np.unique(y[tr])
-    with ThreadPoolExecutor(max_workers=2 if _workers(cfg.n_jobs) > 1 else 1) as pool:
+    with ThreadPoolExecutor(max_workers=2 if worker_count(cfg.n_jobs) > 1 else 1) as pool:
         full = pool.submit(_svm, X, y, classes, cfg.C, cfg.seed)
         part = pool.submit(_svm, X[tr], y[tr], tr_classes, cfg.C, cfg.seed) if n_hold is not None else None
         coef, intercept = full.result()

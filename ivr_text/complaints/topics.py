@@ -37,6 +37,7 @@ import pandas as pd
 from ivr_text.complaints.boilerplate import BoilerplateConfig, find_boilerplate, rule_causes
 from ivr_text.complaints.corpus import BowCorpus
 from ivr_text.errors import InputError
+from ivr_text.parallel import worker_count
 
 EPSILON = 1e-12  # as in gensim.topic_coherence
 
@@ -374,19 +375,6 @@ def _fit_shared(task: tuple[int, int, TopicConfig]):
     return _train(_SHARED_CORPORA[corpus_no], k, cfg)
 
 
-def n_workers(n_jobs: int | None) -> int:
-    """Worker processes for ``n_jobs`` (``-1`` = all cores, ``-2`` = all but one; 0/None = 1)."""
-    import os
-
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        cpus = os.cpu_count() or 1
-    if not n_jobs:
-        return 1
-    return max(1, cpus + 1 + n_jobs) if n_jobs < 0 else int(n_jobs)
-
-
 def fit_models(corpora: Sequence[BowCorpus], tasks: Sequence[tuple[int, int]], cfg: TopicConfig,
                n_jobs: int | None = 1) -> list:
     """Train one LDA model per ``(corpus number, k)`` task, in ``n_jobs`` worker processes; models in task order.
@@ -397,7 +385,7 @@ def fit_models(corpora: Sequence[BowCorpus], tasks: Sequence[tuple[int, int]], c
     """
     import multiprocessing as mp
 
-    workers = min(n_workers(n_jobs), len(tasks))
+    workers = min(worker_count(n_jobs), len(tasks))
     if workers <= 1 or mp.current_process().daemon:  # a daemon process (e.g. a pool worker) cannot have children
         return [_train(corpora[c], k, cfg) for c, k in tasks]
     from concurrent.futures import ProcessPoolExecutor
@@ -682,5 +670,4 @@ def analyse_topics(texts: Sequence[str], corpus: BowCorpus, cfg: TopicConfig, *,
 
 
 __all__ = ["TopicConfig", "TopicModelResult", "TopicsReport", "topic_coherence", "fit_topic_model",
-           "choose_k", "describe_topics", "analyse_topics", "doc_topic_matrix", "max_topics", "fit_models",
-           "n_workers"]
+           "choose_k", "describe_topics", "analyse_topics", "doc_topic_matrix", "max_topics", "fit_models"]

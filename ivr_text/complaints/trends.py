@@ -39,6 +39,7 @@ import pandas as pd
 
 from ivr_text.complaints.corpus import BowCorpus
 from ivr_text.errors import InputError
+from ivr_text.stats import benjamini_hochberg
 
 PERIODS = {"day": "D", "week": "W-SUN", "month": "M"}
 ALL = "(all)"
@@ -128,20 +129,9 @@ def _history(matrix: np.ndarray, window: int, season: int) -> np.ndarray:
     return out
 
 
-def _bh(p: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg q-values (NaN kept)."""
-    q = np.full_like(p, np.nan, dtype=float)
-    ok = ~np.isnan(p)
-    if ok.any():
-        from scipy.stats import false_discovery_control
-
-        q[ok] = false_discovery_control(p[ok])
-    return q
-
-
 def _bh_rows(p: np.ndarray) -> np.ndarray:
     """Benjamini-Hochberg q-values within each row (one period's groups are one family), NaN kept."""
-    return np.vstack([_bh(row) for row in p]) if p.size else p.astype(float)
+    return np.vstack([benjamini_hochberg(row) for row in p]) if p.size else p.astype(float)
 
 
 def conditional_p(count, baseline_sum, baseline_periods) -> np.ndarray:

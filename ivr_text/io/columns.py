@@ -105,3 +105,18 @@ def _check_columns(path, header: list[str], schema: Schema | None, mapping: dict
     if schema.extra_numeric and not wanted:
         keep += [c for c in source_of if c not in keep]
     return {source_of[c]: c for c in keep}
+
+
+def select_columns(source, header: list[str], schema: Schema | None, mapping: dict[str, str],
+                   columns: Iterable[str] | None) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """What to read from a source with ``header``: ``(selected, guessed, types)`` — {source column: canonical}
+    (checked by :func:`_check_columns`), the columns found by alias ({canonical: source header}) and the type of
+    each canonical column (the schema's; ``columns`` beyond it are text)."""
+    wanted = list(columns) if columns else None
+    given = dict(mapping)
+    selected = _check_columns(source, header, schema, mapping, wanted)
+    guessed = {k: v for k, v in mapping.items() if k not in given}
+    types = dict(schema.columns) if schema else {}
+    for c in wanted or []:
+        types.setdefault(c, "text" if c == "text" else "str")
+    return selected, guessed, types

@@ -11,7 +11,7 @@ import pandas as pd
 
 from ivr_text.errors import InputError
 from ivr_text.io.checks import _typed_table
-from ivr_text.io.columns import _check_columns, parse_mapping
+from ivr_text.io.columns import parse_mapping, select_columns
 from ivr_text.io.csv_chunks import _text_chunks
 from ivr_text.io.encodings import _ANY_SURROGATE, detect_encoding
 from ivr_text.io.files import _check_encoding, check_input_file, read_header, resolve_format
@@ -60,13 +60,7 @@ def iter_table(
     if fmt == "json" and not header:  # a JSON array of records
         yield from _json_array_tables(path, schema, mapping, columns, enc, decimal)
         return
-    wanted = list(columns) if columns else None
-    user_mapping = dict(mapping)
-    selected = _check_columns(path, header, schema, mapping, wanted)
-    guessed = {k: v for k, v in mapping.items() if k not in user_mapping}
-    types = dict(schema.columns) if schema else {}
-    for c in wanted or []:
-        types.setdefault(c, "text" if c == "text" else "str")
+    selected, guessed, types = select_columns(path, header, schema, mapping, columns)
 
     codes = {src for src, canon in selected.items() if canon in set(dictionary) and types.get(canon) in ("str", "text")}
     if fmt == "parquet":
@@ -105,13 +99,9 @@ def _json_array_tables(path, schema, mapping, columns, encoding, decimal=None):
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise InputError(f"{path}: expected a JSON array of objects or JSON Lines")
     header = list(dict.fromkeys(k for r in records for k in r))
-    user_mapping = dict(mapping)
-    selected = _check_columns(path, header, schema, mapping, list(columns) if columns else None)
+    selected, guessed, types = select_columns(path, header, schema, mapping, columns)
     raw = pd.DataFrame([[r.get(c) for c in selected] for r in records], columns=list(selected), dtype=object)
-    types = dict(schema.columns) if schema else {}
-    for c in columns or []:
-        types.setdefault(c, "str")
     table = _typed_table(raw.rename(columns=selected), np.arange(len(raw)) + 1, [], types, schema,
                          str(path), encoding, decimal=decimal)
-    table.guessed = {k: v for k, v in mapping.items() if k not in user_mapping}
+    table.guessed = guessed
     yield table

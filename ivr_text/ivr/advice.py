@@ -29,7 +29,7 @@ from ivr_text.errors import InputError
 from ivr_text.ivr.changes import (Effect, PathStep, RootOption, best_order, best_promotion, promotion_effect,
                                   reorder_effect)
 from ivr_text.ivr.menu import Menu
-from ivr_text.ivr.metrics import wilson_lower
+from ivr_text.stats import wilson_lower
 
 ACTIONS = ("reorder options", "promote to first level", "announce earlier", "review drop-off", "review zero-out",
            "review queue", "review hours")

@@ -21,12 +21,12 @@ has fewer than ``min_n`` calls (steps) are left out; KPIs the source does not re
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm, t as student_t
+
+from ivr_text.stats import benjamini_hochberg, two_proportions, welch  # noqa: F401  (welch: tests)
 
 from ivr_text.errors import InputError
 from ivr_text.ivr.calllog import NS, OUT_COMPLETE, OUT_HANGUP, OUT_TRANSFER, OUT_UNKNOWN, OUTCOMES, CallLog
@@ -59,60 +59,6 @@ class Comparison:
 
         out = Path(out_dir)
         return [write_table(self.table, out / "compare.csv"), write_json(self.to_json(), out / "compare.json")]
-
-
-# ------------------------------------------------------------------------------------------ statistics
-
-
-def _wilson(k, n, z):
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return centre - half, centre + half
-
-
-def two_proportions(k1, n1, k2, n2, z: float = 1.96):
-    """(difference p1 − p2, Newcombe CI low, high, two-sided p of the pooled z-test); arrays allowed."""
-    k1, n1, k2, n2 = (np.asarray(v, dtype=float) for v in (k1, n1, k2, n2))
-    p1, p2 = k1 / n1, k2 / n2
-    l1, u1 = _wilson(k1, n1, z)
-    l2, u2 = _wilson(k2, n2, z)
-    d = p1 - p2
-    low = d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
-    high = d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
-    pooled = (k1 + k2) / (n1 + n2)
-    se = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        zval = np.where(se > 0, d / se, 0.0)
-    return d, low, high, 2 * norm.sf(np.abs(zval))
-
-
-def benjamini_hochberg(p) -> np.ndarray:
-    """Benjamini–Hochberg adjusted p-values (same order as ``p``)."""
-    p = np.asarray(p, dtype=float)
-    m = len(p)
-    if m == 0:
-        return p
-    order = np.argsort(p, kind="stable")
-    ranked = p[order] * m / np.arange(1, m + 1)
-    adj = np.minimum(np.minimum.accumulate(ranked[::-1])[::-1], 1.0)
-    out = np.empty(m)
-    out[order] = adj
-    return out
-
-
-def welch(x1: np.ndarray, x2: np.ndarray, z: float = 1.96):
-    """(difference of means, CI low, high, two-sided p) of Welch's t-test."""
-    n1, n2 = len(x1), len(x2)
-    m1, m2 = float(np.mean(x1)), float(np.mean(x2))
-    v1, v2 = float(np.var(x1, ddof=1)) / n1, float(np.var(x2, ddof=1)) / n2
-    se = math.sqrt(v1 + v2)
-    d = m1 - m2
-    if se == 0:
-        return d, d, d, 1.0 if d == 0 else 0.0
-    df = (v1 + v2) ** 2 / (v1 ** 2 / (n1 - 1) + v2 ** 2 / (n2 - 1))
-    q = float(student_t.ppf(norm.cdf(z), df))
-    return d, d - q * se, d + q * se, float(2 * student_t.sf(abs(d) / se, df))
 
 
 # ------------------------------------------------------------------------------------------ groups

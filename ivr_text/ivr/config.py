@@ -5,14 +5,12 @@ Guarantees: unknown keys are an :class:`InputError` naming the key; missing keys
 
 from __future__ import annotations
 
-import copy
-import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ivr_text.errors import InputError
-from ivr_text.resources import dictionary_path, read_yaml
+from ivr_text.settings import merged_settings
 
 EVENTS = ("enter", "key", "no_input", "no_match", "transfer", "hangup", "complete")
 TERMINAL = ("complete", "transfer", "hangup")
@@ -65,33 +63,9 @@ class IvrConfig:
         return out
 
 
-@functools.lru_cache(maxsize=1)
-def _shipped() -> dict:
-    return read_yaml(dictionary_path("ivr.yaml"))
-
-
-def _defaults() -> dict:
-    """The shipped settings (parsed once per process; each caller gets its own copy)."""
-    return copy.deepcopy(_shipped())
-
-
-def _merge(base: dict, over: dict, where: str) -> dict:
-    out = copy.deepcopy(base)
-    for k, v in over.items():
-        if k not in base:
-            raise InputError(f"{where}: unknown setting '{k}' (known: {', '.join(base)})")
-        out[k] = _merge(base[k], v, f"{where}: {k}") if isinstance(base[k], dict) and isinstance(v, dict) \
-            and k not in ("event_aliases", "outcome_aliases") else v
-    return out
-
-
 def load_config(path: str | Path | None = None, **overrides) -> IvrConfig:
-    """Shipped defaults, updated from ``path`` (YAML) and then from ``overrides`` (``hotspots={"min_calls": 5}``)."""
-    data = _defaults()
-    if path is not None:
-        user = read_yaml(path, "settings file", mapping=False) or {}
-        if not isinstance(user, dict):
-            raise InputError(f"{path}: expected a mapping of settings")
-        data = _merge(data, user, str(path))
-    data = _merge(data, {k: v for k, v in overrides.items() if v is not None}, "ivr config")
+    """Shipped defaults, updated from ``path`` (YAML) and then from ``overrides`` (``hotspots={"min_calls": 5}``),
+    checked key by key (:func:`ivr_text.settings.merged_settings`); a user's alias lists replace the shipped ones."""
+    data = merged_settings("ivr.yaml", path, {k: v for k, v in overrides.items() if v is not None},
+                           replace_keys=("event_aliases", "outcome_aliases"))
     return IvrConfig(**data)

@@ -26,24 +26,12 @@ from ivr_text.ivr.calllog import (NO_INPUT, NO_MATCH, NS, OUT_COMPLETE, OUT_HANG
                                   OUTCOMES, CallLog)
 from ivr_text.ivr.menu import Menu
 from ivr_text.ivr.paths import EnteredNodes, entered_nodes
+from ivr_text.stats import wilson_lower
 
 NODE_COLUMNS = ["node", "label", "depth", "position", "visits", "calls", "hangups", "hangup_rate",
                 "transfer_requests", "transfer_request_rate", "agent_transfers", "agent_transfer_rate",
                 "completions", "no_input", "no_match", "loops", "mean_seconds",
                 "kind", "parent", "key", "call_share", "in_menu"]
-
-
-def wilson_lower(count, n, z: float = 1.96) -> np.ndarray:
-    """Wilson score lower bound of ``count / n`` (0 where n = 0)."""
-    count = np.asarray(count, dtype=float)
-    n = np.asarray(n, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = count / n
-        z2 = z * z
-        centre = p + z2 / (2 * n)
-        margin = z * np.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
-        out = (centre - margin) / (1 + z2 / n)
-    return np.where(n > 0, np.clip(out, 0, 1), 0.0)
 
 
 def _rate(a, b):

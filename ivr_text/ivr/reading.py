@@ -18,7 +18,6 @@ codes, so text values are stripped and checked on the dictionaries, not row by r
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable
 
@@ -27,6 +26,7 @@ import pandas as pd
 
 from ivr_text.errors import InputError
 from ivr_text.io import Table, iter_table, parse_mapping
+from ivr_text.parallel import cpu_count
 
 #: Columns of an ``ivr_events`` log; the first four are required.
 EVENT_COLUMNS = ("call_id", "ts", "node", "event", "key", "segment", "caller_id")
@@ -51,7 +51,7 @@ def _encode(chunked, threads: int | None = None):
 
     chunks = chunked.chunks
     if not pa.types.is_dictionary(chunked.type):
-        workers = threads or os.cpu_count() or 1
+        workers = threads or cpu_count()
         if len(chunks) > 1 and workers > 1:
             with ThreadPoolExecutor(workers) as pool:
                 chunks = list(pool.map(pc.dictionary_encode, chunks))
@@ -141,7 +141,7 @@ def read_chunked(path, kind, *, dictionary: Iterable[str] = (), **kwargs) -> Tab
     dictionary = set(dictionary)
     data, rejected, source_rows = [], [], []
     read, first = 0, None
-    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:  # columns encoded in parallel (pyarrow frees the GIL)
+    with ThreadPoolExecutor(cpu_count()) as pool:  # columns encoded in parallel (pyarrow frees the GIL)
         for part in iter_table(path, kind, dictionary=dictionary, **kwargs):
             first = first or part
             df = part.data
@@ -196,7 +196,7 @@ def _read_parquet_events(path, mapping, columns: Iterable[str], threads: int | N
     arrays = {c: table.column(s) for c, s in present.items()}
     del table
     todo = [c for c, col in arrays.items() if c in CODE_COLUMNS and pa.types.is_dictionary(col.type)]
-    workers = max(min(len(todo), threads or os.cpu_count() or 1), 1)
+    workers = max(min(len(todo), threads or cpu_count()), 1)
     with ThreadPoolExecutor(workers) as pool:  # columns in parallel threads (pyarrow and np.take free the GIL)
         for c, col in zip(todo, pool.map(lambda c: _encode(arrays[c], threads), todo)):
             arrays[c] = col  # one dictionary for the whole column

@@ -36,7 +36,6 @@ filling its own block cache, packing results), so it pays off in wall time only 
 from __future__ import annotations
 
 import gc
-import os
 import re
 import threading
 from functools import lru_cache
@@ -44,6 +43,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from ivr_text.errors import InputError
+from ivr_text.parallel import map_slices, worker_count
 from ivr_text.resources import dictionary_path, read_yaml
 from ivr_text.text import lexicon
 from ivr_text.text.engines import make_engine
@@ -286,11 +286,12 @@ class Tokenizer:
             index: dict[str, int] = {}
             positions = [index.setdefault(k, len(index)) for k in keys]
             unique = list(index)
-            workers = _workers(n_jobs)
+            workers = worker_count(n_jobs)
             if workers > 1 and len(unique) >= 2 * chunk_size:
-                from ivr_text.text.parallel import map_chunks
-
-                results = map_chunks(self, unique, workers, chunk_size, normalized)
+                self.engine  # load once here; forked children inherit it
+                parts = map_slices(_tokenize_slice, (self, chunk_size, normalized), unique, workers,
+                                   encode=_pack, decode=_unpack)
+                results = [tokens for part in parts for tokens in part]
             else:
                 results = []
                 for start in range(0, len(unique), chunk_size):
@@ -642,10 +643,35 @@ def _merge_units(tokens: list[str], units: frozenset[str]) -> list[str]:
     return merged
 
 
-def _workers(n_jobs: int | None) -> int:
-    cpus = os.cpu_count() or 1
-    if n_jobs is None or n_jobs == 0:
-        return 1
-    if n_jobs < 0:
-        return max(1, cpus + 1 + n_jobs)
-    return int(n_jobs)
+# ------------------------------------------------------------------ tokenising in several processes
+
+_TOKEN_SEP, _TEXT_SEP = "\x1f", "\x1e"
+
+
+def _tokenize_slice(job: tuple, texts: Sequence[str]) -> list[list[str]]:
+    """Tokens of ``texts`` (one slice of :func:`ivr_text.parallel.map_slices`), ``chunk_size`` texts at a time."""
+    tokenizer, chunk_size, normalized = job
+    out: list[list[str]] = []
+    for start in range(0, len(texts), chunk_size):
+        out.extend(tokenizer._tokenize_chunk(texts[start:start + chunk_size], normalized))
+    return out
+
+
+def _pack(tokens: list[list[str]]) -> str | list[list[str]]:
+    """Tokens of many texts as one string (a single large str pickles ~10× faster than lists of lists); the
+    lists themselves if a token holds a separator character (only possible with ``normalize=False``)."""
+    packed = _TEXT_SEP.join([_TOKEN_SEP.join(t) for t in tokens])
+    expected = sum(len(t) - 1 for t in tokens if t)
+    if packed.count(_TOKEN_SEP) == expected and packed.count(_TEXT_SEP) == len(tokens) - 1:
+        return packed
+    return tokens
+
+
+def _unpack(part: str | list[list[str]], n: int) -> list[list[str]]:
+    """:func:`_pack` undone; ValueError when it does not hold ``n`` texts."""
+    if isinstance(part, str):
+        texts = part.split(_TEXT_SEP) if n else []
+        part = [t.split(_TOKEN_SEP) if t else [] for t in texts]
+    if len(part) != n:
+        raise ValueError(f"expected the tokens of {n} texts, got {len(part)}")
+    return part
