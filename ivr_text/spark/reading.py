@@ -117,10 +117,8 @@ def _spark_type(typ: str):
             "bool": T.BooleanType()}.get(typ, T.StringType())
 
 
-def _typed_types(schema, selected: Mapping[str, str], wanted: Iterable[str] | None) -> dict[str, str]:
-    types = dict(schema.columns) if schema else {}
-    for c in wanted or []:
-        types.setdefault(c, "text" if c == "text" else "str")
+def _output_types(types: Mapping[str, str], schema, selected: Mapping[str, str]) -> dict[str, str]:
+    """The type of every selected column (columns beyond the schema: numbers for usage, else text)."""
     extra = "float" if schema is not None and schema.extra_numeric else "str"
     return {c: types.get(c, extra) for c in selected.values()}
 
@@ -177,7 +175,8 @@ def read_spark(spark, source: str | Path, kind: str | None = None, *, mapping=No
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
-    from ivr_text.io import READING, SCHEMAS, _check_columns, parse_mapping
+    from ivr_text.io import READING, SCHEMAS, parse_mapping
+    from ivr_text.io.columns import select_columns
     from ivr_text.text.pii import output_masking
 
     schema = SCHEMAS[kind] if isinstance(kind, str) else kind
@@ -185,8 +184,8 @@ def read_spark(spark, source: str | Path, kind: str | None = None, *, mapping=No
     first = 2 if not str(source).startswith(TABLE_PREFIX) and spark_format(source, fmt) in ("csv", "tsv") else 1
     header = list(raw.columns)
     mapping = parse_mapping(mapping)
-    selected = _check_columns(str(source), header, schema, mapping, list(columns) if columns else None)
-    types = _typed_types(schema, selected, columns)
+    selected, _, types = select_columns(str(source), header, schema, mapping, columns)
+    types = _output_types(types, schema, selected)
     raw = raw.select([F.col(f"`{c}`") for c in selected]).withColumn(ROW, F.monotonically_increasing_id())
     out = T.StructType([T.StructField(ROW, T.LongType())]
                        + [T.StructField(c, _spark_type(types[c])) for c in selected.values()]
