@@ -272,3 +272,22 @@ def test_cli_tokenize_engine_spark(spark, tmp_path):
     ra = pd.read_csv(tmp_path / "local" / "rejected_tokenize.csv", dtype=str)
     rb = pd.read_csv(tmp_path / "spark" / "rejected_tokenize.csv", dtype=str)
     assert sorted(ra["source_row"]) == sorted(rb["source_row"]) and sorted(ra["reason"]) == sorted(rb["reason"])
+
+
+@pytest.mark.parametrize("period,by", [("week", "label"), ("month", None), ("day", "channel")])
+def test_trend_counts_and_alerts_equal(spark, tmp_path, period, by):
+    from ivr_text.complaints.trends import TrendConfig, period_counts, score_counts, to_periods
+    from ivr_text.io import read_table
+    from ivr_text.spark.complaints import trend_counts_spark
+    from ivr_text.spark.reading import read_spark
+
+    df = pd.read_csv(SAMPLE / "complaints.csv", dtype=str)
+    df.iloc[7, df.columns.get_loc("ts")] = "not a date"
+    path = tmp_path / "c.csv"
+    df.to_csv(path, index=False)
+    local = read_table(path, "complaints")
+    want = period_counts(to_periods(local.data["ts"], period), local.data[by] if by else None)
+    got = trend_counts_spark(read_spark(spark, path, "complaints"), period, by)
+    pd.testing.assert_frame_equal(got, want)
+    cfg = TrendConfig(period=period)
+    pd.testing.assert_frame_equal(score_counts(got, cfg), score_counts(want, cfg))

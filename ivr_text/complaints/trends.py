@@ -103,13 +103,27 @@ def period_label(p: pd.Period) -> str:
 
 def period_counts(periods: pd.PeriodIndex, groups: Sequence | None = None) -> pd.DataFrame:
     """Matrix of counts: index = every period from first to last, columns = groups (``(all)`` if none)."""
-    if len(periods) == 0:
-        raise InputError("no dated texts to count")
-    full = pd.period_range(periods.min(), periods.max(), freq=periods.freq)
+    return count_matrix(partial_counts(periods, groups), periods.freq)
+
+
+def partial_counts(periods: pd.PeriodIndex, groups: Sequence | None = None) -> pd.DataFrame:
+    """Long counts ``period`` (ordinal), ``group``, ``count`` of some rows; partial counts of any split of the
+    rows add up (``groupby(["period", "group"]).sum()``) to those of all rows (the Spark engine's aggregation)."""
     g = pd.Series(np.asarray(groups, dtype=object) if groups is not None else ALL, index=range(len(periods)))
     g = g.fillna("(missing)").astype(str)
-    table = pd.crosstab(pd.Series(periods), g.to_numpy())
-    table = table.reindex(full, fill_value=0)
+    long = pd.DataFrame({"period": np.asarray(periods.asi8, dtype=np.int64), "group": g.to_numpy(dtype=object)})
+    return long.groupby(["period", "group"], sort=False).size().rename("count").reset_index()
+
+
+def count_matrix(counts: pd.DataFrame, freq) -> pd.DataFrame:
+    """The :func:`period_counts` matrix from (summed) :func:`partial_counts` rows."""
+    if counts.empty or int(counts["count"].sum()) == 0:
+        raise InputError("no dated texts to count")
+    counts = counts.groupby(["period", "group"])["count"].sum().reset_index()
+    index = pd.PeriodIndex.from_ordinals(counts["period"].to_numpy(dtype=np.int64), freq=freq)
+    full = pd.period_range(index.min(), index.max(), freq=freq)
+    table = counts.assign(period=index).pivot(index="period", columns="group", values="count")
+    table = table.reindex(index=full, columns=sorted(table.columns)).fillna(0)
     table.index.name = "period"
     table.columns.name = None
     return table.astype(np.int64)

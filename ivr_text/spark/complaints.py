@@ -1,6 +1,11 @@
 """Complaints on Spark: ``tokenize`` and ``classify predict`` per partition, the tokenizer or model shipped to the
 executors once.
 
+``trend_counts_spark(table, period, by)`` counts texts per period and group with the local
+:func:`ivr_text.complaints.trends.partial_counts` per Arrow batch and a Spark sum; the small matrix
+(:func:`~ivr_text.complaints.trends.count_matrix`, equal to the local ``period_counts``) then goes to
+``score_counts`` for the alerts, as locally.
+
 ``tokenize_spark(table, tokenizer)`` runs :func:`ivr_text.text.token_rows.tokenize_rows` — what the local
 ``tokenize`` runs — on each Arrow batch (tokenizer broadcast once): used rows get ``text`` (masked),
 ``text_norm`` and ``tokens``; rows with no text left are rejected with the local reason, so
@@ -19,6 +24,27 @@ from __future__ import annotations
 import pandas as pd
 
 from ivr_text.spark.reading import ROW, SparkTable
+
+
+def trend_counts_spark(table: SparkTable, period: str = "week", by: str | None = None) -> pd.DataFrame:
+    """The ``period × group`` count matrix of the dated rows of ``table`` (see the module docstring)."""
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    from ivr_text.complaints.trends import count_matrix, partial_counts, to_periods
+
+    data = table.data.select("ts", *([by] if by else []))
+    schema = T.StructType([T.StructField("period", T.LongType()), T.StructField("group", T.StringType()),
+                           T.StructField("count", T.LongType())])
+
+    def count(batches):
+        for batch in batches:
+            if len(batch):
+                yield partial_counts(to_periods(batch["ts"], period), batch[by].to_numpy(dtype=object) if by else None)
+
+    sums = data.mapInPandas(count, schema).groupBy("period", "group").agg(F.sum("count").alias("count"))
+    freq = to_periods(pd.Series([pd.Timestamp("2024-01-01")]), period).freq
+    return count_matrix(sums.toPandas(), freq)
 
 
 def tokenize_spark(table: SparkTable, tokenizer, column: str = "text", mask: bool | None = None):
