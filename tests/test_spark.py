@@ -291,3 +291,24 @@ def test_trend_counts_and_alerts_equal(spark, tmp_path, period, by):
     pd.testing.assert_frame_equal(got, want)
     cfg = TrendConfig(period=period)
     pd.testing.assert_frame_equal(score_counts(got, cfg), score_counts(want, cfg))
+
+
+def test_trend_alerts_with_examples_equal(spark, tmp_path):
+    from ivr_text.complaints.trends import TrendConfig, alert_examples, period_counts, score_counts, to_periods
+    from ivr_text.io import read_table
+    from ivr_text.spark.complaints import trend_alerts_spark
+    from ivr_text.spark.reading import read_spark
+
+    df = pd.read_csv(SAMPLE / "complaints.csv", dtype=str)
+    path = tmp_path / "c.csv"
+    df.to_csv(path, index=False)
+    local = read_table(path, "complaints")
+    cfg = TrendConfig(period="week", alpha=0.3, min_count=1, min_ratio=1.0)  # loose: several alerted cells
+    periods = to_periods(local.data["ts"], "week")
+    groups = local.data["label"].tolist()
+    scored = score_counts(period_counts(periods, groups), cfg)
+    want = alert_examples(scored, periods, groups, local.data["text"].tolist(), cfg)
+    assert len(want) >= 5
+    got_scored, got = trend_alerts_spark(read_spark(spark, path, "complaints"), cfg, "label")
+    pd.testing.assert_frame_equal(got_scored, scored)
+    pd.testing.assert_frame_equal(got, want)

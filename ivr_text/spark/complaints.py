@@ -47,6 +47,42 @@ def trend_counts_spark(table: SparkTable, period: str = "week", by: str | None =
     return count_matrix(sums.toPandas(), freq)
 
 
+def trend_alerts_spark(table: SparkTable, cfg, by: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(scored, alerts)`` as the local ``score_counts`` + ``alert_examples`` give them: counts summed on Spark,
+    scored on the small matrix; only the first rows (file order) of each alerted cell are collected for the
+    examples (``alert_examples`` looks at no more than ``20 × n_examples`` of them)."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    from ivr_text.complaints.trends import ALL, alert_examples, period_label, score_counts, to_periods
+
+    scored = score_counts(trend_counts_spark(table, cfg.period, by), cfg)
+    cells = {(str(p), str(g)) for p, g in zip(scored.loc[scored["alert"], "period"], scored.loc[scored["alert"], "group"])}
+    cols = [ROW, "ts", "text", *([by] if by else [])]
+    period = cfg.period
+
+    def label(batches):
+        for batch in batches:
+            if len(batch):
+                labels = [period_label(p) for p in to_periods(batch["ts"], period)]
+                groups = (pd.Series(batch[by].to_numpy(dtype=object)).fillna("(missing)").astype(str)
+                          if by else pd.Series([ALL] * len(batch)))
+                keep = [(a, b) in cells for a, b in zip(labels, groups)]
+                out = batch.loc[keep, cols].copy()
+                out["_cell"] = [f"{a}\x1f{b}" for (a, b), k in zip(zip(labels, groups), keep) if k]
+                yield out
+
+    schema = T.StructType([table.data.schema[c] for c in cols] + [T.StructField("_cell", T.StringType())])
+    first = Window.partitionBy("_cell").orderBy(ROW)
+    rows = (table.data.select(*cols).mapInPandas(label, schema)
+            .withColumn("_n", F.row_number().over(first)).filter(F.col("_n") <= 20 * cfg.n_examples)
+            .drop("_n", "_cell").toPandas().sort_values(ROW, kind="stable").reset_index(drop=True))
+    alerts = alert_examples(scored, to_periods(rows["ts"], period) if len(rows) else pd.PeriodIndex([], freq=None),
+                            rows[by].tolist() if by else None, rows["text"].tolist(), cfg)
+    return scored, alerts
+
+
 def tokenize_spark(table: SparkTable, tokenizer, column: str = "text", mask: bool | None = None):
     """``(tokens, rejected)`` Spark DataFrames for the used rows of ``table`` (see the module docstring); ``tokens``
     ordered by ``source_row``, ``rejected`` as :attr:`SparkTable.rejected` (``source_row``, ``raw``, ``reason``).
