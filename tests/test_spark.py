@@ -312,3 +312,32 @@ def test_trend_alerts_with_examples_equal(spark, tmp_path):
     got_scored, got = trend_alerts_spark(read_spark(spark, path, "complaints"), cfg, "label")
     pd.testing.assert_frame_equal(got_scored, scored)
     pd.testing.assert_frame_equal(got, want)
+
+
+def test_cli_trends_engine_spark(spark, tmp_path):
+    from typer.testing import CliRunner
+
+    from ivr_text.cli.main import app
+
+    runner = CliRunner()
+    df = pd.read_csv(SAMPLE / "complaints.csv", dtype=str)
+    df.iloc[5, df.columns.get_loc("ts")] = "garbage"
+    df.to_csv(tmp_path / "c.csv", index=False)
+    args = ["trends", str(tmp_path / "c.csv"), "--by", "label", "--period", "month", "--no-terms", "--alpha", "0.3"]
+    local = runner.invoke(app, [*args, "--out", str(tmp_path / "local")])
+    assert local.exit_code == 0, local.output
+    res = runner.invoke(app, [*args, "--out", str(tmp_path / "spark"), "--engine", "spark"])
+    assert res.exit_code == 0, res.output
+    for name in ("counts.csv", "alerts.csv"):
+        assert filecmp.cmp(tmp_path / "local" / name, tmp_path / "spark" / name, shallow=False), name
+    ra = pd.read_csv(tmp_path / "local" / "rejected_complaints.csv", dtype=str)
+    rb = pd.read_csv(tmp_path / "spark" / "rejected_complaints.csv", dtype=str)
+    assert list(ra["source_row"]) == list(rb["source_row"]) and list(ra["reason"]) == list(rb["reason"])
+    import json
+
+    ja = json.loads((tmp_path / "local" / "trends.json").read_text(encoding="utf-8"))
+    jb = json.loads((tmp_path / "spark" / "trends.json").read_text(encoding="utf-8"))
+    assert {k: ja[k] for k in ("rows_used", "rows_rejected", "params", "alerts")} == \
+        {k: jb[k] for k in ("rows_used", "rows_rejected", "params", "alerts")}
+    bad = runner.invoke(app, ["trends", str(tmp_path / "c.csv"), "--engine", "spark", "--out", str(tmp_path / "x")])
+    assert bad.exit_code == 2 and "--no-terms" in bad.output

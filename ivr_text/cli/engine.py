@@ -183,6 +183,41 @@ def tokenize_on_spark(tok, file, column: str, out: Path, *, master, conf, mappin
     common.done(target, written)
 
 
+def trends_on_spark(file, cfg, schema, by: str | None, out: Path, *, master, conf, mapping, fmt, strict: bool,
+                    terms: bool, topic_column: str | None):
+    """``trends --engine spark``: counts.csv, alerts.csv (with examples) and trends.json, as the local command
+    writes them with ``--no-terms``."""
+    from ivr_text.cli import common
+    from ivr_text.errors import InputError
+    from ivr_text.io import write_json, write_table
+    from ivr_text.spark.complaints import trend_alerts_spark
+    from ivr_text.spark.reading import load, read_spark
+
+    if terms or topic_column:
+        raise UsageError("--engine spark counts and alerts only: add --no-terms (emerging terms and --topic-column "
+                         "need the whole corpus: local engine)")
+    spark = spark_for(master, conf)
+    if by is None:
+        from ivr_text.io import parse_mapping
+
+        by = "cause" if "cause" in parse_mapping(mapping) or "cause" in load(spark, str(file), fmt).columns else ""
+    table = read_spark(spark, str(file), schema, mapping=mapping, columns=[by] if by else None, fmt=fmt)
+    written = _ledger(table, out, "complaints", strict)
+    scored, alerts = trend_alerts_spark(table, cfg, by or None)
+    if scored["period"].nunique() > cfg.max_periods:
+        raise InputError(f"{file}: the dates span more than max_periods {cfg.max_periods:,} {cfg.period}s; check "
+                         "the dates, use a longer --period or narrow --date-window")
+    name = by or "group"
+    scored, alerts = scored.rename(columns={"group": name}), alerts.rename(columns={"group": name})
+    read, used, rejected = table.counts()
+    summary = {"input": str(file), "rows_used": used, "rows_rejected": rejected, "params": cfg.__dict__.copy(),
+               "alerts": len(alerts)}
+    common.echo(f"{len(scored[name].unique())} {name} value(s) over {scored['period'].nunique()} {cfg.period}(s); "
+                f"{len(alerts)} alert(s) (Spark)")
+    common.done(written, write_table(scored, Path(out) / "counts.csv"), write_table(alerts, Path(out) / "alerts.csv"),
+                write_json(summary, Path(out) / "trends.json"))
+
+
 def classify_predict_spark(file, model, *, master, conf, mapping, fmt, top_k, review_below, strict, out: Path):
     """``classify predict --engine spark``: predictions written as the Parquet directory OUT/predictions/."""
     from ivr_text.cli import common

@@ -202,6 +202,8 @@ def trends(
     n_jobs: JobsOpt = 1,
     mapping: common.MapOpt = None, fmt: common.FormatOpt = None, encoding: common.EncodingOpt = None,
     strict: common.StrictOpt = False, db: engine.DbOpt = None, sql: engine.SqlOpt = None,
+    run_on: engine.EngineOpt = "local", spark_master: engine.SparkMasterOpt = None,
+    spark_conf: engine.SparkConfOpt = None,
 ) -> None:
     """Count complaints per period and cause, alert on spikes against each cause's baseline, find new terms.
 
@@ -222,6 +224,9 @@ def trends(
                   z_threshold=z_threshold, min_count=min_count, min_ratio=min_ratio)
     mapping = _mapping(mapping, text=text_column, ts=date_column)
     file = engine.source(file, db, sql)
+    if engine.check_engine(run_on) == "spark":  # counts summed on Spark, alerts on the small table
+        return engine.trends_on_spark(file, cfg, _schema(dated=True), by, out, master=spark_master, conf=spark_conf,
+                                      mapping=mapping, fmt=fmt, strict=strict, terms=terms, topic_column=topic_column)
     if by is None:
         by = "cause" if _has_column(file, "cause", mapping, fmt, encoding) else ""
     table = common.load(file, _schema(dated=True), mapping=mapping, fmt=fmt, encoding=encoding, strict=strict,
