@@ -14,9 +14,9 @@
    of the whole input.
 
 The result is the local engine's :class:`~ivr_text.ivr.analysis.IvrAnalysis`; ``tests/test_spark.py`` holds every
-output file equal to the local engine's. Limit (measured in ``benchmarks/bench_spark.py``): step 2 holds the
-cleaned log in the driver, so driver memory still grows with the events (about a third less than the local path,
-which also holds the rejected rows and the reading buffers); a merge of per-partition partial counts is not built.
+output file equal to the local engine's. Limit (measured in ``benchmarks/bench_spark.py``, 10 M events on
+``local[2]``): step 2 holds the cleaned log in the driver, so driver memory grows with the events (2.1 GB Python
+driver against the local engine's 1.2 GB; 78 s against 3.2 s); a merge of per-partition partial counts is not built.
 """
 
 from __future__ import annotations
