@@ -71,6 +71,9 @@ def spark_session(master: str | None = None, conf: Iterable[str] | Mapping[str, 
     problem = spark_available()
     if problem:
         raise InputError(problem)
+    import warnings
+
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")  # pandas 3: works
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     from pyspark.sql import SparkSession
