@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 import pandas as pd
@@ -13,6 +15,7 @@ from ivr_text.report import churn_page, complaints_page, index_page, ivr_page, r
 from ivr_text.report.churn import cohort_curves
 from ivr_text.report.complaints import counts_wide
 from ivr_text.report.ivr import path_flows, tree_nodes
+from ivr_text.report.script import SCRIPT
 from report_fixtures import EMAIL, PHONE, make_all, make_churn, make_ivr
 
 runner = CliRunner()
@@ -20,7 +23,13 @@ EXTERNAL = re.compile(r"""(?:src|href|xlink:href|url)\s*[=(]\s*["']?\s*(?:https?
 
 
 def assert_safe(html: str) -> None:
-    assert "<script" not in html.lower(), "raw <script> reached the page"
+    """One script, exactly the pinned one; the CSP allows only its hash; no PII, no other host."""
+    scripts = re.findall(r"<script[^>]*>(.*?)</script>", html, re.S | re.I)
+    assert html.lower().count("<script") == 1 and scripts == [SCRIPT], "a script other than the pinned one"
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', html).group(1)
+    digest = base64.b64encode(hashlib.sha256(scripts[0].encode("utf-8")).digest()).decode()
+    assert f"script-src 'sha256-{digest}';" in csp and "unsafe-inline" not in csp.split("script-src")[1]
+    assert "default-src 'none'" in csp and "unsafe-eval" not in csp
     assert PHONE not in html and EMAIL not in html, "PII not masked"
     assert not EXTERNAL.search(html), "reference to another host"
     assert "@import" not in html and "font-face" not in html
