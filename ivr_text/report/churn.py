@@ -15,8 +15,8 @@ import math
 import pandas as pd
 
 from ivr_text.report import charts
-from ivr_text.report.html import (COLORS, PALETTE, Card, Page, chart_block, esc, fmt_float, fmt_int, fmt_pct,
-                                  grid, is_missing, kpi_cards, note, table)
+from ivr_text.report.html import (COLORS, PALETTE, Card, Page, anchor_id, chart_block, details, esc, fmt_float,
+                                  fmt_int, fmt_pct, grid, is_missing, kpi_cards, note, table)
 from ivr_text.report.kit import LEVEL_LABELS, PHASE_LABELS, guarded, masked, nav_for
 from ivr_text.report.sources import MissingData, OutputDir, not_found, numeric, optional, pick, read_any, require
 
@@ -52,7 +52,7 @@ def churn_page(churn_dir, *, nav: list[tuple[str, str]] | None = None, strict: b
     page.add(guarded("分阶段客群 Cohorts by phase", "处于不同阶段的客户群，其投诉与用量曲线有何不同？",
                      lambda: cohorts_section(src, panel), anchor="cohorts", strict=strict))
     page.add(guarded("预警名单 Warning list", "应优先挽留哪些客户，原因是什么？",
-                     lambda: warnings_section(src), anchor="warnings", strict=strict))
+                     lambda: warnings_section(src, panel), anchor="warnings", strict=strict))
     page.add(guarded("回测评估 Back-test", "信号比仅看用量或仅看投诉更准吗？前 10% 客户中能抓到多少流失？",
                      lambda: evaluation_section(src), anchor="evaluation", strict=strict))
     return page
@@ -258,11 +258,36 @@ def cohorts_section(src: OutputDir, panel: _Panel) -> str:
 # ------------------------------------------------------------------------------------------ warning list
 
 
-def warnings_section(src: OutputDir) -> str:
+def customer_drill(warn: pd.DataFrame, panel: _Panel, max_rows: int) -> str:
+    """One closed drill-down per listed customer with their feedback–usage curve; anchors are positions in
+    the list (``anchor_id("customer", i)``), so no customer id, not even hashed, reaches a link."""
+    df = panel.get()
+    ucol, ulab = usage_column(df)
+    periods = sorted(map(str, df["period"].unique()))
+    ids = warn["customer_id"].astype(str).head(max_rows).tolist()
+    sub = df[df["customer_id"].isin(ids)].astype({"customer_id": str, "period": str})
+    blocks = []
+    for i, cid in enumerate(ids):
+        d = sub[sub["customer_id"] == cid].set_index("period").reindex(periods)
+        w = warn.iloc[i]
+        svg = combo_chart(periods, numeric(d, "feedback_count"), numeric(d, ucol), usage_label=ulab, width=760,
+                          baseline=numeric(d, "usage_baseline") if "usage_baseline" in d.columns else None,
+                          phases=d["phase"].tolist() if "phase" in d.columns else None)
+        reason = masked(w.get("reasons"), 300)
+        body = svg + (f'<p class="more">{esc(reason)}</p>' if reason else "")
+        blocks.append(details(anchor_id("customer", i), f"#{i + 1} {masked(cid, 30)}", body,
+                              hint=f"信号分 signal {fmt_float(w.get('signal_score'), 2)} · 投诉–用量曲线 feedback–usage curve"))
+    return "".join(blocks)
+
+
+def warnings_section(src: OutputDir, panel: _Panel | None = None, max_rows: int = 30) -> str:
     warn = src.table("warnings.csv", need=["customer_id"])
     if warn.empty:
         return note("预警名单为空 (no customer is warned).")
+    warn = warn.reset_index(drop=True)
+    drill = optional(lambda: customer_drill(warn, panel, max_rows)) if panel is not None else None
     shown = warn.copy()
+    shown["_pos"] = range(len(shown))
     shown["customer_id"] = shown["customer_id"].map(lambda v: masked(v, 30))
     for c in ("reasons", "top_causes", "rules_fired", "explanation"):
         if c in shown.columns:
@@ -278,9 +303,15 @@ def warnings_section(src: OutputDir) -> str:
     if "phase_label" not in shown.columns and "phase" in shown.columns:
         shown["phase_label"] = shown["phase"].map(lambda v: PHASE_LABELS.get(str(v), v))
     bar = "churn_probability" if "churn_probability" in shown.columns else "signal_score"
-    return table(shown, cols, formats={"signal_score": lambda v: fmt_float(v, 3), "usage_change": "pct",
-                                       "churn_probability": "pct", "bill_rule_change": "pct"}, max_rows=30,
-                 bars={bar: COLORS["bad"]})
+    links = {"customer_id": lambda r: anchor_id("customer", r["_pos"])} if drill else None
+    out = table(shown, cols, formats={"signal_score": lambda v: fmt_float(v, 3), "usage_change": "pct",
+                                      "churn_probability": "pct", "bill_rule_change": "pct"}, max_rows=max_rows,
+                bars={bar: COLORS["bad"]}, links=links)
+    if drill:
+        out += ("<h3>客户明细 Customer drill-down</h3>"
+                + note("点击名单中的客户或下方条目，查看其每期投诉与用量曲线。Click a customer to open their curve.")
+                + drill)
+    return out
 
 
 # ------------------------------------------------------------------------------------------ evaluation
