@@ -116,6 +116,9 @@ def make_complaints(d: Path) -> Path:
                                                                                             False, True, False],
                          "family": ["产品质量", "政策措施", "服务水平"] * 2})
     _csv(pred, d / "classify" / "predictions.csv")
+    _json({"n": 6, "unseen_rate": 0.5, "low_confidence_rate": 0.33, "unseen_median": 0.2, "confidence_median": 0.7,
+           "expected_rate": 0.05, "reference": {}, "warning": True,
+           "message": "50% of texts use character pairs rare in training"}, d / "classify" / "domain_shift.json")
     _json({"n": 6, "accuracy": 0.8333, "macro_f1": 0.8, "labels": causes,
            "per_class": {c: {"precision": 0.8, "recall": 0.8, "f1": 0.8, "support": 2} for c in causes}},
           d / "classify" / "metrics.json")
@@ -162,7 +165,10 @@ def make_churn(d: Path) -> Path:
                        "signal_score": [0.92, 0.85], "warning_level": ["high", "medium"],
                        "phase": ["silent_decline"] * 2, "phase_label": ["沉默衰退"] * 2,
                        "usage_change": [-0.5, -0.5], "top_causes": ["网络问题×3", "费用问题×2"],
-                       "reasons": [f"投诉回落、用量下降 {EVIL}", f"联系 {EMAIL}"]}), d / "warnings.csv")
+                       "reasons": [f"投诉回落、用量下降 {EVIL}", f"联系 {EMAIL}"],
+                       "model_factors": ["usage_change=-0.5:+0.850;feedback_peak=3:+0.400;tenure=12:-0.100",
+                                         "usage_change=-0.5:+0.600;bill_change=-0.2:+0.200;tenure=30:-0.300"],
+                       "rules_fired": ["bill_decline;complaints_recent", "bill_decline"]}), d / "warnings.csv")
     _json({"first_period": "2024-01", "last_period": "2024-06", "as_of": "2024-06", "customers": 3, "warnings": 2,
            "phases_at_as_of": {"stable": 1, "silent_decline": 2},
            "warning_levels_at_as_of": {"none": 1, "low": 0, "medium": 1, "high": 1},

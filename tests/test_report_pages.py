@@ -74,6 +74,8 @@ def test_render_all_pages(outputs, tmp_path):
     ch = pages["churn"]
     assert "用量或费用为负数" in ch and "沉默衰退" in ch and "累计提升度" in ch and "AUC" in ch
     assert ch.count('class="ivr-chart"') >= 8
+    assert "流失原因与贡献" in ch and "usage_change" in ch and "+0.725" in ch  # mean of +0.85 and +0.60
+    assert "领域偏移" in comp and "与训练数据明显不同" in comp and "50.0%" in comp
 
 
 def test_sections_degrade_with_notes(tmp_path):
@@ -192,3 +194,13 @@ def test_skipped_churn_rules_are_shown(tmp_path):
     (d / "signal_summary.json").write_text(json.dumps(s, ensure_ascii=False), encoding="utf-8")
     html = churn_page(d, strict=True).render()
     assert "rules not applied: repeated_faults: feedback has no cause column/values" in html
+
+
+def test_factor_summary_recounts_by_hand():
+    from ivr_text.report.churn import factor_summary, parse_factors
+
+    assert parse_factors("a=1:+0.5;b=-2:-0.25;junk;c=x:1") == [("a", 1.0, 0.5), ("b", -2.0, -0.25)]
+    warn = pd.DataFrame({"model_factors": ["a=1:+0.5;b=2:-0.25", "a=3:+0.1", None]})
+    fs = factor_summary(warn).set_index("feature")
+    assert fs.loc["a", "customers"] == 2 and abs(fs.loc["a", "mean_contribution"] - 0.3) < 1e-12
+    assert fs.loc["a", "raises"] == 2 and fs.loc["b", "raises"] == 0 and list(fs.index) == ["a", "b"]

@@ -53,6 +53,8 @@ def churn_page(churn_dir, *, nav: list[tuple[str, str]] | None = None, strict: b
                      lambda: cohorts_section(src, panel), anchor="cohorts", strict=strict))
     page.add(guarded("预警名单 Warning list", "应优先挽留哪些客户，原因是什么？",
                      lambda: warnings_section(src, panel), anchor="warnings", strict=strict))
+    page.add(guarded("流失原因与贡献 Reasons and contributions", "模型和规则因为什么把这些客户列入预警？",
+                     lambda: reasons_section(src), anchor="reasons", strict=strict))
     page.add(guarded("回测评估 Back-test", "信号比仅看用量或仅看投诉更准吗？前 10% 客户中能抓到多少流失？",
                      lambda: evaluation_section(src), anchor="evaluation", strict=strict))
     return page
@@ -312,6 +314,63 @@ def warnings_section(src: OutputDir, panel: _Panel | None = None, max_rows: int 
                 + note("点击名单中的客户或下方条目，查看其每期投诉与用量曲线。Click a customer to open their curve.")
                 + drill)
     return out
+
+
+# ------------------------------------------------------------------------------------------ reasons
+
+
+def parse_factors(text: object) -> list[tuple[str, float, float]]:
+    """``feature=value:+c;…`` (the ``model_factors`` column) → [(feature, value, contribution)]; bad parts skipped."""
+    out = []
+    if is_missing(text):
+        return out
+    for part in str(text).split(";"):
+        name, _, rest = part.partition("=")
+        value, _, contrib = rest.rpartition(":")
+        try:
+            out.append((name.strip(), float(value), float(contrib)))
+        except ValueError:
+            continue
+    return [f for f in out if f[0]]
+
+
+def factor_summary(warn: pd.DataFrame) -> pd.DataFrame:
+    """Per feature over the warned customers: how often it is a top factor, mean and total contribution."""
+    rows = [(f, c) for text in warn["model_factors"] for f, _, c in parse_factors(text)]
+    if not rows:
+        raise MissingData("warnings.csv model_factors holds no parsable factor")
+    df = pd.DataFrame(rows, columns=["feature", "contribution"])
+    out = df.groupby("feature").agg(customers=("contribution", "size"), mean_contribution=("contribution", "mean"),
+                                    raises=("contribution", lambda s: int((s > 0).sum()))).reset_index()
+    return out.sort_values(["customers", "mean_contribution"], ascending=[False, False]).reset_index(drop=True)
+
+
+def reasons_section(src: OutputDir) -> str:
+    warn = src.table("warnings.csv", need=["customer_id"])
+    parts = []
+    if "model_factors" in warn.columns and warn["model_factors"].notna().any():
+        fs = factor_summary(warn)
+        tips = [f"{r.feature}: {r.customers:,} 位客户的主要因素，平均贡献 {r.mean_contribution:+.2f} (log-odds)"
+                for r in fs.itertuples()]
+        parts.append(chart_block(charts.bar_chart(
+            fs["feature"].head(15).tolist(), fs["customers"].head(15).tolist(), colors=COLORS["bad"],
+            value_fmt=fmt_int, tooltips=tips[:15],
+            title="模型主要因素出现次数 How often each feature is among a warned customer's top factors")))
+        parts.append(table(fs, {"feature": "特征 feature", "customers": "作为主要因素的客户数 customers",
+                                "raises": "推高风险的次数 raises risk",
+                                "mean_contribution": "平均贡献 mean contribution (log-odds)"},
+                           formats={"mean_contribution": lambda v: f"{float(v):+.3f}"}, max_rows=30))
+        parts.append(note("贡献 = 该特征对客户流失对数几率的贡献（模型自身的路径贡献，各特征贡献加偏置恰为模型原始分）。"
+                          " Contribution: the feature's share of the customer's log-odds (the model's path contributions)."))
+    if "rules_fired" in warn.columns and warn["rules_fired"].notna().any():
+        fired = (warn["rules_fired"].dropna().astype(str).str.split(r"[;,；]").explode().str.strip())
+        vc = fired[fired != ""].value_counts()
+        if len(vc):
+            parts.append("<h3>触发的运营规则 Operator rules fired</h3>" + chart_block(charts.bar_chart(
+                [masked(x, 60) for x in vc.index[:15]], vc.head(15).tolist(), colors=COLORS["warn"], value_fmt=fmt_int)))
+    if not parts:
+        raise MissingData("warnings.csv has neither model_factors (churn train) nor rules_fired")
+    return "".join(parts)
 
 
 # ------------------------------------------------------------------------------------------ evaluation

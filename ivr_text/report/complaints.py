@@ -32,6 +32,8 @@ def complaints_page(complaints_dir, *, nav: list[tuple[str, str]] | None = None,
         return page
     page.add(guarded("投诉原因分布 Cause distribution", "各类投诉原因占多少？分类置信度如何？",
                      lambda: distribution_section(src, max_causes), anchor="causes", strict=strict))
+    page.add(guarded("领域偏移 Domain shift", "这批工单与训练模型所用的工单相似吗？分类结果是否可信？",
+                     lambda: shift_section(src), anchor="shift", strict=strict))
     page.add(guarded("分类效果 Classifier evaluation", "分类结果与人工标注的一致程度如何？哪些类别容易混淆？",
                      lambda: evaluation_section(src), anchor="evaluation", strict=strict))
     page.add(guarded("趋势与告警 Trends and alerts", "哪类投诉高于自身基线，何时开始上升？",
@@ -115,6 +117,30 @@ def distribution_section(src: OutputDir, max_causes: int) -> str:
                      f"<tbody>{''.join(rows)}</tbody></table></div>")
         parts.append("<h3>按原因查看工单 Drill down by cause</h3>" + cause_examples(pred, counts.index, text_col, conf))
     return "".join(parts)
+
+
+# ------------------------------------------------------------------------------------------ domain shift
+
+
+def shift_section(src: OutputDir) -> str:
+    """The domain-shift check of ``classify predict`` (``domain_shift.json``) or ``classify evaluate``
+    (``metrics.json``'s ``domain_shift``)."""
+    shift = optional(lambda: src.json("domain_shift.json"))
+    if shift is None:
+        m = optional(lambda: src.json("metrics.json")) or {}
+        shift = m.get("domain_shift") if isinstance(m.get("domain_shift"), dict) else None
+    if shift is None:
+        raise MissingData("domain_shift.json not found (written by `ivr-text classify predict --model …`), and "
+                          "metrics.json has no domain_shift")
+    warn = bool(shift.get("warning"))
+    cards = [Card("检查的工单 texts checked", fmt_int(shift.get("n"))),
+             Card("生僻字符对比例 unseen rate", fmt_pct(shift.get("unseen_rate")),
+                  f"训练集约 {fmt_pct(shift.get('expected_rate'), 0)} expected", "bad" if warn else "good"),
+             Card("低置信度比例 low confidence", fmt_pct(shift.get("low_confidence_rate")), "", "warn" if warn else "")]
+    msg = shift.get("message") or ""
+    verdict = ("与训练数据明显不同：分类结果需谨慎使用，建议抽样复核或用本批数据重新训练。" if warn
+               else "与训练数据相近。")
+    return kpi_cards(cards) + note(f"{verdict} {msg}", "warn" if warn else "info")
 
 
 # ------------------------------------------------------------------------------------------ evaluation
