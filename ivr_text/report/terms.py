@@ -32,6 +32,23 @@ ZH = {
     # ivr
     "node": "节点", "label": "名称", "calls": "来电", "rate": "比例", "depth": "层级", "segment": "客户群",
     "hour": "小时", "weekday": "星期", "slot": "时段", "file": "文件", "rows": "行数",
+    "type": "类型", "eligible": "达到最小量", "rate_lower": "比例下限 (Wilson)", "rank_by_count": "次数排名",
+    "rank_by_rate": "比例排名", "peak_hours": "集中时段", "peak_hours_rate": "该时段比例",
+    "other_hours_rate": "其他时段比例", "only_at_peak_hours": "仅在该时段突出", "action": "建议",
+    "action_label": "建议", "current_position": "现位置", "proposed_position": "建议位置",
+    "callers_affected": "受影响来电", "net_seconds_per_call": "每通净省秒数", "net_seconds_per_call_low": "净省下限",
+    "option_seconds": "每选项秒数", "option_seconds_source": "秒数来源", "proposed": "调整为", "parent": "上级节点",
+    "model_level": "模型等级", "periods_warned": "连续预警期", "feedback_in_peak_window": "近期投诉",
+    "bill_rule_change": "账单较规则基线变化", "rules_fired": "触发规则", "explanation": "模型主要因素",
+    "model_factors": "模型因素明细", "phase_label": "阶段", "cause_2": "第二原因", "confidence_2": "第二置信度",
+    "rule_cause": "规则原因", "method": "方法", "hangups": "挂机", "transfer_requests": "在此要求转人工",
+    "date": "日期", "customer": "客户", "call_id": "来电 ID", "caller": "主叫",
+    "share_of_type": "同类占比", "menu": "菜单", "proposed_order": "建议顺序", "call_share": "来电占比",
+    "hangup_rate": "挂机率", "transfer_request_rate": "在此要求转人工率", "net_seconds_total": "合计净省秒数",
+    "keys_saved_per_caller": "每位来电者少按键数", "agent_transfers": "在此接入人工", "visits": "访问",
+    "completions": "自助完成", "no_input": "无输入", "no_match": "误按", "loops": "重复进入",
+    "mean_seconds": "平均秒数", "position": "顺序", "key": "按键", "usage": "用量", "usage_index": "用量指数",
+    "usage_baseline": "用量基线", "feedback_count": "投诉/联系次数", "churned": "已流失", "score": "分数",
 }
 
 _CJK = re.compile("[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
