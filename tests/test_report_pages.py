@@ -204,3 +204,29 @@ def test_factor_summary_recounts_by_hand():
     fs = factor_summary(warn).set_index("feature")
     assert fs.loc["a", "customers"] == 2 and abs(fs.loc["a", "mean_contribution"] - 0.3) < 1e-12
     assert fs.loc["a", "raises"] == 2 and fs.loc["b", "raises"] == 0 and list(fs.index) == ["a", "b"]
+
+
+def test_a_folder_with_two_runs_is_refused_never_mixed(tmp_path):
+    """Two trend runs side by side: the report names both and writes nothing mixed (CLI: one line, exit 1)."""
+    import shutil
+
+    from ivr_text.report.sources import MixedRuns
+
+    c = make_all(tmp_path / "o")["complaints"]
+    shutil.copytree(c / "trends", c / "trends_other_world")
+    with pytest.raises(MixedRuns) as err:
+        render_reports(tmp_path / "html", complaints_dir=c)
+    assert "(trends/counts.csv, trends_other_world/counts.csv)" in str(err.value)
+    assert not (tmp_path / "html" / "complaints.html").exists()
+    r = runner.invoke(app, ["report", "--complaints", str(c), "--out", str(tmp_path / "h2")])
+    assert r.exit_code == 1 and "more than one run" in r.output and len(r.output.strip().splitlines()) == 1
+
+
+def test_predict_beside_evaluate_uses_the_predict_run_and_says_so(tmp_path):
+    c = make_all(tmp_path / "o")["complaints"]
+    pred = pd.read_csv(c / "classify" / "predictions.csv", encoding="utf-8-sig")
+    (c / "predict").mkdir()
+    pred.head(2).to_csv(c / "predict" / "predictions.csv", index=False)  # 2 rows: tell the runs apart
+    html = complaints_page(c, strict=True).render()
+    assert "数据来源 source: predict/predictions.csv" in html and "classify/metrics.json" in html
+    assert ">2</div>" in html  # 工单数 from the predict run, not the evaluation's 6

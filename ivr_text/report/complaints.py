@@ -48,10 +48,22 @@ def complaints_page(complaints_dir, *, nav: list[tuple[str, str]] | None = None,
 # ------------------------------------------------------------------------------------------ predictions
 
 
+def _evaluation_predictions(src: OutputDir):
+    """When ``classify predict`` output sits beside ``classify evaluate`` output, the evaluation's out-of-fold
+    predictions (next to its ``metrics.json``) are set aside for the distribution: the one predictions run."""
+    hits = [p for p in src.files("predictions.csv")]
+    beside = [p for p in hits if (p.parent / "metrics.json").is_file()]
+    if beside and len(hits) - len(beside) == 1:
+        return lambda p: (p.parent / "metrics.json").is_file()
+    return None
+
+
 def find_predictions(src: OutputDir) -> pd.DataFrame:
-    """The predictions table: a known file name, else any table there with ``cause`` and ``confidence``."""
+    """The predictions table: a known file name, else any table there with ``cause`` and ``confidence``.
+
+    Two predictions files of the same kind under the folder are refused (:class:`~.sources.MixedRuns`)."""
     try:
-        return src.table(*PREDICTION_FILES, need=["cause"])
+        return src.table(*PREDICTION_FILES, need=["cause"], skip=_evaluation_predictions(src))
     except MissingData:
         pass
     for path in src.files("*.csv") + src.files("*.parquet"):

@@ -39,7 +39,12 @@ def workbook_frames(*, ivr_dir=None, complaints_dir=None, churn_dir=None) -> dic
         if dirs[kind] is None:
             continue
         try:
-            out[key] = OutputDir(dirs[kind]).table(*names)
+            if key == "predictions":
+                from ivr_text.report.complaints import find_predictions
+
+                out[key] = find_predictions(OutputDir(dirs[kind]))
+            else:
+                out[key] = OutputDir(dirs[kind]).table(*names)
         except MissingData:
             continue
     return out
