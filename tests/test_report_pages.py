@@ -230,3 +230,19 @@ def test_predict_beside_evaluate_uses_the_predict_run_and_says_so(tmp_path):
     html = complaints_page(c, strict=True).render()
     assert "数据来源 source: predict/predictions.csv" in html and "classify/metrics.json" in html
     assert ">2</div>" in html  # 工单数 from the predict run, not the evaluation's 6
+
+
+def test_a_measure_the_source_lacks_is_na_with_a_note(tmp_path):
+    """Bank call records record no self-service outcome: n/a with the reason, never 自助解决率 0.0%."""
+    from ivr_text.report.ivr import ivr_headline
+
+    d = make_ivr(tmp_path / "ivr")
+    k = json.loads((d / "kpis.json").read_text(encoding="utf-8"))
+    k.update(self_service_rate=None, not_measured={"self_service_rate": "call records have no IVR outcome"})
+    for seg in k["by_segment"].values():
+        seg["self_service_rate"] = None
+    (d / "kpis.json").write_text(json.dumps(k, ensure_ascii=False), encoding="utf-8")
+    html = ivr_page(d, strict=True).render()
+    assert "n/a" in html and "call records have no IVR outcome" in html
+    assert not re.search(r"自助解决率[^<]*</div><div class=\"kpi-value\">0\.0%", html)
+    assert ivr_headline(d)[0] == "自助解决率 n/a"
