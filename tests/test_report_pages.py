@@ -246,3 +246,15 @@ def test_a_measure_the_source_lacks_is_na_with_a_note(tmp_path):
     assert "n/a" in html and "call records have no IVR outcome" in html
     assert not re.search(r"自助解决率[^<]*</div><div class=\"kpi-value\">0\.0%", html)
     assert ivr_headline(d)[0] == "自助解决率 n/a"
+
+
+def test_a_section_names_its_run_from_the_manifest(tmp_path):
+    d = make_churn(tmp_path / "churn")
+    (d / "manifest.json").write_text(json.dumps({"churn_signal": {
+        "kind": "churn_signal", "run_id": "abc123def456", "command": "ivr-text churn signal --feedback f.csv",
+        "version": "0.1.0", "created_utc": "2026-12-02T20:00:00Z", "files": ["warnings.csv", "signal_summary.json"],
+        "inputs": []}}), encoding="utf-8")
+    html = churn_page(d, strict=True).render()
+    assert "warnings.csv (run abc123def456 · ivr-text churn signal --feedback f.csv · ivr-text 0.1.0 · " \
+           "2026-12-02T20:00:00Z)" in html
+    assert "quality_report.csv (20" in html  # not in the manifest: its file time

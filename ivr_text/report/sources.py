@@ -67,12 +67,40 @@ class reading:
         _log.remove(self.files)
 
 
+def run_of(path: Path) -> dict | None:
+    """The run that wrote ``path``: the entry of ``manifest.json`` beside it (``{kind: {run_id, command,
+    version, created_utc, files, …}}``, as :mod:`ivr_text.results` writes it) listing the file; None if none."""
+    man = path.parent / "manifest.json"
+    if not man.is_file():
+        return None
+    try:
+        obj = json.loads(man.read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    entries = obj.values() if isinstance(obj, dict) else []
+    for entry in entries:
+        if isinstance(entry, dict) and path.name in [Path(str(f)).name for f in entry.get("files") or []]:
+            return entry
+    return None
+
+
 def describe_files(files: Sequence[tuple[Path, Path]]) -> str:
-    """``predict/predictions.csv (2024-06-01 12:00)``, … — the files a section comes from, with their times."""
+    """``predict/predictions.csv (run 1a2b… · ivr-text classify predict … · 2024-06-01T12:00:00Z)`` when a
+    manifest names the run, else ``predict/predictions.csv (2024-06-01 12:00)`` (the file's time)."""
     from datetime import datetime
 
     parts = []
     for root, path in files:
+        run = run_of(path)
+        if run is not None:
+            try:
+                rel = path.relative_to(root)
+            except ValueError:
+                rel = path
+            bits = [f"run {run.get('run_id', '?')}", str(run.get("command") or run.get("kind") or ""),
+                    f"ivr-text {run['version']}" if run.get("version") else "", str(run.get("created_utc") or "")]
+            parts.append(f"{rel} ({' · '.join(b for b in bits if b)})")
+            continue
         try:
             when = datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
         except OSError:
