@@ -1,4 +1,4 @@
-"""Small hand-made analysis output directories for the report tests (IVR, complaints, churn).
+"""Small hand-made analysis output directories for the report tests (IVR, complaints, churn), and a hostile copy.
 
 Hostile values are planted on purpose: a ``<script>`` complaint, quotes and ampersands in labels, a mobile
 number and an e-mail in example texts and reasons. Helpers for the browser test live here too.
@@ -15,6 +15,9 @@ from pathlib import Path
 import pandas as pd
 
 EVIL = '<script>alert("x")</script>'
+#: planted in every text field by :func:`make_hostile`: each part would set ``window.__pwned`` if it ran
+PAYLOAD = ('<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script>"\'><svg onload="window.__pwned=1">'
+           '</title></svg><a href="javascript:window.__pwned=1">x</a>')
 PHONE = "13812345678"
 EMAIL = "zhang.san@example.com"
 
@@ -113,6 +116,9 @@ def make_complaints(d: Path) -> Path:
                                                                                             False, True, False],
                          "family": ["产品质量", "政策措施", "服务水平"] * 2})
     _csv(pred, d / "classify" / "predictions.csv")
+    _json({"n": 6, "unseen_rate": 0.5, "low_confidence_rate": 0.33, "unseen_median": 0.2, "confidence_median": 0.7,
+           "expected_rate": 0.05, "reference": {}, "warning": True,
+           "message": "50% of texts use character pairs rare in training"}, d / "classify" / "domain_shift.json")
     _json({"n": 6, "accuracy": 0.8333, "macro_f1": 0.8, "labels": causes,
            "per_class": {c: {"precision": 0.8, "recall": 0.8, "f1": 0.8, "support": 2} for c in causes}},
           d / "classify" / "metrics.json")
@@ -159,7 +165,10 @@ def make_churn(d: Path) -> Path:
                        "signal_score": [0.92, 0.85], "warning_level": ["high", "medium"],
                        "phase": ["silent_decline"] * 2, "phase_label": ["沉默衰退"] * 2,
                        "usage_change": [-0.5, -0.5], "top_causes": ["网络问题×3", "费用问题×2"],
-                       "reasons": [f"投诉回落、用量下降 {EVIL}", f"联系 {EMAIL}"]}), d / "warnings.csv")
+                       "reasons": [f"投诉回落、用量下降 {EVIL}", f"联系 {EMAIL}"],
+                       "model_factors": ["usage_change=-0.5:+0.850;feedback_peak=3:+0.400;tenure=12:-0.100",
+                                         "usage_change=-0.5:+0.600;bill_change=-0.2:+0.200;tenure=30:-0.300"],
+                       "rules_fired": ["bill_decline;complaints_recent", "bill_decline"]}), d / "warnings.csv")
     _json({"first_period": "2024-01", "last_period": "2024-06", "as_of": "2024-06", "customers": 3, "warnings": 2,
            "phases_at_as_of": {"stable": 1, "silent_decline": 2},
            "warning_levels_at_as_of": {"none": 1, "low": 0, "medium": 1, "high": 1},
@@ -181,21 +190,48 @@ def make_all(root: Path) -> dict[str, Path]:
             "churn": make_churn(root / "churn")}
 
 
+def make_hostile(root: Path) -> dict[str, Path]:
+    """:func:`make_all` with :data:`PAYLOAD` appended to every text cell, column-free JSON string and key."""
+    outs = make_all(root)
+    for path in root.rglob("*.csv"):
+        df = pd.read_csv(path, encoding="utf-8-sig")
+        for c in df.columns:
+            if not pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]):
+                df[c] = df[c].map(lambda v: v if not isinstance(v, str) else v + PAYLOAD).astype(object)
+        _csv(df, path)
+    for path in root.rglob("*.json"):
+        def walk(o):
+            if isinstance(o, str):
+                return o + PAYLOAD
+            if isinstance(o, dict):
+                return {k: ({s + PAYLOAD: walk(x) for s, x in v.items()} if k == "by_segment" else walk(v))
+                        for k, v in o.items()}
+            if isinstance(o, list):
+                return [walk(v) for v in o]
+            return o
+        _json(walk(json.loads(path.read_text(encoding="utf-8"))), path)
+    return outs
+
+
 # ------------------------------------------------------------------------------------------ browser
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--hide-scrollbars", "--enable-logging=stderr", "--v=0", "--virtual-time-budget=500"]
 
-PROBE = """<script>window.__errs=[];
+PROBE = """window.__errs=[];
 addEventListener('error',function(e){__errs.push(String(e.message||('resource '+(e.target&&(e.target.src||e.target.href)))))},true);
-document.addEventListener('securitypolicyviolation',function(e){__errs.push('csp '+e.blockedURI)});
-addEventListener('load',function(){var s=[].slice.call(document.querySelectorAll('svg'));
+document.addEventListener('securitypolicyviolation',function(e){__errs.push('csp '+e.violatedDirective+' '+e.blockedURI)});
+addEventListener('load',function(){setTimeout(function(){var s=[].slice.call(document.querySelectorAll('svg'));
 var z=s.filter(function(x){var r=x.getBoundingClientRect();return r.width>0&&r.height>0}).length;
+var acted=null;try{acted=(function(){ACTIONS})();}catch(err){__errs.push('actions: '+err)}
+var on=[].slice.call(document.querySelectorAll('*')).filter(function(el){return [].some.call(el.attributes,
+function(a){return /^on/i.test(a.name)})}).length;
 var p=document.createElement('pre');p.id='__probe';p.textContent=JSON.stringify({svgs:s.length,sized:z,
 errors:__errs,resources:performance.getEntriesByType('resource').map(function(r){return r.name}),
-scripts:document.scripts.length,cjk_font:document.fonts.check('16px "Noto Sans CJK SC"')});
-document.body.appendChild(p)});</script>"""
+scripts:document.scripts.length,cjk_font:document.fonts.check('16px "Noto Sans CJK SC"'),
+pwned:!!window.__pwned,on_attributes:on,js:document.documentElement.classList.contains('js'),actions:acted});
+document.body.appendChild(p)},0)});"""
 
 
 def chromium() -> str | None:
@@ -203,16 +239,25 @@ def chromium() -> str | None:
 
 
 def load_in_browser(page: Path, work: Path, *, screenshot: Path | None = None, width: int = 1280,
-                    height: int = 2000, timeout: float = 30) -> dict:
+                    height: int = 2000, timeout: float = 30, actions: str | None = None) -> dict:
     """Open a copy of ``page`` with a probe script in headless Chromium; return what the probe saw.
 
-    The copy keeps the page's Content-Security-Policy and only adds ``script-src 'unsafe-inline'`` for the
-    probe, so blocked requests still show up as errors. Keys: svgs, sized (SVGs with non-zero size), errors,
-    resources (URLs fetched), scripts, cjk_font, console (CONSOLE lines from Chromium's log).
+    The copy keeps the page's Content-Security-Policy and only adds the probe's own SHA-256 to ``script-src``
+    (so the page's pinned script runs, anything else inline stays blocked and blocked requests show up as
+    errors). ``actions``: JavaScript function body run after load (after the page script), its return value
+    reported as ``actions``. Keys: svgs, sized (SVGs with non-zero size), errors, resources (URLs fetched),
+    scripts, cjk_font, pwned (a planted payload ran), on_attributes (elements with on* attributes), js (the
+    page script ran), actions, console (CONSOLE lines from Chromium's log).
     """
+    import base64
+    import hashlib
+
+    probe = PROBE.replace("ACTIONS", actions or "return null")
+    digest = base64.b64encode(hashlib.sha256(probe.encode("utf-8")).digest()).decode()
     html = page.read_text(encoding="utf-8")
-    html = html.replace("default-src 'none';", "default-src 'none'; script-src 'unsafe-inline';", 1)
-    html = html.replace("<head>", "<head>" + PROBE, 1)
+    assert "script-src 'sha256-" in html, "page lacks the pinned script-src"
+    html = html.replace("script-src ", f"script-src 'sha256-{digest}' ", 1)  # the probe by its hash, nothing else
+    html = html.replace("<head>", f"<head><script>{probe}</script>", 1)
     probe_page = page.with_name(f"__probe_{page.name}")
     probe_page.write_text(html, encoding="utf-8")
     args = [chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={work / 'chromium-profile'}",

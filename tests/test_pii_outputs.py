@@ -38,7 +38,13 @@ def commands(data: Path, feedback: Path, out: Path) -> dict[str, list[str]]:
                             "--cause-column", "label"],
         "churn signal": ["churn", "signal", "--feedback", str(feedback), "--usage", str(SAMPLE / "usage.csv"),
                          "--out", str(out / "churn")],
-        "report": ["report", "--complaints", str(out), "--churn", str(out / "churn"), "--out", str(out / "html")],
+        # one run per report page (a folder holding two predictions runs is refused): each text output in turn
+        "report": ["report", "--complaints", str(out / "predict_model"), "--churn", str(out / "churn"),
+                   "--out", str(out / "html")],
+        "report evaluate": ["report", "--complaints", str(out / "evaluate"), "--out", str(out / "html_evaluate")],
+        "report topics": ["report", "--complaints", str(out / "topics"), "--out", str(out / "html_topics")],
+        "report trends": ["report", "--complaints", str(out / "trends"), "--out", str(out / "html_trends"),
+                          "--xlsx", str(out / "html_trends" / "team.xlsx")],
     }
 
 

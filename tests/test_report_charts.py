@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import math
 import re
 import xml.etree.ElementTree as ET
@@ -13,6 +15,7 @@ from hypothesis import strategies as st
 
 from ivr_text.report import charts
 from ivr_text.report.html import Card, Page, Section, esc, fmt_pct, fmt_seconds, kpi_cards, table
+from ivr_text.report.script import SCRIPT, script_hash
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 EVIL = '<script>alert("x")</script>'
@@ -122,11 +125,32 @@ def test_table_escapes_and_counts_hidden_rows():
     assert "共 10 行" in html and html.count("<tr>") == 4
 
 
+def test_csp_hash_is_sha256_of_the_script_bytes():
+    """The CSP source recomputed with a different hashing route (hashlib on bytes cut from the page)."""
+    html = Page("t", "q").render()
+    body = html.encode("utf-8").split(b"<script>")[1].split(b"</script>")[0]
+    want = "'sha256-" + base64.b64encode(hashlib.sha256(body).digest()).decode() + "'"
+    csp = re.search(r'Content-Security-Policy" content="([^"]*)"', html).group(1)
+    assert f"script-src {want};" in csp and want == script_hash()
+    assert script_hash("x") != script_hash()  # the hash depends on the bytes
+
+
+def test_headers_are_bilingual():
+    df = pd.DataFrame({"term": ["a"], "count_before": [1], "log_odds": [2.0], "p_value": [0.5], "calls": [3],
+                       "rank": [1]})
+    html = table(df, {"term": "term", "count_before": "count_before", "log_odds": "log_odds", "p_value": "p_value",
+                      "calls": "来电", "rank": "#"})
+    heads = re.findall(r"<th scope=\"col\">(.*?)</th>", html)
+    assert heads == ["词语 term", "此前次数 count_before", "对数几率比 log_odds", "p 值 p_value", "来电 calls", "#"]
+    assert 'data-v="2.0"' in html and 'class="data"' in html
+
+
 def test_page_is_self_contained():
     p = Page(f"报告 {EVIL}", "问题?", [Section("节", kpi_cards([Card("来电", "1,000")]), "为什么?", "s1")],
              nav=[("总览", "index.html")])
     html = p.render()
-    assert "<script" not in html.lower()
+    assert html.lower().count("<script") == 1 and f"<script>{SCRIPT}</script>" in html  # only the pinned one
+    assert "&lt;script&gt;" in html
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
     assert "Noto Sans CJK SC" in html and 'charset="utf-8"' in html
 

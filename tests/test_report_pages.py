@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 import pandas as pd
@@ -13,6 +15,7 @@ from ivr_text.report import churn_page, complaints_page, index_page, ivr_page, r
 from ivr_text.report.churn import cohort_curves
 from ivr_text.report.complaints import counts_wide
 from ivr_text.report.ivr import path_flows, tree_nodes
+from ivr_text.report.script import SCRIPT
 from report_fixtures import EMAIL, PHONE, make_all, make_churn, make_ivr
 
 runner = CliRunner()
@@ -20,7 +23,13 @@ EXTERNAL = re.compile(r"""(?:src|href|xlink:href|url)\s*[=(]\s*["']?\s*(?:https?
 
 
 def assert_safe(html: str) -> None:
-    assert "<script" not in html.lower(), "raw <script> reached the page"
+    """One script, exactly the pinned one; the CSP allows only its hash; no PII, no other host."""
+    scripts = re.findall(r"<script[^>]*>(.*?)</script>", html, re.S | re.I)
+    assert html.lower().count("<script") == 1 and scripts == [SCRIPT], "a script other than the pinned one"
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', html).group(1)
+    digest = base64.b64encode(hashlib.sha256(scripts[0].encode("utf-8")).digest()).decode()
+    assert f"script-src 'sha256-{digest}';" in csp and "unsafe-inline" not in csp.split("script-src")[1]
+    assert "default-src 'none'" in csp and "unsafe-eval" not in csp
     assert PHONE not in html and EMAIL not in html, "PII not masked"
     assert not EXTERNAL.search(html), "reference to another host"
     assert "@import" not in html and "font-face" not in html
@@ -65,6 +74,8 @@ def test_render_all_pages(outputs, tmp_path):
     ch = pages["churn"]
     assert "用量或费用为负数" in ch and "沉默衰退" in ch and "累计提升度" in ch and "AUC" in ch
     assert ch.count('class="ivr-chart"') >= 8
+    assert "流失原因与贡献" in ch and "usage_change" in ch and "+0.725" in ch  # mean of +0.85 and +0.60
+    assert "领域偏移" in comp and "与训练数据明显不同" in comp and "50.0%" in comp
 
 
 def test_sections_degrade_with_notes(tmp_path):
@@ -183,3 +194,67 @@ def test_skipped_churn_rules_are_shown(tmp_path):
     (d / "signal_summary.json").write_text(json.dumps(s, ensure_ascii=False), encoding="utf-8")
     html = churn_page(d, strict=True).render()
     assert "rules not applied: repeated_faults: feedback has no cause column/values" in html
+
+
+def test_factor_summary_recounts_by_hand():
+    from ivr_text.report.churn import factor_summary, parse_factors
+
+    assert parse_factors("a=1:+0.5;b=-2:-0.25;junk;c=x:1") == [("a", 1.0, 0.5), ("b", -2.0, -0.25)]
+    warn = pd.DataFrame({"model_factors": ["a=1:+0.5;b=2:-0.25", "a=3:+0.1", None]})
+    fs = factor_summary(warn).set_index("feature")
+    assert fs.loc["a", "customers"] == 2 and abs(fs.loc["a", "mean_contribution"] - 0.3) < 1e-12
+    assert fs.loc["a", "raises"] == 2 and fs.loc["b", "raises"] == 0 and list(fs.index) == ["a", "b"]
+
+
+def test_a_folder_with_two_runs_is_refused_never_mixed(tmp_path):
+    """Two trend runs side by side: the report names both and writes nothing mixed (CLI: one line, exit 1)."""
+    import shutil
+
+    from ivr_text.report.sources import MixedRuns
+
+    c = make_all(tmp_path / "o")["complaints"]
+    shutil.copytree(c / "trends", c / "trends_other_world")
+    with pytest.raises(MixedRuns) as err:
+        render_reports(tmp_path / "html", complaints_dir=c)
+    assert "(trends/counts.csv, trends_other_world/counts.csv)" in str(err.value)
+    assert not (tmp_path / "html" / "complaints.html").exists()
+    r = runner.invoke(app, ["report", "--complaints", str(c), "--out", str(tmp_path / "h2")])
+    assert r.exit_code == 1 and "more than one run" in r.output and len(r.output.strip().splitlines()) == 1
+
+
+def test_predict_beside_evaluate_uses_the_predict_run_and_says_so(tmp_path):
+    c = make_all(tmp_path / "o")["complaints"]
+    pred = pd.read_csv(c / "classify" / "predictions.csv", encoding="utf-8-sig")
+    (c / "predict").mkdir()
+    pred.head(2).to_csv(c / "predict" / "predictions.csv", index=False)  # 2 rows: tell the runs apart
+    html = complaints_page(c, strict=True).render()
+    assert "数据来源 source: predict/predictions.csv" in html and "classify/metrics.json" in html
+    assert ">2</div>" in html  # 工单数 from the predict run, not the evaluation's 6
+
+
+def test_a_measure_the_source_lacks_is_na_with_a_note(tmp_path):
+    """Bank call records record no self-service outcome: n/a with the reason, never 自助解决率 0.0%."""
+    from ivr_text.report.ivr import ivr_headline
+
+    d = make_ivr(tmp_path / "ivr")
+    k = json.loads((d / "kpis.json").read_text(encoding="utf-8"))
+    k.update(self_service_rate=None, not_measured={"self_service_rate": "call records have no IVR outcome"})
+    for seg in k["by_segment"].values():
+        seg["self_service_rate"] = None
+    (d / "kpis.json").write_text(json.dumps(k, ensure_ascii=False), encoding="utf-8")
+    html = ivr_page(d, strict=True).render()
+    assert "n/a" in html and "call records have no IVR outcome" in html
+    assert not re.search(r"自助解决率[^<]*</div><div class=\"kpi-value\">0\.0%", html)
+    assert ivr_headline(d)[0] == "自助解决率 n/a"
+
+
+def test_a_section_names_its_run_from_the_manifest(tmp_path):
+    d = make_churn(tmp_path / "churn")
+    (d / "manifest.json").write_text(json.dumps({"churn_signal": {
+        "kind": "churn_signal", "run_id": "abc123def456", "command": "ivr-text churn signal --feedback f.csv",
+        "version": "0.1.0", "created_utc": "2026-12-02T20:00:00Z", "files": ["warnings.csv", "signal_summary.json"],
+        "inputs": []}}), encoding="utf-8")
+    html = churn_page(d, strict=True).render()
+    assert "warnings.csv (run abc123def456 · ivr-text churn signal --feedback f.csv · ivr-text 0.1.0 · " \
+           "2026-12-02T20:00:00Z)" in html
+    assert "quality_report.csv (20" in html  # not in the manifest: its file time

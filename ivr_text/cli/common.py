@@ -140,11 +140,22 @@ def friendly_errors(func):
         try:
             check_output_path(kwargs.get("out"))
             check_output_path(kwargs.get("model"), "--model", kind=False)
-            return func(*args, **kwargs)
+            from ivr_text.cli.progress import working
+
+            with working(_command_path(func)):
+                return func(*args, **kwargs)
         except Exception as exc:  # noqa: BLE001 - every failure must end in one clear line
             error_exit(exc)
 
     return wrapper
+
+
+def _command_path(func) -> str:
+    """``ivr-text ivr analyze`` for the running command (the function name outside a click context)."""
+    from typer._click.globals import get_current_context
+
+    ctx = get_current_context(silent=True)
+    return ctx.command_path if ctx is not None else func.__name__.replace("_", "-")
 
 
 class OneLineUsageError(ClickUsageError):
@@ -287,11 +298,15 @@ def progress(items, description: str):
 
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                TimeElapsedColumn())
-    with Progress(*columns, transient=True) as bar:
-        task = bar.add_task(description, total=len(items))
-        for item in items:
-            yield item
-            bar.advance(task)
+    _state["progress_active"] = True  # commands run inside show no spinner of their own
+    try:
+        with Progress(*columns, transient=True) as bar:
+            task = bar.add_task(description, total=len(items))
+            for item in items:
+                yield item
+                bar.advance(task)
+    finally:
+        _state["progress_active"] = False
 
 
 def done(*paths: Path | str) -> None:

@@ -28,6 +28,9 @@ def report(
         "--manifest", help="JSON with the inputs analysed (file, kind, read, used, rejected; date_range). "
                            "Default: OUT/manifest.json when present.")] = None,
     title: Annotated[Optional[str], typer.Option("--title", help="Title of the index page.")] = None,
+    xlsx: Annotated[Optional[Path], typer.Option(
+        "--xlsx", help="Also write an Excel workbook (warning list, hot spots, advice, predictions, alerts; "
+                       "Chinese headers, PII masked, no formulas) to this file.")] = None,
 ) -> None:
     """Render HTML reports (index, IVR, complaints, churn) that open offline: inline CSS and SVG charts, no
     scripts, fonts or requests to other hosts; user text is escaped and PII-masked. Give any subset of
@@ -48,4 +51,13 @@ def report(
         raise InputError(f"{manifest}: manifest file not found")
     paths = render_reports(out, ivr_dir=ivr, complaints_dir=complaints, churn_dir=churn, manifest=manifest,
                            title=title)
-    common.done(*paths.values())
+    written = list(paths.values())
+    if xlsx is not None:
+        from ivr_text.report.workbook import workbook_frames, write_workbook
+
+        frames = workbook_frames(ivr_dir=ivr, complaints_dir=complaints, churn_dir=churn)
+        if not frames:
+            raise InputError(f"{xlsx}: no table for the workbook in the given directories (warnings.csv, "
+                             "hotspots.csv, recommendations.csv, predictions.csv, alerts.csv)")
+        written.append(write_workbook(xlsx, frames))
+    common.done(*written)

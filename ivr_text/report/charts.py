@@ -259,10 +259,11 @@ def line_chart(x_labels: Sequence[object], series: Sequence[Series], *, title: s
                height: float = 300, y_label: str = "", y2_label: str = "", y_fmt: Fmt = fmt_auto,
                y2_fmt: Fmt = fmt_auto, markers: Iterable[Marker] = (), y_min: float | None = 0.0,
                y2_min: float | None = None, x_title: str = "", legend: bool = True,
-               reference: float | None = None) -> str:
+               reference: float | None = None, y_max: float | None = None) -> str:
     """Lines and/or bars over categorical x, with an optional right axis (dual-axis combination charts).
 
-    ``reference`` draws a dashed horizontal line on the left axis (e.g. lift = 1).
+    ``reference`` draws a dashed horizontal line on the left axis (e.g. lift = 1); ``y_max`` makes the left
+    axis reach at least that value (one shared scale over small multiples).
     """
     xs = ["" if is_missing(v) else str(v) for v in x_labels]
     n = len(xs)
@@ -279,6 +280,8 @@ def line_chart(x_labels: Sequence[object], series: Sequence[Series], *, title: s
         vals = [float(v) for s in group for v in s.values if not is_missing(v) and math.isfinite(float(v))]
         if reference is not None and group is left:
             vals.append(reference)
+        if y_max is not None and group is left and math.isfinite(y_max):
+            vals.append(y_max)
         if not vals:
             return [0.0, 1.0]
         lo = min(vals) if floor is None else min(floor, min(vals))

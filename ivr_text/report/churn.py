@@ -15,8 +15,8 @@ import math
 import pandas as pd
 
 from ivr_text.report import charts
-from ivr_text.report.html import (COLORS, PALETTE, Card, Page, chart_block, esc, fmt_float, fmt_int, fmt_pct,
-                                  grid, is_missing, kpi_cards, note, table)
+from ivr_text.report.html import (COLORS, PALETTE, Card, Page, anchor_id, chart_block, details, esc, fmt_float,
+                                  fmt_int, fmt_pct, grid, is_missing, kpi_cards, note, table)
 from ivr_text.report.kit import LEVEL_LABELS, PHASE_LABELS, guarded, masked, nav_for
 from ivr_text.report.sources import MissingData, OutputDir, not_found, numeric, optional, pick, read_any, require
 
@@ -52,7 +52,9 @@ def churn_page(churn_dir, *, nav: list[tuple[str, str]] | None = None, strict: b
     page.add(guarded("分阶段客群 Cohorts by phase", "处于不同阶段的客户群，其投诉与用量曲线有何不同？",
                      lambda: cohorts_section(src, panel), anchor="cohorts", strict=strict))
     page.add(guarded("预警名单 Warning list", "应优先挽留哪些客户，原因是什么？",
-                     lambda: warnings_section(src), anchor="warnings", strict=strict))
+                     lambda: warnings_section(src, panel), anchor="warnings", strict=strict))
+    page.add(guarded("流失原因与贡献 Reasons and contributions", "模型和规则因为什么把这些客户列入预警？",
+                     lambda: reasons_section(src), anchor="reasons", strict=strict))
     page.add(guarded("回测评估 Back-test", "信号比仅看用量或仅看投诉更准吗？前 10% 客户中能抓到多少流失？",
                      lambda: evaluation_section(src), anchor="evaluation", strict=strict))
     return page
@@ -258,11 +260,36 @@ def cohorts_section(src: OutputDir, panel: _Panel) -> str:
 # ------------------------------------------------------------------------------------------ warning list
 
 
-def warnings_section(src: OutputDir) -> str:
+def customer_drill(warn: pd.DataFrame, panel: _Panel, max_rows: int) -> str:
+    """One closed drill-down per listed customer with their feedback–usage curve; anchors are positions in
+    the list (``anchor_id("customer", i)``), so no customer id, not even hashed, reaches a link."""
+    df = panel.get()
+    ucol, ulab = usage_column(df)
+    periods = sorted(map(str, df["period"].unique()))
+    ids = warn["customer_id"].astype(str).head(max_rows).tolist()
+    sub = df[df["customer_id"].isin(ids)].astype({"customer_id": str, "period": str})
+    blocks = []
+    for i, cid in enumerate(ids):
+        d = sub[sub["customer_id"] == cid].set_index("period").reindex(periods)
+        w = warn.iloc[i]
+        svg = combo_chart(periods, numeric(d, "feedback_count"), numeric(d, ucol), usage_label=ulab, width=760,
+                          baseline=numeric(d, "usage_baseline") if "usage_baseline" in d.columns else None,
+                          phases=d["phase"].tolist() if "phase" in d.columns else None)
+        reason = masked(w.get("reasons"), 300)
+        body = svg + (f'<p class="more">{esc(reason)}</p>' if reason else "")
+        blocks.append(details(anchor_id("customer", i), f"#{i + 1} {masked(cid, 30)}", body,
+                              hint=f"信号分 signal {fmt_float(w.get('signal_score'), 2)} · 投诉–用量曲线 feedback–usage curve"))
+    return "".join(blocks)
+
+
+def warnings_section(src: OutputDir, panel: _Panel | None = None, max_rows: int = 30) -> str:
     warn = src.table("warnings.csv", need=["customer_id"])
     if warn.empty:
         return note("预警名单为空 (no customer is warned).")
+    warn = warn.reset_index(drop=True)
+    drill = optional(lambda: customer_drill(warn, panel, max_rows)) if panel is not None else None
     shown = warn.copy()
+    shown["_pos"] = range(len(shown))
     shown["customer_id"] = shown["customer_id"].map(lambda v: masked(v, 30))
     for c in ("reasons", "top_causes", "rules_fired", "explanation"):
         if c in shown.columns:
@@ -278,9 +305,72 @@ def warnings_section(src: OutputDir) -> str:
     if "phase_label" not in shown.columns and "phase" in shown.columns:
         shown["phase_label"] = shown["phase"].map(lambda v: PHASE_LABELS.get(str(v), v))
     bar = "churn_probability" if "churn_probability" in shown.columns else "signal_score"
-    return table(shown, cols, formats={"signal_score": lambda v: fmt_float(v, 3), "usage_change": "pct",
-                                       "churn_probability": "pct", "bill_rule_change": "pct"}, max_rows=30,
-                 bars={bar: COLORS["bad"]})
+    links = {"customer_id": lambda r: anchor_id("customer", r["_pos"])} if drill else None
+    out = table(shown, cols, formats={"signal_score": lambda v: fmt_float(v, 3), "usage_change": "pct",
+                                      "churn_probability": "pct", "bill_rule_change": "pct"}, max_rows=max_rows,
+                bars={bar: COLORS["bad"]}, links=links)
+    if drill:
+        out += ("<h3>客户明细 Customer drill-down</h3>"
+                + note("点击名单中的客户或下方条目，查看其每期投诉与用量曲线。Click a customer to open their curve.")
+                + drill)
+    return out
+
+
+# ------------------------------------------------------------------------------------------ reasons
+
+
+def parse_factors(text: object) -> list[tuple[str, float, float]]:
+    """``feature=value:+c;…`` (the ``model_factors`` column) → [(feature, value, contribution)]; bad parts skipped."""
+    out = []
+    if is_missing(text):
+        return out
+    for part in str(text).split(";"):
+        name, _, rest = part.partition("=")
+        value, _, contrib = rest.rpartition(":")
+        try:
+            out.append((name.strip(), float(value), float(contrib)))
+        except ValueError:
+            continue
+    return [f for f in out if f[0]]
+
+
+def factor_summary(warn: pd.DataFrame) -> pd.DataFrame:
+    """Per feature over the warned customers: how often it is a top factor, mean and total contribution."""
+    rows = [(f, c) for text in warn["model_factors"] for f, _, c in parse_factors(text)]
+    if not rows:
+        raise MissingData("warnings.csv model_factors holds no parsable factor")
+    df = pd.DataFrame(rows, columns=["feature", "contribution"])
+    out = df.groupby("feature").agg(customers=("contribution", "size"), mean_contribution=("contribution", "mean"),
+                                    raises=("contribution", lambda s: int((s > 0).sum()))).reset_index()
+    return out.sort_values(["customers", "mean_contribution"], ascending=[False, False]).reset_index(drop=True)
+
+
+def reasons_section(src: OutputDir) -> str:
+    warn = src.table("warnings.csv", need=["customer_id"])
+    parts = []
+    if "model_factors" in warn.columns and warn["model_factors"].notna().any():
+        fs = factor_summary(warn)
+        tips = [f"{r.feature}: {r.customers:,} 位客户的主要因素，平均贡献 {r.mean_contribution:+.2f} (log-odds)"
+                for r in fs.itertuples()]
+        parts.append(chart_block(charts.bar_chart(
+            fs["feature"].head(15).tolist(), fs["customers"].head(15).tolist(), colors=COLORS["bad"],
+            value_fmt=fmt_int, tooltips=tips[:15],
+            title="模型主要因素出现次数 How often each feature is among a warned customer's top factors")))
+        parts.append(table(fs, {"feature": "特征 feature", "customers": "作为主要因素的客户数 customers",
+                                "raises": "推高风险的次数 raises risk",
+                                "mean_contribution": "平均贡献 mean contribution (log-odds)"},
+                           formats={"mean_contribution": lambda v: f"{float(v):+.3f}"}, max_rows=30))
+        parts.append(note("贡献 = 该特征对客户流失对数几率的贡献（模型自身的路径贡献，各特征贡献加偏置恰为模型原始分）。"
+                          " Contribution: the feature's share of the customer's log-odds (the model's path contributions)."))
+    if "rules_fired" in warn.columns and warn["rules_fired"].notna().any():
+        fired = (warn["rules_fired"].dropna().astype(str).str.split(r"[;,；]").explode().str.strip())
+        vc = fired[fired != ""].value_counts()
+        if len(vc):
+            parts.append("<h3>触发的运营规则 Operator rules fired</h3>" + chart_block(charts.bar_chart(
+                [masked(x, 60) for x in vc.index[:15]], vc.head(15).tolist(), colors=COLORS["warn"], value_fmt=fmt_int)))
+    if not parts:
+        raise MissingData("warnings.csv has neither model_factors (churn train) nor rules_fired")
+    return "".join(parts)
 
 
 # ------------------------------------------------------------------------------------------ evaluation

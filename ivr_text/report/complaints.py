@@ -12,8 +12,8 @@ from __future__ import annotations
 import pandas as pd
 
 from ivr_text.report import charts
-from ivr_text.report.html import (COLORS, PALETTE, Card, Page, chart_block, esc, fmt_float, fmt_int, fmt_pct,
-                                  is_missing, kpi_cards, note, table)
+from ivr_text.report.html import (COLORS, PALETTE, Card, Page, anchor_id, chart_block, details, esc, fmt_float,
+                                  fmt_int, fmt_pct, grid, is_missing, kpi_cards, note, table)
 from ivr_text.report.kit import examples_html, guarded, masked, nav_for
 from ivr_text.report.sources import MissingData, OutputDir, numeric, optional, pick, read_any
 
@@ -32,6 +32,8 @@ def complaints_page(complaints_dir, *, nav: list[tuple[str, str]] | None = None,
         return page
     page.add(guarded("投诉原因分布 Cause distribution", "各类投诉原因占多少？分类置信度如何？",
                      lambda: distribution_section(src, max_causes), anchor="causes", strict=strict))
+    page.add(guarded("领域偏移 Domain shift", "这批工单与训练模型所用的工单相似吗？分类结果是否可信？",
+                     lambda: shift_section(src), anchor="shift", strict=strict))
     page.add(guarded("分类效果 Classifier evaluation", "分类结果与人工标注的一致程度如何？哪些类别容易混淆？",
                      lambda: evaluation_section(src), anchor="evaluation", strict=strict))
     page.add(guarded("趋势与告警 Trends and alerts", "哪类投诉高于自身基线，何时开始上升？",
@@ -46,10 +48,22 @@ def complaints_page(complaints_dir, *, nav: list[tuple[str, str]] | None = None,
 # ------------------------------------------------------------------------------------------ predictions
 
 
+def _evaluation_predictions(src: OutputDir):
+    """When ``classify predict`` output sits beside ``classify evaluate`` output, the evaluation's out-of-fold
+    predictions (next to its ``metrics.json``) are set aside for the distribution: the one predictions run."""
+    hits = [p for p in src.files("predictions.csv")]
+    beside = [p for p in hits if (p.parent / "metrics.json").is_file()]
+    if beside and len(hits) - len(beside) == 1:
+        return lambda p: (p.parent / "metrics.json").is_file()
+    return None
+
+
 def find_predictions(src: OutputDir) -> pd.DataFrame:
-    """The predictions table: a known file name, else any table there with ``cause`` and ``confidence``."""
+    """The predictions table: a known file name, else any table there with ``cause`` and ``confidence``.
+
+    Two predictions files of the same kind under the folder are refused (:class:`~.sources.MixedRuns`)."""
     try:
-        return src.table(*PREDICTION_FILES, need=["cause"])
+        return src.table(*PREDICTION_FILES, need=["cause"], skip=_evaluation_predictions(src))
     except MissingData:
         pass
     for path in src.files("*.csv") + src.files("*.parquet"):
@@ -107,13 +121,38 @@ def distribution_section(src: OutputDir, max_causes: int) -> str:
         order = pred.assign(_c=conf if conf is not None else 0).sort_values("_c", ascending=False)
         for cause in top.index:
             sub = order[order["cause"].astype(str) == cause]
-            rows.append(f"<tr><td>{esc(cause)}</td>"
+            rows.append(f'<tr><td><a href="#{esc(anchor_id("cause", cause))}">{esc(cause)}</a></td>'
                         f"<td>{esc(sub[family_col].iloc[0]) if family_col and len(sub) else ''}</td>"
                         f"<td>{examples_html(sub[text_col].head(6).tolist(), 2)}</td></tr>")
         parts.append('<h3>示例 Examples (已脱敏 PII masked)</h3><div class="table-wrap"><table><thead><tr>'
                      "<th>原因 cause</th><th>根因族 family</th><th>高置信度示例</th></tr></thead>"
                      f"<tbody>{''.join(rows)}</tbody></table></div>")
+        parts.append("<h3>按原因查看工单 Drill down by cause</h3>" + cause_examples(pred, counts.index, text_col, conf))
     return "".join(parts)
+
+
+# ------------------------------------------------------------------------------------------ domain shift
+
+
+def shift_section(src: OutputDir) -> str:
+    """The domain-shift check of ``classify predict`` (``domain_shift.json``) or ``classify evaluate``
+    (``metrics.json``'s ``domain_shift``)."""
+    shift = optional(lambda: src.json("domain_shift.json"))
+    if shift is None:
+        m = optional(lambda: src.json("metrics.json")) or {}
+        shift = m.get("domain_shift") if isinstance(m.get("domain_shift"), dict) else None
+    if shift is None:
+        raise MissingData("domain_shift.json not found (written by `ivr-text classify predict --model …`), and "
+                          "metrics.json has no domain_shift")
+    warn = bool(shift.get("warning"))
+    cards = [Card("检查的工单 texts checked", fmt_int(shift.get("n"))),
+             Card("生僻字符对比例 unseen rate", fmt_pct(shift.get("unseen_rate")),
+                  f"训练集约 {fmt_pct(shift.get('expected_rate'), 0)} expected", "bad" if warn else "good"),
+             Card("低置信度比例 low confidence", fmt_pct(shift.get("low_confidence_rate")), "", "warn" if warn else "")]
+    msg = shift.get("message") or ""
+    verdict = ("与训练数据明显不同：分类结果需谨慎使用，建议抽样复核或用本批数据重新训练。" if warn
+               else "与训练数据相近。")
+    return kpi_cards(cards) + note(f"{verdict} {msg}", "warn" if warn else "info")
 
 
 # ------------------------------------------------------------------------------------------ evaluation
@@ -204,6 +243,34 @@ def counts_wide(counts: pd.DataFrame) -> pd.DataFrame:
     return wide.sort_index()
 
 
+def trend_panels(wide: pd.DataFrame, shown: list[str], markers: list) -> str:
+    """Small multiples: one line chart per cause (most complaints first), all on the same y scale."""
+    periods = wide.index.tolist()
+    top = float(wide[shown].max().max()) if len(shown) else 0.0
+    cells = []
+    for i, c in enumerate(shown):
+        mk = [m for m in markers if m.series == c]
+        svg = charts.line_chart(periods, [charts.Series(c, wide[c].tolist(), color=PALETTE[i % len(PALETTE)])],
+                                width=460, height=200, y_fmt=fmt_int, markers=mk, legend=False, y_max=top)
+        alerts = f" · 告警 {len(mk)} alerts" if mk else ""
+        cells.append((f"{c} · 共 {fmt_int(wide[c].sum())} 条{alerts}", svg))
+    return grid(cells)
+
+
+def cause_examples(pred: pd.DataFrame, causes, text_col: str, conf, per_cause: int = 8) -> str:
+    """Drill-down per cause: its highest-confidence complaints, masked (one closed ``<details>`` each)."""
+    order = pred.assign(_c=conf if conf is not None else 0).sort_values("_c", ascending=False)
+    blocks = []
+    for cause in causes:
+        sub = order[order["cause"].astype(str) == str(cause)]
+        items = "".join(f"<li>{esc(masked(t, 300))}"
+                        + (f' <span class="hint">置信度 {fmt_pct(c)}</span>' if not is_missing(c) else "") + "</li>"
+                        for t, c in zip(sub[text_col].head(per_cause), sub["_c"].head(per_cause)) if masked(t))
+        blocks.append(details(anchor_id("cause", cause), f"{cause}", f'<ul class="examples">{items}</ul>',
+                              hint=f"{len(sub):,} 条工单 complaints · 前 {min(per_cause, len(sub))} 条高置信度示例（已脱敏）"))
+    return "".join(blocks)
+
+
 def trends_section(src: OutputDir, max_causes: int) -> str:
     counts = src.table("counts.csv")
     wide = counts_wide(counts)
@@ -225,10 +292,9 @@ def trends_section(src: OutputDir, max_causes: int) -> str:
                 markers.append(charts.Marker(c, periods.index(p), f"告警 alert: {c} {p}: {fmt_int(r.get('count'))}"
                                              f" vs baseline {fmt_float(r.get('baseline'))}"
                                              + (f" (×{float(ratio):.1f})" if not is_missing(ratio) else "")))
-    series = [charts.Series(c, wide[c].tolist(), color=PALETTE[i % len(PALETTE)]) for i, c in enumerate(shown)]
-    parts = [chart_block(charts.line_chart(periods, series, title="各原因投诉量 Complaints per period by cause",
-                                           height=360, y_fmt=fmt_int, markers=markers),
-                         "红点 = 告警：该原因显著高于其自身的近期基线。Red dots mark alerts.")]
+    parts = [trend_panels(wide, shown, markers),
+             note("每个原因一个小图，纵轴刻度相同，可直接比较高低；红点 = 告警：该原因显著高于其自身的近期基线。"
+                  " One panel per cause on a shared scale; red dots mark alerts (悬停查看 hover for figures).")]
     if alerts is None:
         parts.append(note("alerts.csv not found: no alerts marked."))
     elif alerts.empty:
@@ -245,8 +311,16 @@ def trends_section(src: OutputDir, max_causes: int) -> str:
         if "what_changed" in al:
             al["what_changed"] = al["what_changed"].map(lambda t: masked(t, 120) if isinstance(t, str) else "")
         p_fmt = lambda v: "–" if is_missing(v) else f"{float(v):.2g}"  # noqa: E731
+        pred = optional(lambda: find_predictions(src))
+        drillable = set(pred["cause"].astype(str)) if pred is not None and pick(pred, "text", "content",
+                                                                                    "complaint") else set()
+        ccol = pick(al, "cause", "label", "group", "topic")
+        link = (lambda r: anchor_id("cause", r[ccol]) if str(r[ccol]) in drillable else None)  # noqa: E731
         parts.append(table(al, cols, formats={"baseline": "float", "ratio": "float", "p_value": p_fmt,
-                                              "q_value": p_fmt}, max_rows=30))
+                                              "q_value": p_fmt}, max_rows=30,
+                           links={ccol: link} if ccol else None))
+        if drillable:
+            parts.append(note("点击告警的原因查看该原因的示例工单（已脱敏）。Click a cause to see its example complaints."))
     return "".join(parts)
 
 

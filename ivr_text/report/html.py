@@ -2,8 +2,9 @@
 
 Guarantees: every value that reaches the page goes through :func:`esc` (HTML-escaped, control characters
 dropped), so user text such as ``<script>`` shows as text; pages are self-contained (inline CSS, inline SVG,
-no script, no web font, no external image or link other than relative links between the report's own pages);
-Chinese renders with a CJK font stack. Speed: string building only, a page of a few hundred table rows
+one inline script pinned by its hash in the page's CSP (:mod:`ivr_text.report.script`), no web font, no
+external image or link other than relative links between the report's own pages); every table header is
+Chinese with the English term beside it (:mod:`ivr_text.report.terms`); Chinese renders with a CJK font stack. Speed: string building only, a page of a few hundred table rows
 renders in milliseconds.
 """
 
@@ -17,6 +18,9 @@ from datetime import datetime
 from typing import Callable, Iterable, Mapping, Sequence
 
 import pandas as pd
+
+from ivr_text.report.script import content_security_policy, script_tag
+from ivr_text.report.terms import bilingual
 
 FONT_STACK = ('"Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC", '
               '"Source Han Sans SC", sans-serif')
@@ -161,7 +165,7 @@ def table(df: pd.DataFrame, columns: Mapping[str, str] | Sequence[str] | None = 
     formats = dict(formats or {})
     bars = dict(bars or {})
     shown = df.head(max_rows)
-    head = "".join(f'<th scope="col">{esc(columns[c])}</th>' for c in cols)
+    head = "".join(f'<th scope="col">{esc(bilingual(c, columns[c]))}</th>' for c in cols)
     maxima = {}
     for c in bars:
         if c in shown.columns:
@@ -177,6 +181,7 @@ def table(df: pd.DataFrame, columns: Mapping[str, str] | Sequence[str] | None = 
             text = esc(fn(v))
             num = numeric_align and _is_number(v)
             cls = ' class="num"' if num else ""
+            sort_key = f' data-v="{float(v)!r}"' if _is_number(v) and math.isfinite(float(v)) else ""
             if c in bars and _is_number(v):
                 share = max(0.0, min(1.0, abs(float(v)) / (1.0 if f == "pct" else maxima[c])))
                 text = (f'<span class="cellbar" style="width:{share * 100:.1f}%;background:{esc(bars[c])}">'
@@ -185,13 +190,13 @@ def table(df: pd.DataFrame, columns: Mapping[str, str] | Sequence[str] | None = 
             target = links[c](row) if links and c in links else None
             if target:
                 text = f'<a href="#{esc(target)}">{text}</a>'
-            cells.append(f"<td{cls}>{text}</td>")
+            cells.append(f"<td{cls}{sort_key}>{text}</td>")
         body.append(f"<tr>{''.join(cells)}</tr>")
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
     more = ""
     if len(df) > max_rows:
         more = f'<p class="more">显示前 {max_rows:,} 行，共 {len(df):,} 行 (first {max_rows:,} of {len(df):,} rows)</p>'
-    return (f'<div class="table-wrap"><table>{cap}<thead><tr>{head}</tr></thead>'
+    return (f'<div class="table-wrap"><table class="data">{cap}<thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table>{more}</div>')
 
 
@@ -238,8 +243,7 @@ class Page:
         return (
             "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
-            "img-src data:\">"
+            f'<meta http-equiv="Content-Security-Policy" content="{content_security_policy()}">'
             f"<title>{esc(self.title)}</title><style>{CSS}</style></head><body>"
             f'<header><nav class="topnav">{nav}</nav><h1>{esc(self.title)}</h1>'
             f'<p class="lead">{esc(self.question)}</p>{sub}'
@@ -247,7 +251,7 @@ class Page:
             + "</header><main>"
             + "".join(s.render() for s in self.sections)
             + f'</main><footer>ivr-text · 生成于 {esc(when)} · 离线自包含报告 (self-contained, offline)</footer>'
-            "</body></html>\n"
+            + script_tag() + "</body></html>\n"
         )
 
 
@@ -301,6 +305,20 @@ color:inherit;text-decoration:none}}
 .card h3{{margin:0 0 4px;font-size:16px;color:#102a43}}
 .card p{{margin:2px 0;color:{COLORS['muted']};font-size:13px}}
 .card .big{{font-size:20px;color:{COLORS['ink']};font-weight:600}}
+th.sortable{{cursor:pointer;user-select:none}}
+th.sortable::after{{content:" \\2195";color:#9aa5b1;font-size:11px}}
+th[aria-sort=ascending]::after{{content:" \\25B2";color:{COLORS['accent']}}}
+th[aria-sort=descending]::after{{content:" \\25BC";color:{COLORS['accent']}}}
+.filter{{margin:4px 0;display:flex;gap:8px;align-items:center}}
+.filter input{{font:inherit;padding:3px 8px;border:1px solid #bcccdc;border-radius:4px;min-width:220px}}
+.filter-count{{font-size:12px;color:{COLORS['muted']}}}
+details.drill{{border:1px solid {COLORS['grid']};border-radius:6px;margin:6px 0;padding:4px 10px}}
+details.drill>summary{{cursor:pointer;font-weight:600;color:#243b53}}
+details.drill[open]{{background:#fbfcfd}}
+details.drill .hint,.hint{{font-weight:normal;color:{COLORS['muted']};font-size:12px}}
+.tip{{position:absolute;z-index:10;max-width:360px;background:#102a43;color:#fff;font-size:12px;padding:5px 8px;
+border-radius:4px;white-space:pre-line;pointer-events:none}}
+.run{{font-size:12px;color:{COLORS['muted']};margin:0 0 8px}}
 footer{{text-align:center;color:{COLORS['muted']};font-size:12px;padding:12px 0 24px}}
 """
 
@@ -308,6 +326,15 @@ footer{{text-align:center;color:{COLORS['muted']};font-size:12px;padding:12px 0 
 def chart_block(svg: str, caption: str = "") -> str:
     cap = f'<p class="more">{esc(caption)}</p>' if caption else ""
     return f'<div class="chart">{svg}{cap}</div>'
+
+
+def details(anchor: str, summary: str, body: str, *, hint: str = "") -> str:
+    """A drill-down: a closed ``<details>`` (id ``anchor``, see :func:`anchor_id`) whose summary line is
+    ``summary`` (escaped) and whose content is ``body`` (HTML). Opens by click, without script, and from any
+    ``#anchor`` link (the page script)."""
+    h = f' <span class="hint">{esc(hint)}</span>' if hint else ""
+    return (f'<details class="drill" id="{esc(anchor)}"><summary>{esc(summary)}{h}</summary>'
+            f'<div class="drill-body">{body}</div></details>')
 
 
 def grid(cells: Iterable[tuple[str, str]]) -> str:

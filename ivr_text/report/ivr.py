@@ -19,7 +19,7 @@ import math
 import pandas as pd
 
 from ivr_text.report import charts
-from ivr_text.report.html import (COLORS, Card, Page, anchor_id, chart_block, esc, fmt_float, fmt_int, fmt_pct,
+from ivr_text.report.html import (COLORS, Card, Page, anchor_id, chart_block, details, esc, fmt_float, fmt_int, fmt_pct,
                                   fmt_seconds, is_missing, kpi_cards, note, table)
 from ivr_text.report.kit import OUTCOME_LABELS, guarded, masked, nav_for
 from ivr_text.report.sources import MissingData, OutputDir, numeric, optional, pick, require
@@ -262,8 +262,9 @@ def examples_section(src: OutputDir) -> str:
         lab = d["label"].iloc[0] if "label" in d.columns else nid
         d = d.assign(caller=[masked(v) for v in d.get("caller", [""] * len(d))],
                      outcome=[_OUTCOME_ZH.get(str(v), str(v)) for v in d["outcome"]] if "outcome" in d else "")
-        parts.append(f'<h3 id="{esc(anchor_id(typ, nid))}">{esc(title)} · {esc(lab)}</h3>')
-        parts.append(table(d, cols, formats={"seconds": fmt_seconds, "start": "text"}, max_rows=12))
+        parts.append(details(anchor_id(typ, nid), f"{title} · {lab}",
+                             table(d, cols, formats={"seconds": fmt_seconds, "start": "text"}, max_rows=12),
+                             hint=f"{len(d):,} 通示例来电 example calls · 点击展开 click to open"))
     parts.append(note("示例在各热点的全部来电中按时间均匀抽取（首、尾及其间）；有集中时段的热点另加该时段内的示例。"
                       "主叫号码只保留首尾几位。Examples are spread over each hot spot's calls in time order; callers are masked."))
     return "".join(parts)

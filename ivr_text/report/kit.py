@@ -8,7 +8,7 @@ import logging
 from typing import Callable
 
 from ivr_text.report.html import Section, esc, note
-from ivr_text.report.sources import MissingData
+from ivr_text.report.sources import MissingData, MixedRuns, describe_files, reading
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +33,16 @@ def guarded(title: str, question: str, build: Callable[[], str], *, anchor: str 
 
     Unexpected errors also become a note (the rest of the report still renders) unless ``strict``.
     """
+    files: list = []
     try:
-        body = build()
+        with reading() as files:
+            body = build()
+        if files:
+            body = f'<p class="run">数据来源 source: {esc(describe_files(files))}</p>' + body
     except MissingData as exc:
         body = note(f"本节省略 (section omitted): {exc}", "warn")
+    except MixedRuns:  # never a page mixing two runs: the whole report is refused
+        raise
     except Exception as exc:  # a broken input file must not take the whole report down
         if strict:
             raise

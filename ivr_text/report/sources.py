@@ -14,9 +14,15 @@ from typing import Callable, Iterable, Sequence, TypeVar
 
 import pandas as pd
 
+from ivr_text.errors import InputError
+
 
 class MissingData(Exception):
     """A section's input file is absent or lacks what the section needs (message says which)."""
+
+
+class MixedRuns(InputError):
+    """A folder holds the same output of more than one run: the report refuses it rather than mix them."""
 
 
 #: output file → the command that writes it, so a "not found" note tells the reader how to fill the section
@@ -39,6 +45,72 @@ PRODUCERS = {
 
 
 T = TypeVar("T")
+
+_log: list[list[tuple[Path, Path]]] = []
+
+
+def _record(root: Path, path: Path) -> None:
+    for log in _log:
+        if (root, path) not in log:
+            log.append((root, path))
+
+
+class reading:
+    """``with reading() as files:`` collects (folder, file) of every output file found inside the block."""
+
+    def __enter__(self) -> list[tuple[Path, Path]]:
+        self.files: list[tuple[Path, Path]] = []
+        _log.append(self.files)
+        return self.files
+
+    def __exit__(self, *exc) -> None:
+        _log.remove(self.files)
+
+
+def run_of(path: Path) -> dict | None:
+    """The run that wrote ``path``: the entry of ``manifest.json`` beside it (``{kind: {run_id, command,
+    version, created_utc, files, …}}``, as :mod:`ivr_text.results` writes it) listing the file; None if none."""
+    man = path.parent / "manifest.json"
+    if not man.is_file():
+        return None
+    try:
+        obj = json.loads(man.read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    entries = obj.values() if isinstance(obj, dict) else []
+    for entry in entries:
+        if isinstance(entry, dict) and path.name in [Path(str(f)).name for f in entry.get("files") or []]:
+            return entry
+    return None
+
+
+def describe_files(files: Sequence[tuple[Path, Path]]) -> str:
+    """``predict/predictions.csv (run 1a2b… · ivr-text classify predict … · 2024-06-01T12:00:00Z)`` when a
+    manifest names the run, else ``predict/predictions.csv (2024-06-01 12:00)`` (the file's time)."""
+    from datetime import datetime
+
+    parts = []
+    for root, path in files:
+        run = run_of(path)
+        if run is not None:
+            try:
+                rel = path.relative_to(root)
+            except ValueError:
+                rel = path
+            bits = [f"run {run.get('run_id', '?')}", str(run.get("command") or run.get("kind") or ""),
+                    f"ivr-text {run['version']}" if run.get("version") else "", str(run.get("created_utc") or "")]
+            parts.append(f"{rel} ({' · '.join(b for b in bits if b)})")
+            continue
+        try:
+            when = datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+        except OSError:
+            when = "?"
+        try:
+            rel = path.relative_to(root)
+        except ValueError:
+            rel = path
+        parts.append(f"{rel} ({when})")
+    return ", ".join(parts)
 
 
 def optional(read: Callable[[], T]) -> T | None:
@@ -68,26 +140,37 @@ class OutputDir:
     def exists(self) -> bool:
         return self.path is not None and self.path.is_dir()
 
-    def find(self, *names: str) -> Path | None:
-        """The first file matching one of ``names`` (tried in order), shallowest first."""
+    def find(self, *names: str, skip: Callable[[Path], bool] | None = None) -> Path | None:
+        """The file matching the first of ``names`` found (tried in order); ``skip`` sets files aside.
+
+        Raises :class:`MixedRuns` naming them when that name occurs more than once under the folder (two
+        runs' outputs side by side): a page shows one run, never a silent pick or mix. The file found is
+        recorded for :func:`reading` (each section names the files it comes from)."""
         if not self.exists:
             return None
         for name in names:
+            hits = []
             for depth in range(self.max_depth + 1):
                 pattern = "/".join(["*"] * depth + [name])
-                hits = sorted(p for p in self.path.glob(pattern) if p.is_file())
-                if hits:
-                    return hits[0]
+                hits += sorted(p for p in self.path.glob(pattern) if p.is_file() and not (skip and skip(p)))
+            if len(hits) > 1:
+                shown = ", ".join(str(p.relative_to(self.path)) for p in hits)
+                raise MixedRuns(f"{self.path}: more than one run's {name} ({shown}); a page shows one run: "
+                                "move the other run's folder out, or give the report a folder holding one run")
+            if hits:
+                _record(self.path, hits[0])
+                return hits[0]
         return None
 
-    def table(self, *names: str, need: Sequence[str] = (), nrows: int | None = None) -> pd.DataFrame:
+    def table(self, *names: str, need: Sequence[str] = (), nrows: int | None = None,
+              skip: Callable[[Path], bool] | None = None) -> pd.DataFrame:
         """Read the first of ``names`` found (``x.csv`` also finds ``x.parquet``); check columns ``need``."""
         candidates = []
         for n in names:
             candidates.append(n)
             stem = n.rsplit(".", 1)[0]
             candidates += [f"{stem}.parquet", f"{stem}.tsv", f"{stem}.jsonl"]
-        path = self.find(*dict.fromkeys(candidates))
+        path = self.find(*dict.fromkeys(candidates), skip=skip)
         if path is None:
             raise not_found(names, self.path)
         df = read_any(path, nrows=nrows)
