@@ -93,3 +93,34 @@ def test_line_map_matches_the_csv_module(rows, blanks):
         lm = _LineMap.of(path, "utf-8")
     got = list(range(1, len(expected) + 1)) if lm.identity else list(lm.physical(np.arange(1, len(expected) + 1)))
     assert got == expected
+
+
+_any_cell = st.sampled_from(["a", "", "x y", '"q"', '"multi\nline"', '"a,b"', '"say ""hi"""', '5"', 'ab"c', "中文",
+                             '"', '"""', '"x"y', 'a\rb', '"cr\r\nlf"', '" open', "close \""])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_any_cell, min_size=1, max_size=3), max_size=8), st.sampled_from(["\n", "\r\n"]),
+       st.booleans())
+def test_one_record_per_line_only_when_the_quote_analysis_agrees(rows, eol, final_eol):
+    """The fast check (Arrow counts one record per line) never claims so when the full quote analysis finds a
+    quoted newline or a blank line; and where it does, the map is the identity, as the analysis says."""
+    import numpy as np
+
+    from ivr_text.io import _LineMap
+
+    text = eol.join(["h1,h2"] + [",".join(r) for r in rows]) + (eol if final_eol else "")
+    data = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    inside, unclosed = _LineMap._inside_quotes(data, np.flatnonzero(data == 34), np.flatnonzero(data == 10), ",")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "f.csv"
+        path.write_bytes(text.encode("utf-8"))
+        try:
+            lm = _LineMap.of(path, "utf-8")
+        except InputError as exc:
+            assert unclosed is not None and f"line {unclosed}:" in str(exc)
+            return
+    assert unclosed is None
+    if lm.identity:
+        physical_lines = text.split("\n")[:-1] if text.endswith("\n") else text.split("\n")
+        assert not inside.any() and all(line not in ("", "\r") for line in physical_lines)

@@ -33,7 +33,8 @@ def tokenize(
     social: Annotated[Optional[str], typer.Option(
         "--social", help="@handles, #topics#, URLs, emoji, repost markers, signatures: drop (default), mask "
                          "(placeholder tokens <AT> <URL> ...) or keep.")] = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes (-1 = all cores).")] = 1,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes: -1 (default) = every CPU this process "
+                                                           "may use, for inputs large enough to pay; 1 = one process.")] = -1,
     engine: Annotated[str, typer.Option(
         "--engine", help="Segmenter: auto, rjieba, jieba_fast or jieba; or spark: run on Spark (segmenter from "
                          "--config, else auto; writes OUT/tokens/ as Parquet).")] = "auto",

@@ -47,6 +47,12 @@ class _LineMap:
                     return cls()
                 data = np.frombuffer(mm, dtype=np.uint8)
                 nl = np.concatenate([np.flatnonzero(block == 10) + s for s, block in cls._blocks(mm)])
+                if has_quotes and cls._one_record_per_line(path, mm, nl, sep):
+                    last = cls._unclosed_on_last_line(data, nl, sep)
+                    del data  # the map must not outlive its buffer
+                    if last is None:
+                        return cls()
+                    raise InputError(f"{path}: line {last}: a quoted field is never closed (an unmatched \")")
                 unclosed, every_nl = None, nl
                 if has_quotes:
                     q = np.concatenate([np.flatnonzero(block == 34) + s for s, block in cls._blocks(mm)])
@@ -66,6 +72,41 @@ class _LineMap:
         keep = begin < size  # nothing after a final newline
         starts = np.searchsorted(physical, begin[keep], side="right")
         return cls(starts.astype(np.int64), ~blank[keep])
+
+    @classmethod
+    def _one_record_per_line(cls, path, mm, nl: np.ndarray, sep: str) -> bool:
+        """True when every file line holds exactly one record (no quoted newline, no blank line): Arrow's
+        CSV parser, which reads quotes as :meth:`_inside_quotes` does, finds as many records as there are
+        lines. Much faster than the quote analysis on files that quote every field; any doubt (a lone CR,
+        which Arrow ends a record on, a parse error, other counts) answers False and the analysis decides."""
+        import pyarrow as pa
+        import pyarrow.csv as pcsv
+
+        size = len(mm)
+        lines = len(nl) + (1 if size and mm[size - 1] != 10 else 0)
+        cr = np.concatenate([np.flatnonzero(block == 13) + s for s, block in cls._blocks(mm)])
+        if len(cr) and (cr[-1] + 1 >= size or not np.array_equal(cr + 1, np.intersect1d(cr + 1, nl))):
+            return False  # a CR not followed by LF
+        try:
+            table = pcsv.read_csv(path, read_options=pcsv.ReadOptions(autogenerate_column_names=True),
+                                  parse_options=pcsv.ParseOptions(delimiter=sep, newlines_in_values=True),
+                                  convert_options=pcsv.ConvertOptions(include_columns=["f0"],
+                                                                      column_types={"f0": pa.binary()}))
+        except (pa.ArrowInvalid, pa.ArrowKeyError, OSError):
+            return False
+        return table.num_rows == lines
+
+    @classmethod
+    def _unclosed_on_last_line(cls, data: np.ndarray, nl: np.ndarray, sep: str) -> int | None:
+        """With one record per line, a field never closed can only open on the last line: its number, or None."""
+        ends_nl = len(data) > 0 and data[-1] == 10
+        starts = np.concatenate([[0], nl + 1])
+        line = len(nl) if ends_nl else len(nl) + 1
+        tail = data[starts[line - 1]:]
+        q = np.flatnonzero(tail == 34)
+        if not len(q):
+            return None
+        return line if cls._inside_quotes(tail, q, np.zeros(0, dtype=np.int64), sep)[1] is not None else None
 
     @classmethod
     def _blocks(cls, mm):
